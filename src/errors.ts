@@ -1,0 +1,55 @@
+/**
+ * Errors raised by realtime-mcp-proxy itself. Each has a string `code` to branch on; the message
+ * follows "Failed to X: why. Please Y.". Errors that come over the wire (a Realtime `error` event,
+ * an MCP JSON-RPC error) are kept apart from these and are never re-thrown as ProxyError.
+ */
+export type ProxyErrorCode =
+  /** A frame or value is not JSON. */
+  | 'invalid_json'
+  /** A value of a type that cannot hold an event (a number, null, an array…). */
+  | 'invalid_input'
+  /** An object without a string `type`. */
+  | 'missing_type'
+  /** An event that fails its schema. */
+  | 'invalid_event'
+  /** A client event whose `type` the Realtime API does not define. */
+  | 'unknown_event'
+  /** A client event that JSON.stringify cannot serialize (a cycle, a BigInt). */
+  | 'not_serializable'
+  /** Options that cannot work (a bad URL, a missing key, an unsafe key in a browser). */
+  | 'invalid_options'
+  /** The WebSocket could not be opened (refused, rejected handshake, closed before open). */
+  | 'connect_failed'
+  /** A send or connect on a transport that is not in the right state. */
+  | 'not_open'
+  /** The socket reported an error after it was open. */
+  | 'socket_error';
+
+const brand = Symbol.for('realtime-mcp-proxy.ProxyError');
+
+export class ProxyError<Data = unknown> extends Error {
+  readonly code: ProxyErrorCode;
+  readonly data: Data | undefined;
+  readonly [brand] = true;
+
+  constructor(code: ProxyErrorCode, message: string, options: { data?: Data; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ProxyError';
+    this.code = code;
+    this.data = options.data;
+  }
+
+  /** Works across bundled copies of the library (ESM and CJS loaded side by side), unlike `instanceof`. */
+  static isInstance(value: unknown): value is ProxyError {
+    return typeof value === 'object' && value !== null && (value as { [brand]?: unknown })[brand] === true;
+  }
+}
+
+/** Replaces every occurrence of each secret with a marker, so a key can never leak through a message. */
+export function redactSecrets(text: string, secrets: ReadonlyArray<string | undefined>): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]');
+  }
+  return out;
+}
