@@ -23,7 +23,9 @@ export type ProxyErrorCode =
   /** A send or connect on a transport that is not in the right state. */
   | 'not_open'
   /** The socket reported an error after it was open. */
-  | 'socket_error';
+  | 'socket_error'
+  /** A listener registered by the host threw; the library went on. */
+  | 'listener_error';
 
 const brand = Symbol.for('realtime-mcp-proxy.ProxyError');
 

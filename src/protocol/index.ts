@@ -17,5 +17,20 @@ export type {
 export { betaEventNames } from './dialects.js';
 export type { Dialect } from './dialects.js';
 
+/* Transports */
+export { createWebSocketTransport } from './websocketTransport.js';
+export type { Authentication, WebSocketFactory, WebSocketInit, WebSocketLike, WebSocketTransportOptions } from './websocketTransport.js';
+export type {
+  FrameDirection,
+  InboundEventMeta,
+  RealtimeTransport,
+  RealtimeTransportEventMap,
+  SendResult,
+  TransportCloseInfo,
+  TransportState,
+} from './transport.js';
+export { DEFAULT_REALTIME_URL, azureRealtimeUrl, realtimeUrl } from './realtimeUrl.js';
+export type { RealtimeTarget, RealtimeUrlOptions } from './realtimeUrl.js';
+
 /* Generated event and shape types */
 export type * from './generated/types.js';

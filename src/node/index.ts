@@ -1,0 +1,5 @@
+// The Node entry (`realtime-mcp-proxy/node`): everything the browser-safe root cannot hold. Every export here is public API.
+
+/* Realtime WebSocket on `ws` */
+export { createNodeWebSocket } from './webSocketFactory.js';
+export { createNodeWebSocketTransport } from './webSocketTransport.js';

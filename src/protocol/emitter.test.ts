@@ -1,0 +1,42 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { ProxyError } from '../errors.js';
+import { Emitter } from './emitter.js';
+
+type Events = { [event: string]: unknown[]; ping: [n: number]; error: [ProxyError] };
+
+describe('Emitter', () => {
+  it('calls listeners in order with their arguments, and stops after off', () => {
+    const emitter = new Emitter<Events>();
+    const seen: number[] = [];
+    const off = emitter.on('ping', (n) => seen.push(n));
+    emitter.on('ping', (n) => seen.push(n * 10));
+    emitter.emit('ping', 1);
+    off();
+    emitter.emit('ping', 2);
+    expect(seen).toEqual([1, 10, 20]);
+  });
+
+  it('turns a throwing listener into a listener_error and still calls the others', () => {
+    const emitter = new Emitter<Events>();
+    const errors: ProxyError[] = [];
+    const after = vi.fn();
+    emitter.on('error', (error) => errors.push(error));
+    emitter.on('ping', () => {
+      throw new Error('boom');
+    });
+    emitter.on('ping', after);
+    emitter.emit('ping', 1);
+    expect(after).toHaveBeenCalledWith(1);
+    expect(errors[0]?.code).toBe('listener_error');
+    expect(errors[0]?.message).toMatch(/^Failed to run a "ping" listener: it threw boom\. Please/);
+  });
+
+  it('reports hasListeners', () => {
+    const emitter = new Emitter<Events>();
+    expect(emitter.hasListeners('ping')).toBe(false);
+    const off = emitter.on('ping', () => undefined);
+    expect(emitter.hasListeners('ping')).toBe(true);
+    off();
+    expect(emitter.hasListeners('ping')).toBe(false);
+  });
+});

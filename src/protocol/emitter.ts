@@ -1,0 +1,55 @@
+import { ProxyError } from '../errors.js';
+
+/** Maps an event name to the arguments its listeners receive. */
+export type EventMap = { [event: string]: unknown[] };
+
+export type Listener<Args extends unknown[]> = (...args: Args) => void;
+
+/**
+ * A small typed emitter. A listener that throws never breaks the emitter: its exception is reported
+ * to the `error` listeners (or, from an `error` listener itself, rethrown on a fresh stack so it
+ * stays visible without unwinding the code that emitted).
+ */
+export class Emitter<Events extends EventMap & { error: [ProxyError] }> {
+  // Stored untyped: the map ties each event to its own argument list, which one Map type cannot say.
+  readonly #listeners = new Map<keyof Events, Set<Function>>();
+
+  /** Adds a listener; returns a function that removes it. */
+  on<E extends keyof Events>(event: E, listener: Listener<Events[E]>): () => void {
+    let set = this.#listeners.get(event);
+    if (set === undefined) this.#listeners.set(event, (set = new Set<Function>()));
+    set.add(listener);
+    return () => this.off(event, listener);
+  }
+
+  off<E extends keyof Events>(event: E, listener: Listener<Events[E]>): void {
+    this.#listeners.get(event)?.delete(listener);
+  }
+
+  hasListeners(event: keyof Events): boolean {
+    return (this.#listeners.get(event)?.size ?? 0) > 0;
+  }
+
+  emit<E extends keyof Events>(event: E, ...args: Events[E]): void {
+    const set = this.#listeners.get(event);
+    if (set === undefined) return;
+    for (const listener of [...set]) {
+      try {
+        (listener as Listener<Events[E]>)(...args);
+      } catch (cause) {
+        if (event === 'error') {
+          setTimeout(() => {
+            throw cause;
+          });
+        } else {
+          const message = `Failed to run a "${String(event)}" listener: it threw ${cause instanceof Error ? cause.message : String(cause)}. Please catch errors inside your listener.`;
+          this.emit('error', ...([new ProxyError('listener_error', message, { cause })] as Events['error']));
+        }
+      }
+    }
+  }
+
+  removeAllListeners(): void {
+    this.#listeners.clear();
+  }
+}

@@ -1,0 +1,17 @@
+import { copyFileSync } from 'node:fs';
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: { index: 'src/index.ts', protocol: 'src/protocol/index.ts', node: 'src/node/index.ts' },
+  format: ['esm', 'cjs'],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: 'node20',
+  splitting: true,
+  treeshake: true,
+  external: ['ws'],
+  onSuccess: async () => {
+    copyFileSync('src/protocol/generated/realtime.schema.json', 'dist/realtime.schema.json');
+  },
+});
