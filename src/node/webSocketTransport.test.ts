@@ -79,9 +79,9 @@ function track(transport: RealtimeTransport): RealtimeTransport {
 
 function nextEvent<T>(transport: RealtimeTransport, name: 'event' | 'error' | 'close'): Promise<T> {
   return new Promise((resolve) => {
-    const off = transport.on(name, (value: unknown) => {
+    const off = transport.on(name, (...args: unknown[]) => {
       off();
-      resolve(value as T);
+      resolve(args[0] as T);
     });
   });
 }

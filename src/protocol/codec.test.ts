@@ -1,0 +1,281 @@
+import { describe, expect, it } from 'vitest';
+import { clientEventExamples, extraClientEvents, extraServerEvents, serverEventExamples } from '../../test/fixtures/realtimeEvents.js';
+import { decodeClientEvent, decodeServerEvent, encodeClientEvent, type CodecError, type DecodeResult, type EncodeResult } from './codec.js';
+import type { ClientEvent, ServerEvent } from './generated/types.js';
+
+const utf8 = new TextEncoder();
+
+function expectOk<Event>(result: DecodeResult<Event>): Extract<DecodeResult<Event>, { ok: true }> {
+  if (!result.ok) expect.fail(`expected ok, got ${JSON.stringify(result.error)}`);
+  return result;
+}
+
+function expectText(result: EncodeResult): string {
+  if (!result.ok) expect.fail(`expected ok, got ${JSON.stringify(result.error)}`);
+  return result.text;
+}
+
+/** The error of a failed result, after checking the message reads "Failed to …. Please …". */
+function expectError(result: DecodeResult<unknown> | EncodeResult): CodecError {
+  if (result.ok) expect.fail(`expected an error, got ${JSON.stringify(result)}`);
+  expect(result.error.message).toMatch(/^Failed to /);
+  expect(result.error.message).toContain('Please');
+  return result.error;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+const serverEvents: Array<[string, ServerEvent]> = [
+  ...Object.entries(serverEventExamples),
+  ...extraServerEvents.map((event, i): [string, ServerEvent] => [`extra #${i} ${event.type}`, event]),
+];
+const clientEvents: Array<[string, ClientEvent]> = [
+  ...Object.entries(clientEventExamples),
+  ...extraClientEvents.map((event, i): [string, ClientEvent] => [`extra #${i} ${event.type}`, event]),
+];
+
+describe('decodeServerEvent on the examples', () => {
+  const inputs: Array<[string, (event: ServerEvent) => Parameters<typeof decodeServerEvent>[0]]> = [
+    ['a string', (event) => JSON.stringify(event)],
+    ['a Uint8Array', (event) => utf8.encode(JSON.stringify(event))],
+    ['an ArrayBuffer', (event) => utf8.encode(JSON.stringify(event)).slice().buffer],
+    ['an object', (event) => event],
+  ];
+
+  describe.each(serverEvents)('%s', (_name, example) => {
+    it.each(inputs)('decodes from %s to an equal event, GA dialect', (_input, toInput) => {
+      const result = expectOk(decodeServerEvent(toInput(example)));
+      expect(result.event).toStrictEqual(example);
+      expect(result.wireType).toBe(example.type);
+      expect(result.dialect).toBe('ga');
+    });
+
+    it('returns the very object it was given (no copy for GA events)', () => {
+      expect(expectOk(decodeServerEvent(example)).event).toBe(example);
+    });
+
+    it('is stable: re-serialising the decoded event decodes to the same event', () => {
+      const once = expectOk(decodeServerEvent(JSON.stringify(example))).event;
+      const twice = expectOk(decodeServerEvent(JSON.stringify(once)));
+      expect(twice.event).toStrictEqual(once);
+      expect(JSON.stringify(twice.event)).toBe(JSON.stringify(once));
+    });
+  });
+
+  it('decodes a Uint8Array that is a view into a larger buffer', () => {
+    const text = JSON.stringify(serverEventExamples['response.output_audio.delta']);
+    const bytes = utf8.encode(`xx${text}yy`);
+    const result = expectOk(decodeServerEvent(bytes.subarray(2, bytes.length - 2)));
+    expect(result.event).toStrictEqual(serverEventExamples['response.output_audio.delta']);
+  });
+});
+
+describe('encodeClientEvent / decodeClientEvent on the examples', () => {
+  it.each(clientEvents)('%s: encodes to its JSON and round-trips', (_name, example) => {
+    const text = expectText(encodeClientEvent(example));
+    expect(JSON.parse(text)).toStrictEqual(example);
+    const decoded = expectOk(decodeClientEvent(text));
+    expect(decoded.event).toStrictEqual(example);
+    expect(decoded.wireType).toBe(example.type);
+    expect(decoded.dialect).toBe('ga');
+    expect(expectText(encodeClientEvent(decoded.event))).toBe(text);
+  });
+
+  it.each(clientEvents)('%s: decodes from bytes and from the object itself', (_name, example) => {
+    expect(expectOk(decodeClientEvent(utf8.encode(JSON.stringify(example)))).event).toStrictEqual(example);
+    expect(expectOk(decodeClientEvent(example)).event).toBe(example);
+  });
+});
+
+describe('decode errors', () => {
+  it('rejects text that is not JSON', () => {
+    for (const text of ['not json', '{"type":"session.created"', '']) {
+      expect(expectError(decodeServerEvent(text))).toMatchObject({ code: 'invalid_json', path: '' });
+      expect(expectError(decodeClientEvent(text))).toMatchObject({ code: 'invalid_json', path: '' });
+    }
+  });
+
+  it('rejects bytes that are not UTF-8', () => {
+    const bytes = new Uint8Array([0x7b, 0x22, 0x74, 0xff, 0xfe, 0x7d]);
+    const error = expectError(decodeServerEvent(bytes));
+    expect(error).toMatchObject({ code: 'invalid_json', path: '' });
+    expect(error.message).toContain('UTF-8');
+    expect(expectError(decodeServerEvent(bytes.buffer))).toMatchObject({ code: 'invalid_json', path: '' });
+  });
+
+  it.each(['[{"type":"session.created"}]', '42', 'null', '"session.created"', 'true'])('rejects JSON that is not an object: %s', (text) => {
+    const error = expectError(decodeServerEvent(text));
+    expect(error).toMatchObject({ code: 'invalid_event', path: '' });
+    expect(error.message).toContain('not a JSON object');
+  });
+
+  it.each([[[{ type: 'session.created' }]], [42], [null], [undefined], [true]])('rejects a non-object input: %j', (input) => {
+    expect(expectError(decodeServerEvent(input as never))).toMatchObject({ code: 'invalid_input', path: '' });
+    expect(expectError(decodeClientEvent(input as never))).toMatchObject({ code: 'invalid_input', path: '' });
+  });
+
+  it.each(['{}', '{"type":5}', '{"type":null}', '{"event_id":"event_1","Type":"error"}'])('rejects an event without a string type: %s', (text) => {
+    const error = expectError(decodeServerEvent(text));
+    expect(error).toMatchObject({ code: 'missing_type', path: '/type' });
+    expect(error.eventType).toBeUndefined();
+  });
+
+  it('points at a wrong enum value deep inside', () => {
+    const event = structuredClone(serverEventExamples['response.done']) as unknown as { response: { status: string } };
+    event.response.status = 'bogus';
+    const error = expectError(decodeServerEvent(JSON.stringify(event)));
+    expect(error).toMatchObject({ code: 'invalid_event', path: '/response/status', eventType: 'response.done' });
+    expect(error.message).toContain('"completed"');
+  });
+
+  it('points at the discriminator of a wrong item kind', () => {
+    const event = structuredClone(serverEventExamples['response.done']) as unknown as { response: { output: Array<{ type: string }> } };
+    event.response.output[1]!.type = 'function_calls';
+    const error = expectError(decodeServerEvent(event));
+    expect(error).toMatchObject({ code: 'invalid_event', path: '/response/output/1/type' });
+    expect(error.message).toContain('"function_calls"');
+
+    const added = { ...serverEventExamples['response.output_item.added'], item: { type: 'bogus', id: 'item_1' } };
+    expect(expectError(decodeServerEvent(added)).path).toMatch(/\/item\/type$/);
+  });
+
+  it('points at a missing required field', () => {
+    const { item_id: _, ...speechStarted } = serverEventExamples['input_audio_buffer.speech_started'];
+    const error = expectError(decodeServerEvent(speechStarted));
+    expect(error).toMatchObject({ code: 'invalid_event', path: '/item_id', eventType: 'input_audio_buffer.speech_started' });
+    expect(error.message).toContain('required');
+
+    const { arguments: __, ...call } = serverEventExamples['response.output_item.done'].item as unknown as Record<string, unknown>;
+    const itemDone = { ...serverEventExamples['response.output_item.done'], item: call };
+    expect(expectError(decodeServerEvent(itemDone))).toMatchObject({ code: 'invalid_event', path: '/item/arguments' });
+  });
+
+  it('rejects an unknown field in a client event (strict), with the path of that field', () => {
+    const beta = { ...clientEventExamples['session.update'], session: { ...clientEventExamples['session.update'].session, voice: 'alloy' } };
+    expect(expectError(decodeClientEvent(beta))).toMatchObject({ code: 'invalid_event', path: '/session/voice', eventType: 'session.update' });
+
+    const typo = { type: 'conversation.item.create', item: { type: 'function_call_output', callId: 'call_1', call_id: 'call_1', output: '' } };
+    const error = expectError(decodeClientEvent(JSON.stringify(typo)));
+    expect(error).toMatchObject({ code: 'invalid_event', path: '/item/callId' });
+    expect(error.message).toContain('not a known field');
+
+    expect(expectError(decodeClientEvent({ type: 'response.cancel', reason: 'user hung up' }))).toMatchObject({ path: '/reason' });
+  });
+
+  it('rejects an unknown client event type', () => {
+    const error = expectError(decodeClientEvent('{"type":"transcription_session.update","session":{}}'));
+    expect(error).toMatchObject({ code: 'unknown_event', path: '/type', eventType: 'transcription_session.update' });
+    expect(error.message).toContain('response.create');
+  });
+});
+
+describe('unknown server events and fields', () => {
+  it('decodes an unknown type to proxy.unknown_event, keeping the raw event', () => {
+    const raw = { type: 'conversation.item.input_audio_transcription.summary', event_id: 'event_1', item_id: 'item_1', summary: { words: 5 } };
+    const result = expectOk(decodeServerEvent(JSON.stringify(raw)));
+    expect(result.event).toStrictEqual({ type: 'proxy.unknown_event', raw });
+    expect(result.wireType).toBe(raw.type);
+    expect(result.dialect).toBe('ga');
+  });
+
+  it('accepts and keeps unknown fields on known server events', () => {
+    const delta = { ...serverEventExamples['response.output_audio_transcript.delta'], obfuscation: 'LBqdwEYsSEHbF' };
+    const result = expectOk(decodeServerEvent(JSON.stringify(delta)));
+    expect(result.event).toStrictEqual(delta);
+    expect(result.event).toHaveProperty('obfuscation', 'LBqdwEYsSEHbF');
+
+    const created = serverEventExamples['session.created'];
+    const nested = { ...created, session: { ...created.session, client_secret: null, audio: { ...created.session.audio, future: { x: 1 } } } };
+    expect(expectOk(decodeServerEvent(JSON.stringify(nested))).event).toStrictEqual(nested);
+  });
+});
+
+describe('inputs are left alone', () => {
+  it('does not mutate a (deep-frozen) object input, GA or beta', () => {
+    const inputs = [
+      ...serverEvents.map(([, event]) => structuredClone(event)),
+      { ...structuredClone(serverEventExamples['response.output_audio.delta']), type: 'response.audio.delta' },
+      { type: 'conversation.item.created', item: { id: 'item_1', type: 'message', role: 'assistant', content: [{ type: 'audio', transcript: 'Hi' }] } },
+      { type: 'session.created', session: { id: 'sess_1', modalities: ['text', 'audio'], voice: 'alloy', input_audio_format: 'pcm16', turn_detection: null } },
+    ];
+    for (const input of inputs) {
+      const before = structuredClone(input);
+      deepFreeze(input);
+      expectOk(decodeServerEvent(input));
+      expect(input).toStrictEqual(before);
+    }
+  });
+
+  it('decodes a 200 KB audio delta and keeps the payload string as is', () => {
+    const bytes = new Uint8Array(150_000).map((_, i) => (i * 31) & 0xff);
+    const delta = Buffer.from(bytes).toString('base64');
+    expect(delta.length).toBe(200_000);
+    const event = { ...serverEventExamples['response.output_audio.delta'], delta };
+    for (const input of [JSON.stringify(event), utf8.encode(JSON.stringify(event)), event]) {
+      const result = expectOk(decodeServerEvent(input));
+      expect(result.event.type).toBe('response.output_audio.delta');
+      expect((result.event as typeof event).delta).toBe(delta);
+    }
+  });
+});
+
+describe('encode errors', () => {
+  it.each([[42], [null], ['{"type":"response.create"}'], [[{ type: 'response.create' }]], [new Uint8Array(2)]])('rejects a non-object: %j', (input) => {
+    const error = expectError(encodeClientEvent(input as never));
+    expect(error).toMatchObject({ code: 'invalid_input', path: '' });
+    expect(error.message).toContain('not an object');
+  });
+
+  it('rejects an event without a string type', () => {
+    expect(expectError(encodeClientEvent({ item_id: 'item_1' } as never))).toMatchObject({ code: 'missing_type', path: '/type' });
+  });
+
+  it('rejects an unknown type and an unknown field, and never produces text', () => {
+    expect(expectError(encodeClientEvent({ type: 'session.create' } as never))).toMatchObject({ code: 'unknown_event', path: '/type' });
+    const event = { ...clientEventExamples['input_audio_buffer.append'], format: 'pcm16' };
+    expect(expectError(encodeClientEvent(event as never))).toMatchObject({ code: 'invalid_event', path: '/format' });
+  });
+
+  it('says so when a value is undefined', () => {
+    const session = { type: 'realtime', tools: [undefined] };
+    const error = expectError(encodeClientEvent({ type: 'session.update', session } as never));
+    expect(error).toMatchObject({ code: 'invalid_event', path: '/session/tools/0' });
+    expect(error.message).toContain('undefined');
+
+    const content = [{ type: 'input_text', text: 'Hi' }, undefined];
+    const item = { type: 'message', role: 'user', content };
+    const second = expectError(encodeClientEvent({ type: 'conversation.item.create', item } as never));
+    expect(second).toMatchObject({ path: '/item/content/1' });
+    expect(second.message).toContain('undefined');
+  });
+
+  it('treats a required field set to undefined as missing, and leaves out an optional one', () => {
+    expect(expectError(encodeClientEvent({ type: 'conversation.item.delete', item_id: undefined } as never))).toMatchObject({ path: '/item_id' });
+    // JSON has no undefined: an optional field that is undefined is simply not sent.
+    expect(expectText(encodeClientEvent({ type: 'response.cancel', response_id: undefined }))).toBe('{"type":"response.cancel"}');
+  });
+
+  it('reports data JSON cannot represent as not_serializable', () => {
+    const withBigInt = { type: 'function', name: 'pay', parameters: { type: 'object', maximum: 10n ** 20n } };
+    const error = expectError(encodeClientEvent({ type: 'session.update', session: { type: 'realtime', tools: [withBigInt] } } as never));
+    expect(error).toMatchObject({ code: 'not_serializable', path: '', eventType: 'session.update' });
+    expect(error.message).toContain('BigInt');
+
+    const cyclic: Record<string, unknown> = { type: 'object' };
+    cyclic.self = cyclic;
+    const tools = [{ type: 'function', name: 'loop', parameters: cyclic }];
+    expect(expectError(encodeClientEvent({ type: 'session.update', session: { type: 'realtime', tools } } as never))).toMatchObject({
+      code: 'not_serializable',
+    });
+  });
+
+  it('rejects a BigInt where the schema wants a string, as a schema violation', () => {
+    expect(expectError(encodeClientEvent({ type: 'input_audio_buffer.append', audio: 1n } as never))).toMatchObject({ code: 'invalid_event', path: '/audio' });
+  });
+});
