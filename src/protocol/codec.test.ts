@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { clientEventExamples, extraClientEvents, extraServerEvents, serverEventExamples } from '../../test/fixtures/realtimeEvents.js';
 import { decodeClientEvent, decodeServerEvent, encodeClientEvent, type CodecError, type DecodeResult, type EncodeResult } from './codec.js';
+import realtimeSchema from './generated/realtime.schema.json' with { type: 'json' };
 import type { ClientEvent, ServerEvent } from './generated/types.js';
 
 const utf8 = new TextEncoder();
@@ -21,6 +22,10 @@ function expectError(result: DecodeResult<unknown> | EncodeResult): CodecError {
   expect(result.error.message).toMatch(/^Failed to /);
   expect(result.error.message).toContain('Please');
   return result.error;
+}
+
+function pick(value: object | undefined, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value ?? {}).filter(([key]) => keys.includes(key)));
 }
 
 function deepFreeze<T>(value: T): T {
@@ -222,6 +227,16 @@ describe('inputs are left alone', () => {
       expect(result.event.type).toBe('response.output_audio.delta');
       expect((result.event as typeof event).delta).toBe(delta);
     }
+  });
+
+  // JSON.parse is the one pass over an audio payload; a pattern, a length or a format on these
+  // fields would make ajv walk every base64 character a second time.
+  it.each([
+    ['ResponseOutputAudioDeltaEvent', 'delta'],
+    ['InputAudioBufferAppendEvent', 'audio'],
+  ])('validates %s.%s by type alone, so ajv never scans the base64 payload', (definition, field) => {
+    const schema = realtimeSchema.definitions[definition as keyof typeof realtimeSchema.definitions] as { properties: Record<string, object> };
+    expect(schema.properties[field]).toEqual({ type: 'string', ...pick(schema.properties[field], ['description']) });
   });
 });
 
