@@ -25,7 +25,13 @@ export type ProxyErrorCode =
   /** The socket reported an error after it was open. */
   | 'socket_error'
   /** A listener registered by the host threw; the library went on. */
-  | 'listener_error';
+  | 'listener_error'
+  /** An MCP server could not be reached or refused the handshake. */
+  | 'mcp_connect_failed'
+  /** An MCP session expired during a request that was not safe to send again. */
+  | 'mcp_session_expired'
+  /** A request on an MCP connection that was closed. */
+  | 'mcp_closed';
 
 const brand = Symbol.for('realtime-mcp-proxy.ProxyError');
 

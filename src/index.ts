@@ -1,9 +1,10 @@
 // The root entry (`realtime-mcp-proxy`): browser-safe, named exports only. Any export added here is
 // public API. Node-only code lives behind `realtime-mcp-proxy/node`.
 
-/* Errors */
+/* Errors and logging */
 export { ProxyError } from './errors.js';
 export type { ProxyErrorCode } from './errors.js';
+export type { Logger } from './logger.js';
 
 /* Protocol: codecs, dialects, transports, event types */
 export {
@@ -17,3 +18,16 @@ export {
   realtimeUrl,
 } from './protocol/index.js';
 export type * from './protocol/index.js';
+
+/* MCP: connections, catalog, calls (the whole layer: realtime-mcp-proxy/mcp) */
+export { FUNCTION_NAME_PATTERN, McpConnection, ToolCaller, ToolCatalog, ToolListingCache, createToolRouter, mapToolNames } from './mcp/index.js';
+export type {
+  CatalogTool,
+  McpConnectionState,
+  McpServerConfig,
+  RealtimeFunctionTool,
+  ToolCallCode,
+  ToolCallResult,
+  ToolCatalogDiff,
+  ToolRoute,
+} from './mcp/index.js';

@@ -25,7 +25,7 @@ async function browserBundleInputs(entry: string): Promise<string[]> {
   return Object.keys(result.metafile.inputs);
 }
 
-describe.each(['src/index.ts', 'src/protocol/index.ts'])('browser-safe entry %s', (entry) => {
+describe.each(['src/index.ts', 'src/protocol/index.ts', 'src/mcp/index.ts'])('browser-safe entry %s', (entry) => {
   it('bundles for the browser without Node built-ins or ws', async () => {
     const inputs = await browserBundleInputs(entry);
     expect(inputs.length).toBeGreaterThan(3);
@@ -47,7 +47,7 @@ describe('the built package', () => {
   }, 180_000);
 
   it('emits ESM, CJS and type declarations for every entry', () => {
-    for (const entry of ['index', 'protocol', 'node']) {
+    for (const entry of ['index', 'protocol', 'mcp', 'node']) {
       for (const ext of ['.js', '.cjs', '.d.ts', '.d.cts']) expect(existsSync(join(root, 'dist', entry + ext)), entry + ext).toBe(true);
     }
     expect(JSON.parse(readFileSync(join(root, 'dist/realtime.schema.json'), 'utf8')).definitions.ServerEvent).toBeTruthy();

@@ -1,4 +1,4 @@
-/** The README's protocol example is examples/protocol.ts, and it prints what the README says it prints. */
+/** The README's examples are the files in examples/, and they print what the README says they print. */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 const root = join(import.meta.dirname, '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 
-function blockAfter(heading: string, language: string): string {
-  const from = readme.indexOf(heading);
+function blockAfter(heading: string, language: string, after = ''): string {
+  const from = readme.indexOf(heading, readme.indexOf(after));
   const start = readme.indexOf('```' + language + '\n', from);
   const end = readme.indexOf('\n```', start + 4 + language.length);
   return readme.slice(start + 4 + language.length, end + 1);
@@ -23,6 +23,15 @@ describe('README', () => {
     const output = execFileSync(join(root, 'node_modules/.bin/tsx'), ['examples/protocol.ts'], { cwd: root, encoding: 'utf8' });
     expect(output).toBe(blockAfter('It prints:', 'text'));
   });
+
+  it('shows examples/mcp.ts verbatim', () => {
+    expect(blockAfter('## The MCP API', 'ts')).toBe(readFileSync(join(root, 'examples/mcp.ts'), 'utf8'));
+  });
+
+  it('shows what the MCP example really prints (against server-everything over stdio)', () => {
+    const output = execFileSync(join(root, 'node_modules/.bin/tsx'), ['examples/mcp.ts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(output).toBe(blockAfter('It prints:', 'text', '## The MCP API'));
+  }, 60_000);
 
   it('keeps the Quick start test command', () => {
     expect(blockAfter('## Quick start', 'sh')).toContain('npm test');

@@ -3,3 +3,6 @@
 /* Realtime WebSocket on `ws` */
 export { createNodeWebSocket } from './webSocketFactory.js';
 export { createNodeWebSocketTransport } from './webSocketTransport.js';
+
+/* MCP servers over stdio */
+export { createNodeMcpConnection, createStdioTransportFactory } from './mcpConnection.js';

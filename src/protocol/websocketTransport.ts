@@ -1,6 +1,6 @@
 import { ProxyError, redactSecrets } from '../errors.js';
 import { decodeServerEvent, encodeClientEvent } from './codec.js';
-import { Emitter } from './emitter.js';
+import { Emitter } from '../emitter.js';
 import type { ClientEvent } from './generated/types.js';
 import { DEFAULT_REALTIME_URL, parseWebSocketUrl, redactUrl } from './realtimeUrl.js';
 import type { RealtimeTransport, RealtimeTransportEventMap, SendResult, TransportCloseInfo, TransportState } from './transport.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { ProxyError } from '../errors.js';
+import type { ProxyError } from './errors.js';
 import { Emitter } from './emitter.js';
 
 type Events = { [event: string]: unknown[]; ping: [n: number]; error: [ProxyError] };

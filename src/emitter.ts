@@ -1,4 +1,4 @@
-import { ProxyError } from '../errors.js';
+import { ProxyError } from './errors.js';
 
 /** Maps an event name to the arguments its listeners receive. */
 export type EventMap = { [event: string]: unknown[] };

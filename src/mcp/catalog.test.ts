@@ -1,0 +1,179 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { Logger } from '../logger.js';
+import { fakeTool, FakeMcpConnection } from '../../test/support/fakeMcpConnection.js';
+import { ToolCatalog, type ToolCatalogDiff } from './catalog.js';
+import { ToolListingCache } from './listingCache.js';
+import { FUNCTION_NAME_PATTERN } from './names.js';
+import { createToolRouter } from './router.js';
+
+describe('ToolCatalog', () => {
+  it('names tools for Realtime, keeps schemas and annotations, and exposes function tools', async () => {
+    const weather = new FakeMcpConnection({ label: 'weather', url: 'http://127.0.0.1:1/mcp' }, [
+      fakeTool('get.forecast', { inputSchema: { $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', properties: { city: { type: 'string' } }, required: ['city'] }, annotations: { readOnlyHint: true } }),
+      fakeTool('x'.repeat(100)),
+    ]);
+    const catalog = new ToolCatalog([weather], { cache: false });
+    await catalog.load();
+    const [forecast, long] = catalog.tools;
+    expect(forecast).toMatchObject({ server: 'weather', mcpName: 'get.forecast', functionName: 'get_forecast', annotations: { readOnlyHint: true } });
+    expect(forecast!.parameters).toEqual({ type: 'object', properties: { city: { type: 'string' } }, required: ['city'] });
+    expect(forecast!.inputSchema).toHaveProperty('$schema');
+    expect(long!.functionName).toMatch(FUNCTION_NAME_PATTERN);
+    expect(catalog.functionTools()[0]).toEqual({ type: 'function', name: 'get_forecast', description: 'does get.forecast', parameters: forecast!.parameters });
+    expect(catalog.byFunctionName('get_forecast')).toBe(forecast);
+  });
+
+  it('prefixes names with the server label when there are several servers, so equal names do not clash', async () => {
+    const a = new FakeMcpConnection({ label: 'a', url: 'http://127.0.0.1:1/a' }, [fakeTool('search')]);
+    const b = new FakeMcpConnection({ label: 'b', url: 'http://127.0.0.1:1/b' }, [fakeTool('search')]);
+    const catalog = new ToolCatalog([a, b], { cache: false });
+    await catalog.load();
+    const names = catalog.tools.map((t) => t.functionName).sort();
+    expect(names).toHaveLength(2);
+    expect(new Set(names).size).toBe(2);
+    expect(names.every((n) => n.startsWith('a__') || n.startsWith('b__'))).toBe(true);
+  });
+
+  it('drops tools outside allowedTools, task-only tools and schemas Realtime cannot take, with a logged reason', async () => {
+    const logger: Logger = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+    const connection = new FakeMcpConnection({ label: 's', url: 'http://127.0.0.1:1/mcp', allowedTools: ['keep', 'tasky', 'stringy'] }, [
+      fakeTool('keep'),
+      fakeTool('hidden'),
+      fakeTool('tasky', { execution: { taskSupport: 'required' } }),
+      fakeTool('stringy', { inputSchema: { type: 'string' } as never }),
+    ]);
+    const catalog = new ToolCatalog([connection], { cache: false, logger });
+    const dropped: string[] = [];
+    catalog.on('dropped', (d) => dropped.push(d.tool));
+    await catalog.load();
+    expect(catalog.tools.map((t) => t.mcpName)).toEqual(['keep']);
+    expect(catalog.dropped.map((d) => [d.tool, d.reason])).toEqual([
+      ['hidden', 'it is not in allowedTools'],
+      ['tasky', expect.stringContaining('taskSupport "required"')],
+      ['stringy', expect.stringMatching(/^Failed to /)],
+    ]);
+    expect(dropped).toEqual(['hidden', 'tasky', 'stringy']);
+    expect(logger.info).toHaveBeenCalledTimes(3);
+  });
+
+  it('accepts an allowedTools predicate', async () => {
+    const connection = new FakeMcpConnection({ label: 's', url: 'http://127.0.0.1:1/mcp', allowedTools: (t) => t.annotations?.readOnlyHint === true }, [
+      fakeTool('read', { annotations: { readOnlyHint: true } }),
+      fakeTool('write'),
+    ]);
+    const catalog = new ToolCatalog([connection], { cache: false });
+    await catalog.load();
+    expect(catalog.tools.map((t) => t.mcpName)).toEqual(['read']);
+  });
+
+  it('follows list_changed: lists again and emits added, removed and changed', async () => {
+    const connection = new FakeMcpConnection({ label: 's', url: 'http://127.0.0.1:1/mcp' }, [fakeTool('a'), fakeTool('b'), fakeTool('c')]);
+    const catalog = new ToolCatalog([connection], { cache: false });
+    await catalog.load();
+    const diffs: ToolCatalogDiff[] = [];
+    catalog.on('changed', (diff) => diffs.push(diff));
+    connection.tools = [fakeTool('a'), fakeTool('b', { description: 'new words' }), fakeTool('d')];
+    connection.emit('toolsChanged');
+    await vi.waitFor(() => expect(diffs).toHaveLength(1));
+    const names = (list: Array<{ mcpName: string }>) => list.map((t) => t.mcpName);
+    expect([names(diffs[0]!.added), names(diffs[0]!.removed), names(diffs[0]!.changed)]).toEqual([['d'], ['c'], ['b']]);
+    expect(catalog.byFunctionName('b')?.description).toBe('new words');
+    // Nothing changed → no event.
+    connection.emit('toolsChanged');
+    await vi.waitFor(() => expect(connection.listings).toBe(3));
+    expect(diffs).toHaveLength(1);
+  });
+
+  it('lists again after a re-initialized session', async () => {
+    const connection = new FakeMcpConnection({ label: 's', url: 'http://127.0.0.1:1/mcp' }, [fakeTool('a')]);
+    const catalog = new ToolCatalog([connection], { cache: false });
+    await catalog.load();
+    connection.emit('reinitialized', 'the session expired (HTTP 404)');
+    await vi.waitFor(() => expect(connection.listings).toBe(2));
+  });
+
+  it('takes fresh listings from the cache, and list_changed bypasses and refreshes it', async () => {
+    const cache = new ToolListingCache();
+    const config = { label: 's', url: 'http://127.0.0.1:1/mcp' };
+    const first = new FakeMcpConnection(config, [fakeTool('a')]);
+    await new ToolCatalog([first], { cache }).load();
+    const second = new FakeMcpConnection(config, [fakeTool('changed')]);
+    const catalog = new ToolCatalog([second], { cache });
+    await catalog.load();
+    expect([second.listings, catalog.tools.map((t) => t.mcpName)]).toEqual([0, ['a']]);
+    second.emit('toolsChanged');
+    await vi.waitFor(() => expect(catalog.tools.map((t) => t.mcpName)).toEqual(['changed']));
+    const third = new FakeMcpConnection(config, []);
+    const later = new ToolCatalog([third], { cache });
+    await later.load();
+    expect(later.tools.map((t) => t.mcpName)).toEqual(['changed']);
+  });
+
+  it('leaves a failing server out and reports it, while the others load', async () => {
+    const broken = new FakeMcpConnection({ label: 'broken', url: 'http://127.0.0.1:1/x' }, []);
+    broken.failWith = new Error('connect ECONNREFUSED');
+    const fine = new FakeMcpConnection({ label: 'fine', url: 'http://127.0.0.1:1/y' }, [fakeTool('ok')]);
+    const catalog = new ToolCatalog([broken, fine], { cache: false });
+    const errors: string[] = [];
+    catalog.on('error', (e) => errors.push(e.message));
+    await catalog.load();
+    expect(catalog.tools.map((t) => t.mcpName)).toEqual(['ok']);
+    expect(errors).toEqual([expect.stringMatching(/^Failed to list the tools of MCP server "broken": connect ECONNREFUSED\. Please/)]);
+  });
+
+  it('stops following changes when closed', async () => {
+    const connection = new FakeMcpConnection({ label: 's', url: 'http://127.0.0.1:1/mcp' }, [fakeTool('a')]);
+    const catalog = new ToolCatalog([connection], { cache: false });
+    await catalog.load();
+    catalog.close();
+    connection.emit('toolsChanged');
+    await new Promise((done) => setTimeout(done, 10));
+    expect(connection.listings).toBe(1);
+  });
+});
+
+describe('createToolRouter', () => {
+  async function catalogOf() {
+    const a = new FakeMcpConnection({ label: 'a', url: 'http://127.0.0.1:1/a' }, [fakeTool('search'), fakeTool('lookup')]);
+    const b = new FakeMcpConnection({ label: 'b', url: 'http://127.0.0.1:1/b' }, [fakeTool('search')]);
+    const catalog = new ToolCatalog([a, b], { cache: false });
+    await catalog.load();
+    return catalog;
+  }
+
+  it('routes catalog names, static routes and a resolve function', async () => {
+    const catalog = await catalogOf();
+    const router = createToolRouter(catalog, {
+      routes: { find: { server: 'b', tool: 'search' } },
+      resolve: (name) => (name === 'look' ? { server: 'a', tool: 'lookup' } : undefined),
+    });
+    const route = (name: string) => {
+      const result = router.route(name);
+      return result.ok ? `${result.tool.server}/${result.tool.mcpName}` : result.code;
+    };
+    expect(route(catalog.find('a', 'search')!.functionName)).toBe('a/search');
+    expect(route('find')).toBe('b/search');
+    expect(route('look')).toBe('a/lookup');
+    expect(route('nothing')).toBe('unknown_tool');
+    expect(route('toString')).toBe('unknown_tool');
+  });
+
+  it('answers unknown names, routes to missing tools and throwing resolvers with a typed result', async () => {
+    const catalog = await catalogOf();
+    const router = createToolRouter(catalog, {
+      routes: { gone: { server: 'a', tool: 'deleted' } },
+      resolve: (name) => {
+        if (name === 'boom') throw new Error('resolver bug');
+        return undefined;
+      },
+    });
+    for (const name of ['gone', 'boom', 'unheard_of']) {
+      const result = router.route(name);
+      expect(result).toMatchObject({ ok: false, code: 'unknown_tool' });
+      if (!result.ok) {
+        expect(result.message).toMatch(new RegExp(`^Failed to route function "${name}": .*Please`));
+        expect(result.modelMessage).toContain(name);
+      }
+    }
+  });
+});

@@ -1,0 +1,222 @@
+/**
+ * Every tool a session may call, across its MCP servers: listed over all pages (or taken from the
+ * cross-session cache), filtered (allow-list, task-only tools, schemas Realtime cannot take),
+ * named for Realtime, and kept current when a server says its list changed.
+ */
+import { Emitter } from '../emitter.js';
+import { ProxyError } from '../errors.js';
+import { silentLogger, type Logger } from '../logger.js';
+import type { McpConnection } from './connection.js';
+import { hashText } from './hash.js';
+import { defaultToolListingCache, listingCacheKey, type ToolListingCache } from './listingCache.js';
+import { mapToolNames } from './names.js';
+import { toRealtimeParameters } from './parameters.js';
+import type { CatalogTool, JsonSchema, McpServerConfig, RealtimeFunctionTool, Tool } from './types.js';
+
+/** What the catalog and the caller need of a connection (an McpConnection, or a fake in tests). */
+export type CatalogConnection = Pick<McpConnection, 'label' | 'config' | 'listTools' | 'callTool' | 'on'>;
+
+export interface DroppedTool {
+  server: string;
+  tool: string;
+  reason: string;
+}
+
+export interface ToolCatalogDiff {
+  server: string;
+  added: CatalogTool[];
+  removed: CatalogTool[];
+  /** Same tool, new definition or new function name. */
+  changed: CatalogTool[];
+}
+
+export type ToolCatalogEvents = {
+  changed: [diff: ToolCatalogDiff];
+  dropped: [dropped: DroppedTool];
+  error: [ProxyError];
+};
+
+export interface ToolCatalogOptions {
+  /** Listings shared across sessions; `false` lists every time. Default: one cache shared by the process. */
+  cache?: ToolListingCache | false;
+  /** Prefix function names with the server label. Default: only when there is more than one server. */
+  prefix?: boolean;
+  logger?: Logger;
+}
+
+export class ToolCatalog extends Emitter<ToolCatalogEvents> {
+  readonly #connections = new Map<string, CatalogConnection>();
+  readonly #listed = new Map<string, readonly Tool[]>();
+  readonly #refreshing = new Map<string, Promise<void>>();
+  readonly #detach: Array<() => void> = [];
+  readonly #cache: ToolListingCache | undefined;
+  readonly #prefix: boolean;
+  readonly #logger: Logger;
+  #tools: CatalogTool[] = [];
+  #byFunctionName = new Map<string, CatalogTool>();
+  #dropped: DroppedTool[] = [];
+
+  constructor(connections: readonly CatalogConnection[], options: ToolCatalogOptions = {}) {
+    super();
+    this.#cache = options.cache === false ? undefined : (options.cache ?? defaultToolListingCache);
+    this.#prefix = options.prefix ?? connections.length > 1;
+    this.#logger = options.logger ?? silentLogger;
+    for (const connection of connections) {
+      this.#connections.set(connection.label, connection);
+      const refresh = () => void this.refresh(connection.label);
+      this.#detach.push(connection.on('toolsChanged', refresh), connection.on('reinitialized', refresh));
+    }
+  }
+
+  /** Lists every server (from the cache when fresh). A server that fails is reported and left out; the others go on. */
+  async load(): Promise<void> {
+    await Promise.all([...this.#connections.keys()].map((label) => this.#load(label, false)));
+  }
+
+  /** Lists one server again, bypassing the cache, and emits what changed. */
+  async refresh(server: string): Promise<void> {
+    await this.#load(server, true);
+  }
+
+  get tools(): readonly CatalogTool[] {
+    return this.#tools;
+  }
+
+  get dropped(): readonly DroppedTool[] {
+    return this.#dropped;
+  }
+
+  /** The tools as Realtime function tools, for `session.update`. */
+  functionTools(): RealtimeFunctionTool[] {
+    return this.#tools.map((tool) => ({ type: 'function', name: tool.functionName, description: tool.description, parameters: tool.parameters }));
+  }
+
+  byFunctionName(functionName: string): CatalogTool | undefined {
+    return this.#byFunctionName.get(functionName);
+  }
+
+  find(server: string, mcpName: string): CatalogTool | undefined {
+    return this.#tools.find((tool) => tool.server === server && tool.mcpName === mcpName);
+  }
+
+  connection(server: string): CatalogConnection | undefined {
+    return this.#connections.get(server);
+  }
+
+  /** Stops following the servers' changes (the connections stay open: they are not the catalog's). */
+  close(): void {
+    for (const detach of this.#detach.splice(0)) detach();
+    this.removeAllListeners();
+  }
+
+  async #load(server: string, fresh: boolean): Promise<void> {
+    // One listing per server at a time; a change notice during a listing lists once more after it.
+    const previous = this.#refreshing.get(server) ?? Promise.resolve();
+    const next = previous.then(() => this.#list(server, fresh));
+    this.#refreshing.set(server, next);
+    try {
+      await next;
+    } finally {
+      if (this.#refreshing.get(server) === next) this.#refreshing.delete(server);
+    }
+  }
+
+  async #list(server: string, fresh: boolean): Promise<void> {
+    const connection = this.#connections.get(server);
+    if (connection === undefined) return;
+    const key = listingCacheKey(connection.config);
+    let tools = fresh ? undefined : this.#cache?.get(key);
+    if (tools === undefined) {
+      try {
+        tools = await connection.listTools();
+      } catch (error) {
+        this.#logger.warn({ server, error: String(error) }, 'Failed to list tools');
+        this.emit('error', toProxyError(error, server));
+        return;
+      }
+      this.#cache?.set(key, tools);
+    }
+    this.#listed.set(server, tools);
+    this.#rebuild(server);
+  }
+
+  #rebuild(changedServer: string): void {
+    const before = new Map(this.#tools.map((tool) => [qualified(tool.server, tool.mcpName), tool]));
+    const dropped: DroppedTool[] = [];
+    const kept: Array<{ server: string; tool: Tool; parameters: JsonSchema }> = [];
+    for (const [server, tools] of this.#listed) {
+      const config = this.#connections.get(server)!.config;
+      for (const tool of tools) {
+        const reason = whyDropped(tool, config);
+        const parameters = reason === undefined ? toRealtimeParameters(tool.inputSchema) : undefined;
+        if (reason !== undefined) dropped.push({ server, tool: tool.name, reason });
+        else if (parameters && !parameters.ok) dropped.push({ server, tool: tool.name, reason: parameters.reason });
+        else if (parameters) kept.push({ server, tool, parameters: parameters.parameters });
+      }
+    }
+    const names = mapToolNames(
+      kept.map(({ server, tool }) => ({ server, tool: tool.name })),
+      { prefix: this.#prefix },
+    );
+    this.#tools = kept.map(({ server, tool, parameters }) => catalogTool(server, tool, parameters, names.functionName(server, tool.name)!));
+    this.#byFunctionName = new Map(this.#tools.map((tool) => [tool.functionName, tool]));
+    const newlyDropped = dropped.filter((d) => !this.#dropped.some((o) => o.server === d.server && o.tool === d.tool && o.reason === d.reason));
+    this.#dropped = dropped;
+    for (const entry of newlyDropped) {
+      this.#logger.info({ server: entry.server, tool: entry.tool, reason: entry.reason }, 'Left a tool out of the catalog');
+      this.emit('dropped', entry);
+    }
+    const diff = diffTools(changedServer, before, this.#tools);
+    if (diff.added.length + diff.removed.length + diff.changed.length > 0) this.emit('changed', diff);
+  }
+}
+
+function whyDropped(tool: Tool, config: McpServerConfig): string | undefined {
+  const allowed = config.allowedTools;
+  if (Array.isArray(allowed) && !allowed.includes(tool.name)) return 'it is not in allowedTools';
+  if (typeof allowed === 'function' && !allowed(tool)) return 'the allowedTools function refused it';
+  if (tool.execution?.taskSupport === 'required') return 'it only runs as an MCP task (execution.taskSupport "required"), which a voice call cannot wait for';
+  return undefined;
+}
+
+function catalogTool(server: string, tool: Tool, parameters: JsonSchema, functionName: string): CatalogTool {
+  return {
+    server,
+    mcpName: tool.name,
+    functionName,
+    description: tool.description ?? tool.title ?? tool.annotations?.title ?? '',
+    inputSchema: tool.inputSchema as JsonSchema,
+    parameters,
+    ...(tool.outputSchema ? { outputSchema: tool.outputSchema as JsonSchema } : {}),
+    ...(tool.annotations ? { annotations: tool.annotations } : {}),
+    version: hashText(JSON.stringify(tool)),
+    definition: tool,
+  };
+}
+
+function diffTools(server: string, before: Map<string, CatalogTool>, after: readonly CatalogTool[]): ToolCatalogDiff {
+  const diff: ToolCatalogDiff = { server, added: [], removed: [], changed: [] };
+  const seen = new Set<string>();
+  for (const tool of after) {
+    const key = qualified(tool.server, tool.mcpName);
+    seen.add(key);
+    const old = before.get(key);
+    if (old === undefined) diff.added.push(tool);
+    else if (old.version !== tool.version || old.functionName !== tool.functionName) diff.changed.push(tool);
+  }
+  for (const [key, tool] of before) if (!seen.has(key)) diff.removed.push(tool);
+  return diff;
+}
+
+function qualified(server: string, tool: string): string {
+  return `${server}\u0000${tool}`;
+}
+
+function toProxyError(error: unknown, server: string): ProxyError {
+  if (ProxyError.isInstance(error)) return error;
+  const why = error instanceof Error ? error.message : String(error);
+  return new ProxyError('mcp_connect_failed', `Failed to list the tools of MCP server "${server}": ${why}. Please check the server.`, {
+    cause: error,
+    data: { server },
+  });
+}

@@ -1,0 +1,111 @@
+import { createServer, type Server } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ProxyError } from '../errors.js';
+import { McpConnection, type McpConnectionState } from './connection.js';
+
+const servers: Server[] = [];
+const connections: McpConnection[] = [];
+afterEach(async () => {
+  await Promise.all(connections.splice(0).map((c) => c.close()));
+  await Promise.all(servers.splice(0).map((s) => new Promise((done) => s.close(done))));
+});
+
+/** An HTTP server that answers every POST with `postStatus` and every GET with `getStatus`, logging each request. */
+async function statusServer(postStatus: number, getStatus = 404): Promise<{ url: string; log: string[] }> {
+  const log: string[] = [];
+  const server = createServer((req, res) => {
+    log.push(`${req.method} ${req.url}`);
+    req.resume();
+    res.writeHead(req.method === 'POST' ? postStatus : getStatus, { 'content-type': 'text/plain' }).end('nope');
+  });
+  servers.push(server);
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/mcp`, log };
+}
+
+function track(connection: McpConnection): McpConnection {
+  connections.push(connection);
+  return connection;
+}
+
+async function connectError(connection: McpConnection): Promise<ProxyError> {
+  const error = await connection.connect().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(ProxyError.isInstance(error)).toBe(true);
+  return error as ProxyError;
+}
+
+describe('McpConnection transport choice', () => {
+  it.each([401, 403, 500, 503])('does not fall back to SSE when the first POST answers %i', async (status) => {
+    const server = await statusServer(status);
+    const connection = track(new McpConnection({ label: 'srv', url: server.url, token: 'tok-secret-1' }, { transportMemory: new Map() }));
+    const events: ProxyError[] = [];
+    connection.on('error', (e) => events.push(e));
+    const error = await connectError(connection);
+    expect(error.code).toBe('mcp_connect_failed');
+    expect(error.message).toMatch(/^Failed to connect to MCP server "srv" at http:\/\/127\.0\.0\.1:\d+\/mcp: .*Please check/);
+    expect(error.message).toContain(String(status));
+    expect(error.message).not.toContain('tok-secret-1');
+    expect(server.log.filter((line) => line.startsWith('GET'))).toEqual([]);
+    expect(events).toEqual([error]);
+    expect(connection.state).toBe('idle');
+  });
+
+  it.each([400, 404, 405])('falls back to SSE (a GET on the same URL) when the first POST answers %i', async (status) => {
+    const server = await statusServer(status);
+    const connection = track(new McpConnection({ label: 'srv', url: server.url }, { transportMemory: new Map() }));
+    const error = await connectError(connection);
+    expect(server.log[0]).toBe('POST /mcp');
+    expect(server.log).toContain('GET /mcp');
+    expect(error.code).toBe('mcp_connect_failed');
+  });
+
+  it('reports a refused connection as such, without trying SSE', async () => {
+    const server = await statusServer(200);
+    const url = server.url;
+    await new Promise((done) => servers.pop()!.close(done));
+    const error = await connectError(track(new McpConnection({ label: 'srv', url }, { transportMemory: new Map() })));
+    expect(error.message).toMatch(/fetch failed|ECONNREFUSED/);
+  });
+
+  it('uses only the configured transport', async () => {
+    const server = await statusServer(404);
+    await connectError(track(new McpConnection({ label: 'srv', url: server.url, transport: 'streamable-http' }, { transportMemory: new Map() })));
+    expect(server.log).toEqual(['POST /mcp']);
+  });
+});
+
+describe('McpConnection lifecycle', () => {
+  it('goes back to idle after a failed connect, may try again, and refuses everything once closed', async () => {
+    const server = await statusServer(500);
+    const connection = new McpConnection({ label: 'srv', url: server.url }, { transportMemory: new Map() });
+    const states: Array<[McpConnectionState, McpConnectionState]> = [];
+    connection.on('state', (state, previous) => states.push([previous, state]));
+    connection.on('error', () => undefined);
+    await connectError(connection);
+    await connectError(connection);
+    expect(server.log.filter((l) => l.startsWith('POST'))).toHaveLength(2);
+    await connection.close();
+    expect(states).toEqual([
+      ['idle', 'connecting'],
+      ['connecting', 'idle'],
+      ['idle', 'connecting'],
+      ['connecting', 'idle'],
+      ['idle', 'closed'],
+    ]);
+    const closed = await connection.listTools().catch((e: unknown) => e);
+    expect((closed as ProxyError).code).toBe('mcp_closed');
+    await connection.close();
+  });
+
+  it('shares one connect attempt between concurrent callers', async () => {
+    const server = await statusServer(500);
+    const connection = track(new McpConnection({ label: 'srv', url: server.url }, { transportMemory: new Map() }));
+    connection.on('error', () => undefined);
+    const results = await Promise.allSettled([connection.connect(), connection.listTools(), connection.connect()]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(server.log.filter((l) => l.startsWith('POST'))).toHaveLength(1);
+  });
+});

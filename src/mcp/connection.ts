@@ -1,0 +1,344 @@
+/**
+ * One MCP server: a small state machine (idle → connecting → ready ⇄ reinitializing → closed) that
+ * owns a fresh SDK Client and transport per attempt, picks the transport, re-initializes an
+ * expired session, and reports trouble as typed events instead of throwing into the session loop.
+ */
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import {
+  CallToolResultSchema,
+  ElicitRequestSchema,
+  ListToolsResultSchema,
+  ToolListChangedNotificationSchema,
+  type CallToolResult,
+  type ElicitRequest,
+  type ElicitResult,
+  type Implementation,
+  type Progress,
+  type ServerCapabilities,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { JsonSchemaValidator, jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
+import { Emitter } from '../emitter.js';
+import { ProxyError, redactSecrets } from '../errors.js';
+import { createMcpTransport, httpStatusOf, isLegacyServerAnswer, type FetchLike, type StdioTransportFactory, type Transport } from './transports.js';
+import type { McpServerConfig, McpTransportKind } from './types.js';
+import { validateServerConfig } from './serverConfig.js';
+
+export type McpConnectionState = 'idle' | 'connecting' | 'ready' | 'reinitializing' | 'closed';
+
+const transitions: Record<McpConnectionState, readonly McpConnectionState[]> = {
+  idle: ['connecting', 'closed'],
+  connecting: ['ready', 'idle', 'closed'],
+  ready: ['reinitializing', 'closed'],
+  reinitializing: ['ready', 'idle', 'closed'],
+  closed: [],
+};
+
+export type McpConnectionEvents = {
+  state: [state: McpConnectionState, previous: McpConnectionState];
+  /** The server said its tool list changed (`notifications/tools/list_changed`). */
+  toolsChanged: [];
+  /** A new session replaced an expired one; tools should be listed again. */
+  reinitialized: [reason: string];
+  error: [ProxyError];
+};
+
+export interface McpConnectionOptions {
+  /** The fetch used for HTTP transports (tests, proxies, middleware). */
+  fetch?: FetchLike;
+  /** Provided by `realtime-mcp-proxy/node`. */
+  stdioTransport?: StdioTransportFactory;
+  clientInfo?: Implementation;
+  /** Deadline of `initialize`, in ms. Default 10 000. */
+  connectTimeoutMs?: number;
+  /** Which transport worked per URL, shared between connections so later ones skip the probe. */
+  transportMemory?: Map<string, McpTransportKind>;
+  /**
+   * With an `authProvider` that sent the user to authorize: asked for the authorization code the
+   * redirect brought back, after which the connection finishes authorization (PKCE) and tries once more.
+   */
+  authorizationCode?: () => Promise<string | undefined>;
+  /**
+   * Answers the server's `elicitation/create` (form mode). Declared to the server only when given:
+   * a voice session without someone to answer should not invite questions.
+   */
+  elicitation?: { handler: (request: ElicitRequest['params']) => Promise<ElicitResult>; applyDefaults?: boolean };
+}
+
+export interface CallToolOptions {
+  timeoutMs: number;
+  maxTotalTimeoutMs?: number;
+  signal?: AbortSignal;
+  onProgress?: (progress: Progress) => void;
+  /** Whether running the call twice is harmless (readOnlyHint / idempotentHint): then an expired session is retried. */
+  retrySafe: boolean;
+}
+
+const sharedTransportMemory = new Map<string, McpTransportKind>();
+
+/** Answers the SDK's output-schema checks with "valid": results are checked by the catalog, over every page (SDK validators only cover the last page). */
+const skipSdkOutputValidation: jsonSchemaValidator = {
+  getValidator:
+    <T>(): JsonSchemaValidator<T> =>
+    (input) => ({ valid: true, data: input as T, errorMessage: undefined }),
+};
+
+export class McpConnection extends Emitter<McpConnectionEvents> {
+  readonly label: string;
+  readonly config: McpServerConfig;
+  #state: McpConnectionState = 'idle';
+  #client: Client | undefined;
+  #transport: Transport | undefined;
+  #transportKind: McpTransportKind | undefined;
+  #connecting: Promise<Client> | undefined;
+  readonly #options: McpConnectionOptions;
+  readonly #memory: Map<string, McpTransportKind>;
+
+  constructor(config: McpServerConfig, options: McpConnectionOptions = {}) {
+    super();
+    this.config = validateServerConfig(config);
+    this.label = config.label;
+    this.#options = options;
+    this.#memory = options.transportMemory ?? sharedTransportMemory;
+  }
+
+  get state(): McpConnectionState {
+    return this.#state;
+  }
+
+  /** The transport in use (after `auto` picked one). */
+  get transportKind(): McpTransportKind | undefined {
+    return this.#transportKind;
+  }
+
+  get sessionId(): string | undefined {
+    return (this.#transport as { sessionId?: string } | undefined)?.sessionId;
+  }
+
+  get serverInfo(): Implementation | undefined {
+    return this.#client?.getServerVersion();
+  }
+
+  get serverCapabilities(): ServerCapabilities | undefined {
+    return this.#client?.getServerCapabilities();
+  }
+
+  get instructions(): string | undefined {
+    return this.#client?.getInstructions();
+  }
+
+  /** Connects (once; concurrent callers share the attempt). Rejects with a ProxyError `mcp_connect_failed`. */
+  async connect(): Promise<void> {
+    await this.#ready();
+  }
+
+  /** Every page of `tools/list`. */
+  async listTools(): Promise<Tool[]> {
+    return this.#withSession('list tools', true, async (client) => {
+      const tools: Tool[] = [];
+      let cursor: string | undefined;
+      const seen = new Set<string>();
+      do {
+        const page = await client.request({ method: 'tools/list', params: cursor === undefined ? {} : { cursor } }, ListToolsResultSchema, {
+          timeout: this.#options.connectTimeoutMs ?? 10_000,
+        });
+        tools.push(...page.tools);
+        cursor = page.nextCursor;
+        // A server that hands back a cursor it already gave would page forever.
+        if (cursor !== undefined && seen.has(cursor)) break;
+        if (cursor !== undefined) seen.add(cursor);
+      } while (cursor !== undefined);
+      return tools;
+    });
+  }
+
+  /**
+   * Calls a tool. Rejects with what went wrong (SDK and transport errors as they are, or a
+   * ProxyError `mcp_session_expired` when an expired session made the call unsafe to repeat).
+   */
+  async callTool(name: string, args: Record<string, unknown>, options: CallToolOptions): Promise<CallToolResult> {
+    return this.#withSession(`call tool "${name}"`, options.retrySafe, (client) =>
+      client.request({ method: 'tools/call', params: { name, arguments: args } }, CallToolResultSchema, {
+        timeout: options.timeoutMs,
+        resetTimeoutOnProgress: true,
+        maxTotalTimeout: options.maxTotalTimeoutMs ?? options.timeoutMs * 4,
+        ...(options.signal ? { signal: options.signal } : {}),
+        // Asking for progress also keeps a slow tool's deadline moving (resetTimeoutOnProgress).
+        onprogress: (progress) => options.onProgress?.(progress),
+      }),
+    );
+  }
+
+  async ping(): Promise<void> {
+    await this.#withSession('ping', true, (client) => client.ping());
+  }
+
+  /** Ends the session (DELETE) and closes. Never rejects. */
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return;
+    const transport = this.#transport;
+    const client = this.#client;
+    this.#setState('closed');
+    await this.#dispose(client, transport, true);
+    this.removeAllListeners();
+  }
+
+  async #withSession<T>(what: string, retrySafe: boolean, run: (client: Client) => Promise<T>): Promise<T> {
+    const client = await this.#ready();
+    const hadSession = this.sessionId !== undefined;
+    try {
+      return await run(client);
+    } catch (error) {
+      if (error instanceof UnauthorizedError && this.config.authProvider !== undefined) {
+        // Step-up or expiry: authorize again (once) and retry on the same session; the transport
+        // reads the new token from the provider. A 401/403 means the server did not run the request.
+        if (!(await this.#finishAuthorization(this.#transport))) throw error;
+        return run(client);
+      }
+      if (!hadSession || !this.#isExpiredSession(error)) throw error;
+      await this.#reinitialize(`the session expired (HTTP ${httpStatusOf(error)})`, client);
+      if (!retrySafe) {
+        throw new ProxyError(
+          'mcp_session_expired',
+          `Failed to ${what} on MCP server "${this.label}": the session expired, and the tool is not marked read-only or idempotent, so it was not sent again. Please call it again if it should run.`,
+          { cause: error },
+        );
+      }
+      return run(await this.#ready());
+    }
+  }
+
+  #isExpiredSession(error: unknown): boolean {
+    const status = httpStatusOf(error);
+    if (status === 404) return true;
+    return status === 400 && this.config.treatNoValidSessionAsExpired === true && /no valid session/i.test((error as Error).message);
+  }
+
+  async #ready(): Promise<Client> {
+    if (this.#state === 'ready' && this.#client) return this.#client;
+    if (this.#state === 'closed') {
+      throw new ProxyError('mcp_closed', `Failed to use MCP server "${this.label}": the connection is closed. Please create a new connection.`);
+    }
+    this.#connecting ??= this.#open().finally(() => (this.#connecting = undefined));
+    return this.#connecting;
+  }
+
+  async #reinitialize(reason: string, stale: Client): Promise<void> {
+    if (this.#client !== stale || this.#state !== 'ready') return; // someone else already did
+    this.#setState('reinitializing');
+    const transport = this.#transport;
+    this.#client = undefined;
+    this.#transport = undefined;
+    await this.#dispose(stale, transport, false);
+    await this.#ready();
+    this.emit('reinitialized', reason);
+  }
+
+  async #open(): Promise<Client> {
+    if (this.#state !== 'reinitializing') this.#setState('connecting');
+    const configured = this.config.transport ?? 'auto';
+    const remembered = this.config.url === undefined ? undefined : this.#memory.get(this.config.url);
+    const kinds: McpTransportKind[] =
+      configured !== 'auto' ? [configured] : this.config.command !== undefined ? ['stdio'] : remembered ? [remembered] : ['streamable-http', 'sse'];
+    let lastError: unknown;
+    for (let attempt = 0; attempt < kinds.length; attempt++) {
+      const kind = kinds[attempt]!;
+      let client = this.#newClient();
+      let transport: Transport | undefined;
+      try {
+        transport = createMcpTransport(kind, this.config, this.#options);
+        try {
+          await client.connect(transport, { timeout: this.#options.connectTimeoutMs ?? 10_000 });
+        } catch (error) {
+          if (!(error instanceof UnauthorizedError) || !(await this.#finishAuthorization(transport))) throw error;
+          await this.#dispose(client, transport, false);
+          client = this.#newClient();
+          transport = createMcpTransport(kind, this.config, this.#options);
+          await client.connect(transport, { timeout: this.#options.connectTimeoutMs ?? 10_000 });
+        }
+        if (this.#state === 'closed') {
+          await this.#dispose(client, transport, true);
+          break;
+        }
+        this.#client = client;
+        this.#transport = transport;
+        this.#transportKind = kind;
+        if (this.config.url !== undefined && configured === 'auto') this.#memory.set(this.config.url, kind);
+        this.#setState('ready');
+        return client;
+      } catch (error) {
+        lastError = error;
+        await this.#dispose(client, transport, false);
+        // Only a 400/404/405 on the first POST means "legacy server"; anything else is the real error.
+        if (!(kind === 'streamable-http' && isLegacyServerAnswer(error))) break;
+      }
+    }
+    if (this.#state !== 'closed') this.#setState('idle');
+    const failure = this.#connectError(lastError);
+    this.emit('error', failure);
+    throw failure;
+  }
+
+  /** Exchanges the code the host got back from the authorization redirect for tokens. False when there is none. */
+  async #finishAuthorization(transport: Transport | undefined): Promise<boolean> {
+    const finishable = transport as { finishAuth?: (code: string) => Promise<void> } | undefined;
+    if (this.config.authProvider === undefined || this.#options.authorizationCode === undefined || !finishable?.finishAuth) return false;
+    const code = await this.#options.authorizationCode();
+    if (code === undefined) return false;
+    await finishable.finishAuth(code);
+    return true;
+  }
+
+  #newClient(): Client {
+    const elicitation = this.#options.elicitation;
+    const client = new Client(this.#options.clientInfo ?? { name: 'realtime-mcp-proxy', version: '0.1.0' }, {
+      capabilities: elicitation ? { elicitation: { form: elicitation.applyDefaults ? { applyDefaults: true } : {} } } : {},
+      jsonSchemaValidator: skipSdkOutputValidation,
+    });
+    if (elicitation) client.setRequestHandler(ElicitRequestSchema, (request) => elicitation.handler(request.params));
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      if (this.#client === client) this.emit('toolsChanged');
+    });
+    // Transport noise (reconnects of the GET stream, aborted requests) is diagnostics, not liveness.
+    client.onerror = () => undefined;
+    return client;
+  }
+
+  #connectError(cause: unknown): ProxyError {
+    if (ProxyError.isInstance(cause) && cause.code !== 'mcp_connect_failed') return cause;
+    const status = httpStatusOf(cause);
+    const why =
+      cause instanceof UnauthorizedError || status === 401 || status === 403
+        ? `the server refused our credentials (HTTP ${status ?? 401})`
+        : status !== undefined
+          ? `the server answered HTTP ${status}`
+          : cause instanceof Error
+            ? `${cause.message}${cause.cause instanceof Error ? ` (${cause.cause.message})` : ''}`
+            : String(cause);
+    const where = this.config.url ?? this.config.command ?? '';
+    const message = `Failed to connect to MCP server "${this.label}" at ${where}: ${this.#redact(why)}. Please check that the server is running and the URL and credentials are right.`;
+    return new ProxyError('mcp_connect_failed', message, { cause, data: { server: this.label, status } });
+  }
+
+  #redact(text: string): string {
+    const token = typeof this.config.token === 'string' ? this.config.token : undefined;
+    return redactSecrets(text, [token, ...Object.values(this.config.headers ?? {})]);
+  }
+
+  async #dispose(client: Client | undefined, transport: Transport | undefined, terminate: boolean): Promise<void> {
+    const streamable = transport as { terminateSession?: () => Promise<void>; sessionId?: string } | undefined;
+    if (terminate && streamable?.sessionId !== undefined && streamable.terminateSession) {
+      await streamable.terminateSession().catch(() => undefined);
+    }
+    await (client ?? transport)?.close().catch(() => undefined);
+  }
+
+  #setState(next: McpConnectionState): void {
+    const previous = this.#state;
+    if (previous === next) return;
+    if (!transitions[previous].includes(next)) throw new Error(`McpConnection: no transition ${previous} → ${next}`);
+    this.#state = next;
+    this.emit('state', next, previous);
+  }
+}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { ProxyError } from '../errors.js';
+import { validateServerConfig } from './serverConfig.js';
+import type { McpServerConfig } from './types.js';
+
+function problemsOf(config: unknown): string[] {
+  try {
+    validateServerConfig(config as McpServerConfig);
+    return [];
+  } catch (error) {
+    expect(ProxyError.isInstance(error)).toBe(true);
+    expect((error as ProxyError).code).toBe('invalid_options');
+    expect((error as Error).message).toMatch(/^Failed to configure MCP server .*\. Please fix the server configuration\.$/);
+    return ((error as ProxyError<{ problems: string[] }>).data?.problems ?? []);
+  }
+}
+
+describe('validateServerConfig', () => {
+  it('accepts the usual shapes', () => {
+    expect(problemsOf({ label: 'weather', url: 'https://mcp.example.com/mcp', timeoutMs: 5000, toolTimeoutsMs: { slow: 60_000 } })).toEqual([]);
+    expect(problemsOf({ label: 'memory', command: 'node', args: ['server.js'], env: { A: '1' } })).toEqual([]);
+    expect(problemsOf({ label: 'x', url: 'http://127.0.0.1:3000/sse', transport: 'sse', token: async () => 't' })).toEqual([]);
+  });
+
+  it.each([
+    [{ url: 'http://h/mcp' }, '"label" must be'],
+    [{ label: 'has space', url: 'http://h/mcp' }, '"label" must be'],
+    [{ label: 'a'.repeat(33), url: 'http://h/mcp' }, '"label" must be'],
+    [{ label: 'a' }, 'exactly one of "url" and "command"'],
+    [{ label: 'a', url: 'http://h', command: 'node' }, 'exactly one of "url" and "command"'],
+    [{ label: 'a', url: 'ws://h/mcp' }, '"url" must be an http:// or https:// URL'],
+    [{ label: 'a', url: 'not a url' }, '"url" must be an http:// or https:// URL'],
+    [{ label: 'a', command: 'node', args: [1] }, '"args" must be an array of strings'],
+    [{ label: 'a', url: 'http://h', transport: 'websocket' }, '"transport" must be one of'],
+    [{ label: 'a', url: 'http://h', transport: 'stdio' }, '"transport": "stdio" needs a "command"'],
+    [{ label: 'a', command: 'node', transport: 'sse' }, '"transport": "sse" needs a "url"'],
+    [{ label: 'a', url: 'http://h', timeoutMs: 0 }, '"timeoutMs" must be a positive number'],
+    [{ label: 'a', url: 'http://h', maxTotalTimeoutMs: Number.NaN }, '"maxTotalTimeoutMs" must be a positive number'],
+    [{ label: 'a', url: 'http://h', toolTimeoutsMs: { t: -1 } }, '"toolTimeoutsMs.t" must be a positive number'],
+    [{ label: 'a', url: 'http://h', token: '' }, '"token" must be a non-empty string'],
+    [{ label: 'a', url: 'http://h', headers: { 'x-key': 1 } }, '"headers" must map header names to strings'],
+    [{ label: 'a', url: 'http://h', allowedTools: 'echo' }, '"allowedTools" must be an array'],
+  ])('refuses %j', (config, problem) => {
+    expect(problemsOf(config).join('\n')).toContain(problem);
+  });
+
+  it('lists every problem at once, and never echoes a header value or token', () => {
+    const problems = problemsOf({ label: '', url: 'ftp://h', timeoutMs: -5, headers: { authorization: 7 }, token: '' });
+    expect(problems.length).toBeGreaterThanOrEqual(4);
+    try {
+      validateServerConfig({ label: 'a', url: 'nope', headers: { authorization: 'Bearer sk-very-secret' } });
+    } catch (error) {
+      expect((error as Error).message).not.toContain('sk-very-secret');
+    }
+  });
+
+  it('refuses what is not an object', () => {
+    expect(problemsOf(null)).toEqual(['the configuration is not an object']);
+  });
+});

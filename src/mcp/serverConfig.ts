@@ -1,0 +1,74 @@
+/**
+ * Checks an McpServerConfig before anything connects, so a typo fails at start-up with a message
+ * that says which field is wrong rather than as a confusing network error later.
+ */
+import { ProxyError } from '../errors.js';
+import type { McpServerConfig } from './types.js';
+
+export const SERVER_LABEL_PATTERN = /^[a-zA-Z0-9_-]{1,32}$/;
+
+const transports = new Set(['auto', 'streamable-http', 'sse', 'stdio']);
+
+export function validateServerConfig(config: McpServerConfig): McpServerConfig {
+  const problems = serverConfigProblems(config);
+  if (problems.length > 0) {
+    const label = typeof config?.label === 'string' ? `"${config.label}"` : '(no label)';
+    throw new ProxyError('invalid_options', `Failed to configure MCP server ${label}: ${problems.join('; ')}. Please fix the server configuration.`, {
+      data: { problems },
+    });
+  }
+  return config;
+}
+
+function serverConfigProblems(config: McpServerConfig): string[] {
+  if (typeof config !== 'object' || config === null) return ['the configuration is not an object'];
+  const problems: string[] = [];
+  if (typeof config.label !== 'string' || !SERVER_LABEL_PATTERN.test(config.label)) {
+    problems.push('"label" must be 1–32 characters of a-z, A-Z, 0-9, "_" or "-"');
+  }
+  const hasUrl = config.url !== undefined;
+  const hasCommand = config.command !== undefined;
+  if (hasUrl === hasCommand) problems.push('give exactly one of "url" and "command"');
+  if (hasUrl && !isHttpUrl(config.url)) problems.push('"url" must be an http:// or https:// URL');
+  if (hasCommand && (typeof config.command !== 'string' || config.command.length === 0)) problems.push('"command" must be a non-empty string');
+  if (config.args !== undefined && (!Array.isArray(config.args) || !config.args.every((arg) => typeof arg === 'string'))) {
+    problems.push('"args" must be an array of strings');
+  }
+  if (config.transport !== undefined && !transports.has(config.transport)) {
+    problems.push('"transport" must be one of auto, streamable-http, sse, stdio');
+  } else if (config.transport === 'stdio' && !hasCommand) {
+    problems.push('"transport": "stdio" needs a "command"');
+  } else if ((config.transport === 'streamable-http' || config.transport === 'sse') && !hasUrl) {
+    problems.push(`"transport": "${config.transport}" needs a "url"`);
+  }
+  for (const key of ['timeoutMs', 'maxTotalTimeoutMs'] as const) {
+    if (config[key] !== undefined && !isPositiveNumber(config[key])) problems.push(`"${key}" must be a positive number of milliseconds`);
+  }
+  for (const [tool, ms] of Object.entries(config.toolTimeoutsMs ?? {})) {
+    if (!isPositiveNumber(ms)) problems.push(`"toolTimeoutsMs.${tool}" must be a positive number of milliseconds`);
+  }
+  if (config.token !== undefined && typeof config.token !== 'function' && (typeof config.token !== 'string' || config.token.length === 0)) {
+    problems.push('"token" must be a non-empty string or a function returning one');
+  }
+  if (config.headers !== undefined && (typeof config.headers !== 'object' || !Object.values(config.headers).every((v) => typeof v === 'string'))) {
+    problems.push('"headers" must map header names to strings');
+  }
+  if (config.allowedTools !== undefined && typeof config.allowedTools !== 'function' && !Array.isArray(config.allowedTools)) {
+    problems.push('"allowedTools" must be an array of tool names or a function');
+  }
+  return problems;
+}
+
+function isHttpUrl(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    const { protocol } = new URL(value);
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+function isPositiveNumber(value: unknown): boolean {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0;
+}

@@ -1,0 +1,147 @@
+import { McpError, ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import { describe, expect, it, vi } from 'vitest';
+import { fakeTool, FakeMcpConnection } from '../../test/support/fakeMcpConnection.js';
+import type { Logger } from '../logger.js';
+import { ToolCatalog } from './catalog.js';
+import { DEFAULT_TOOL_TIMEOUT_MS, ToolCaller, type ToolCallerOptions } from './toolCaller.js';
+import type { McpServerConfig, Tool, ToolCallResult } from './types.js';
+
+const sumTool = fakeTool('get-sum', {
+  inputSchema: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a', 'b'] },
+  annotations: { readOnlyHint: true },
+});
+const weatherTool = fakeTool('weather', {
+  outputSchema: { type: 'object', properties: { temperature: { type: 'number' } }, required: ['temperature'] },
+});
+
+async function setup(tools: Tool[] = [sumTool, weatherTool, fakeTool('write')], config: Partial<McpServerConfig> = {}, options: ToolCallerOptions = {}) {
+  const connection = new FakeMcpConnection({ label: 'srv', url: 'http://127.0.0.1:1/mcp', ...config }, tools);
+  const catalog = new ToolCatalog([connection], { cache: false });
+  await catalog.load();
+  const caller = new ToolCaller(catalog, options);
+  const results: ToolCallResult[] = [];
+  caller.on('result', (r) => results.push(r));
+  return { connection, catalog, caller, results };
+}
+
+describe('ToolCaller', () => {
+  it('validates, calls with the deadline and retry safety of the tool, and emits the full result', async () => {
+    const { connection, caller, results } = await setup([sumTool, fakeTool('write')], { timeoutMs: 5000, toolTimeoutsMs: { write: 700 }, maxTotalTimeoutMs: 9000 });
+    connection.onCall = async (_name, args) => ({ content: [{ type: 'text', text: `sum ${(args.a as number) + (args.b as number)}` }] });
+    const result = await caller.call('get-sum', '{"a":2,"b":40}', { callId: 'call_1' });
+    expect(result).toMatchObject({ code: 'ok', output: 'sum 42', functionName: 'get-sum', server: 'srv', mcpName: 'get-sum' });
+    expect(result.timings.durationMs).toBeGreaterThanOrEqual(0);
+    expect(connection.calls[0]).toMatchObject({ name: 'get-sum', args: { a: 2, b: 40 }, options: { timeoutMs: 5000, maxTotalTimeoutMs: 9000, retrySafe: true } });
+    await caller.call('write', '');
+    expect(connection.calls[1]!.options).toMatchObject({ timeoutMs: 700, retrySafe: false });
+    expect(results.map((r) => (r as ToolCallResult & { callId?: string }).callId)).toEqual(['call_1', undefined]);
+    expect(results[0]!.mcpResult).toEqual({ content: [{ type: 'text', text: 'sum 42' }] });
+  });
+
+  it('uses 30 s by default', async () => {
+    const { connection, caller } = await setup();
+    await caller.call('write', '{}');
+    expect(connection.calls[0]!.options.timeoutMs).toBe(DEFAULT_TOOL_TIMEOUT_MS);
+    expect(DEFAULT_TOOL_TIMEOUT_MS).toBe(30_000);
+  });
+
+  it('never calls the server with invalid arguments, and tells the model which field failed', async () => {
+    const { connection, caller } = await setup();
+    for (const text of ['{"a":"two","b":1}', '{"a":1', '[1,2]']) {
+      const result = await caller.call('get-sum', text);
+      expect(result.code).toBe('invalid_arguments');
+      expect(JSON.parse(result.output)).toMatchObject({ error: { code: 'invalid_arguments' } });
+    }
+    expect((await caller.call('get-sum', '{"a":"two","b":1}')).output).toContain('/a');
+    expect(connection.calls).toEqual([]);
+  });
+
+  it('answers an unknown function with unknown_tool', async () => {
+    const { caller, results } = await setup();
+    const result = await caller.call('nope', '{}');
+    expect(result.code).toBe('unknown_tool');
+    expect(JSON.parse(result.output).error.message).toContain('nope');
+    expect(results).toHaveLength(1);
+  });
+
+  it('forwards progress with the call id', async () => {
+    const { connection, caller } = await setup();
+    connection.onCall = async (_n, _a, options) => {
+      options.onProgress?.({ progress: 1, total: 2 });
+      options.onProgress?.({ progress: 2, total: 2 });
+      return { content: [] };
+    };
+    const progress = vi.fn();
+    caller.on('progress', progress);
+    await caller.call('write', '{}', { callId: 'c9' });
+    expect(progress.mock.calls.map(([p]) => [p.callId, p.tool, p.progress.progress])).toEqual([
+      ['c9', 'write', 1],
+      ['c9', 'write', 2],
+    ]);
+  });
+
+  it('maps thrown errors to typed results', async () => {
+    const { connection, caller } = await setup();
+    connection.onCall = async () => {
+      throw new McpError(ErrorCode.RequestTimeout, 'Request timed out');
+    };
+    expect((await caller.call('write', '{}')).code).toBe('timeout');
+    const abort = new AbortController();
+    connection.onCall = async () => {
+      abort.abort(new Error('barge-in'));
+      throw new McpError(ErrorCode.RequestTimeout, 'AbortError');
+    };
+    expect((await caller.call('write', '{}', { signal: abort.signal })).code).toBe('cancelled');
+  });
+
+  it('does not start a call whose signal is already aborted, and cancels one whose answer raced the abort', async () => {
+    const { connection, caller } = await setup();
+    const early = new AbortController();
+    early.abort();
+    expect((await caller.call('write', '{}', { signal: early.signal })).code).toBe('cancelled');
+    expect(connection.calls).toHaveLength(0);
+    const late = new AbortController();
+    connection.onCall = async () => {
+      late.abort();
+      return { content: [{ type: 'text', text: 'too late' }] };
+    };
+    const raced = await caller.call('write', '{}', { signal: late.signal });
+    expect(raced.code).toBe('cancelled');
+    expect(raced.mcpResult?.content).toEqual([{ type: 'text', text: 'too late' }]);
+  });
+
+  it('marks isError results as tool_error but keeps the content for the model', async () => {
+    const { connection, caller } = await setup();
+    connection.onCall = async () => ({ isError: true, content: [{ type: 'text', text: 'city not found' }] });
+    const result = await caller.call('write', '{}');
+    expect(result.code).toBe('tool_error');
+    expect(result.output).toContain('city not found');
+    expect(JSON.parse(result.output)).toMatchObject({ error: { code: 'tool_error' } });
+  });
+
+  it('forwards content that misses its output schema by default (logged), and fails it when strict', async () => {
+    const logger: Logger = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+    const bad = { content: [{ type: 'text' as const, text: 'warm' }], structuredContent: { temperature: 'warm' } };
+    const lenient = await setup(undefined, {}, { logger });
+    lenient.connection.onCall = async () => bad;
+    const forwarded = await lenient.caller.call('weather', '{}');
+    expect(forwarded.code).toBe('ok');
+    expect(JSON.parse(forwarded.output)).toEqual({ temperature: 'warm' });
+    expect(logger.warn).toHaveBeenCalledWith(expect.objectContaining({ tool: 'weather' }), expect.stringContaining('does not match its output schema'));
+
+    const strict = await setup(undefined, {}, { strictOutputSchema: true });
+    strict.connection.onCall = async () => bad;
+    const refused = await strict.caller.call('weather', '{}');
+    expect(refused.code).toBe('output_schema_mismatch');
+    expect(refused.mcpResult).toEqual(bad);
+    expect(refused.message).toMatch(/^Failed to use the result of tool "weather" .*Please/);
+  });
+
+  it('caps the output size', async () => {
+    const { connection, caller } = await setup(undefined, {}, { maxOutputBytes: 1024 });
+    connection.onCall = async () => ({ content: [{ type: 'text', text: 'x'.repeat(100_000) }] });
+    const result = await caller.call('write', '{}');
+    expect(new TextEncoder().encode(result.output).length).toBeLessThanOrEqual(1024);
+    expect(result.output).toMatch(/truncated \d+ bytes/);
+  });
+});
