@@ -186,7 +186,8 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
 
   async #withSession<T>(what: string, retrySafe: boolean, run: (client: Client) => Promise<T>): Promise<T> {
     const client = await this.#ready();
-    const hadSession = this.sessionId !== undefined;
+    // A legacy SSE connection is a session too (its POST URL carries the id), without a sessionId.
+    const hadSession = this.sessionId !== undefined || this.#transportKind === 'sse';
     try {
       return await run(client);
     } catch (error) {

@@ -80,3 +80,13 @@ describe('isLegacyServerAnswer', () => {
     expect(isLegacyServerAnswer(new TypeError('fetch failed'))).toBe(false);
   });
 });
+
+describe('httpStatusOf', () => {
+  it('reads the status of Streamable HTTP errors and of the legacy transport refused POSTs', async () => {
+    const { httpStatusOf } = await import('./transports.js');
+    expect(httpStatusOf(new StreamableHTTPError(404, 'Session not found'))).toBe(404);
+    expect(httpStatusOf(new Error('Error POSTing to endpoint (HTTP 404): Session not found'))).toBe(404);
+    expect(httpStatusOf(new Error('something mentioning (HTTP 500) later'))).toBeUndefined();
+    expect(httpStatusOf(new StreamableHTTPError(-1, 'Unexpected content type'))).toBeUndefined();
+  });
+});

@@ -77,7 +77,9 @@ export function withBearerToken(fetchImpl: FetchLike, token: string | (() => Pro
 /** The HTTP status of a transport error, when it has one. */
 export function httpStatusOf(error: unknown): number | undefined {
   if (error instanceof StreamableHTTPError || error instanceof SseError) return typeof error.code === 'number' && error.code > 0 ? error.code : undefined;
-  return undefined;
+  // The legacy SSE transport reports a refused POST as a plain Error; the status is only in its message.
+  const legacy = error instanceof Error ? /^Error POSTing to endpoint \(HTTP (\d{3})\)/.exec(error.message) : null;
+  return legacy ? Number(legacy[1]) : undefined;
 }
 
 /** The spec's rule for falling back to HTTP+SSE: only when the first POST is refused as a protocol mismatch. */

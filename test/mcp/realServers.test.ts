@@ -125,6 +125,26 @@ describe.each([
   });
 });
 
+describe('server-everything restarted on the same port (it answers an unknown session with 400 "No valid session ID")', () => {
+  it.each([
+    [true, 'ok'],
+    [false, 'transport_error'],
+  ])('treatNoValidSessionAsExpired: %s → %s', async (treatAsExpired, code) => {
+    const port = await freePort();
+    let server = await startEverything('streamableHttp', port);
+    cleanups.push(() => server.stop());
+    const connection = connect({ label: 'everything', url: server.url, treatNoValidSessionAsExpired: treatAsExpired });
+    const { catalog, caller } = session([connection]);
+    await catalog.load();
+    await server.stop();
+    server = await startEverything('streamableHttp', port);
+    const result = await caller.call('echo', '{"message":"after restart"}');
+    expect(result.code).toBe(code);
+    if (code === 'transport_error') expect(result.message).toContain('HTTP 400');
+    else expect(result.output).toBe('Echo: after restart');
+  }, 30_000);
+});
+
 describe('server-memory', () => {
   let folder: string;
   beforeAll(() => {
