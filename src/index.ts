@@ -31,3 +31,9 @@ export type {
   ToolCatalogDiff,
   ToolRoute,
 } from './mcp/index.js';
+
+/* The proxy and its machines */
+export { createRealtimeMcpProxy } from './proxy/index.js';
+export type { ApprovalHandlerAnswer, InspectionRecord, ProxyEvents, RealtimeMcpProxy, RealtimeMcpProxyOptions, ToolCallTimeline } from './proxy/index.js';
+export { approvalMachine, responseMachine, sessionMachine, toolCallMachine } from './machines/index.js';
+export type { ApprovalConfig, ApprovalRequest, BargeInPolicy, SessionEndReason } from './machines/index.js';

@@ -20,6 +20,10 @@ export const DEFAULT_TOOL_TIMEOUT_MS = 30_000;
 export interface ToolCallerOptions extends ToolRouterOptions {
   /** Cap on each `function_call_output`, in UTF-8 bytes. Default 16 KiB. */
   maxOutputBytes?: number;
+  /** Deadlines by function name, in ms; win over the server's `toolTimeoutsMs` and `timeoutMs`. */
+  timeoutsMs?: Record<string, number>;
+  /** Deadline for tools with none configured anywhere, in ms. Default 30 000. */
+  defaultTimeoutMs?: number;
   /** Fail calls whose `structuredContent` does not match `outputSchema`. Default false: log it and forward the content. */
   strictOutputSchema?: boolean;
   logger?: Logger;
@@ -85,7 +89,12 @@ export class ToolCaller extends Emitter<ToolCallerEvents> {
       return fail('cancelled', `Failed to call tool "${tool.mcpName}" on MCP server "${tool.server}": it was cancelled before it started. Please ignore its result.`, 'The tool call was cancelled before it started.', tool);
     }
 
-    const timeoutMs = connection.config.toolTimeoutsMs?.[tool.mcpName] ?? connection.config.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS;
+    const timeoutMs =
+      this.#options.timeoutsMs?.[tool.functionName] ??
+      connection.config.toolTimeoutsMs?.[tool.mcpName] ??
+      connection.config.timeoutMs ??
+      this.#options.defaultTimeoutMs ??
+      DEFAULT_TOOL_TIMEOUT_MS;
     let mcpResult: CallToolResult;
     try {
       mcpResult = await connection.callTool(tool.mcpName, checked.args, {

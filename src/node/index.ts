@@ -6,3 +6,6 @@ export { createNodeWebSocketTransport } from './webSocketTransport.js';
 
 /* MCP servers over stdio */
 export { createNodeMcpConnection, createStdioTransportFactory } from './mcpConnection.js';
+
+/* The proxy, wired for Node */
+export { createNodeRealtimeMcpProxy } from './realtimeMcpProxy.js';

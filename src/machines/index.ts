@@ -1,0 +1,7 @@
+// The lifecycle machines, for embedding: pure decisions, I/O provided by the host (see createRealtimeMcpProxy).
+export { sessionMachine } from './session.js';
+export type { SessionActor, SessionEmitted, SessionEndReason, SessionEvent, SessionInput, SessionToolInfo } from './session.js';
+export { toolCallMachine } from './toolCall.js';
+export { approvalMachine } from './approval.js';
+export { responseMachine } from './response.js';
+export type * from './types.js';

@@ -1,0 +1,300 @@
+/**
+ * The session machine: one per Realtime session. It configures the session with the catalog's
+ * tools, spawns one tool-call child per `call_id`, turns each settled call into exactly one
+ * `function_call_output`, asks the response machine for one `response.create` per finished batch,
+ * and ends with a typed reason. It decides only: every frame leaves through the emitted `send`
+ * event, every MCP call through the `executeToolCall` actor the proxy provides.
+ */
+import { assign, emit, enqueueActions, sendTo, setup, type ActorRefFrom } from 'xstate';
+import type { RealtimeFunctionTool, ToolAnnotations } from '../mcp/types.js';
+import type { ClientEvent, RealtimeError, RealtimeSessionConfig, ServerEvent } from '../protocol/generated/types.js';
+import { responseMachine } from './response.js';
+import { toolCallMachine } from './toolCall.js';
+import type {
+  ApprovalAnswer,
+  ApprovalConfig,
+  ApprovalRequest,
+  BargeInPolicy,
+  Outbound,
+  ToolCallApprovalRequested,
+  ToolCallInput,
+  ToolCallSettled,
+} from './types.js';
+
+/** What the session knows of a tool, beyond its Realtime definition. */
+export interface SessionToolInfo {
+  server?: string;
+  tool?: string;
+  annotations?: ToolAnnotations;
+}
+
+export interface SessionInput {
+  tools: RealtimeFunctionTool[];
+  toolInfo?: Record<string, SessionToolInfo>;
+  instructions?: string;
+  /** More session fields for `session.update` (voice, audio formats, turn detection…). */
+  session?: Partial<Omit<RealtimeSessionConfig, 'type' | 'tools'>>;
+  approval?: ApprovalConfig;
+  /** Per function name; default `cancel` for read-only tools, `finish` for the rest. */
+  bargeIn?: Record<string, BargeInPolicy>;
+}
+
+/** Why a session ended. */
+export type SessionEndReason =
+  | { reason: 'closed_by_host' }
+  | { reason: 'session_expired'; message: string }
+  | { reason: 'session_update_rejected'; error: RealtimeError }
+  | { reason: 'socket_closed'; code: number; detail: string };
+
+interface Batch {
+  callIds: string[];
+  settled: string[];
+  outputs: number;
+  done: boolean;
+  completed: boolean;
+  interrupted: boolean;
+  responseRequested: boolean;
+}
+
+interface SessionContext {
+  tools: RealtimeFunctionTool[];
+  toolInfo: Record<string, SessionToolInfo>;
+  input: SessionInput;
+  sticky: Record<string, 'allow' | 'deny'>;
+  /** The calls still running, by call id. */
+  calls: Record<string, { responseId: string; functionName: string }>;
+  batches: Record<string, Batch>;
+  end?: SessionEndReason;
+}
+
+export type SessionEvent =
+  | ServerEvent
+  | { type: 'transport.closed'; code: number; reason: string }
+  | { type: 'catalog.changed'; tools: RealtimeFunctionTool[]; toolInfo?: Record<string, SessionToolInfo> }
+  | { type: 'session.close' }
+  | ApprovalAnswer
+  | ToolCallSettled
+  | ToolCallApprovalRequested
+  | Outbound;
+
+export type SessionEmitted =
+  | { type: 'send'; event: ClientEvent }
+  | { type: 'session.ready' }
+  | { type: 'session.error'; error: RealtimeError }
+  | { type: 'session.ended'; end: SessionEndReason }
+  | { type: 'approval.requested'; request: ApprovalRequest }
+  | { type: 'toolCall.started'; callId: string; functionName: string; responseId: string }
+  | (Omit<ToolCallSettled, 'type'> & { type: 'toolCall.settled' })
+  | { type: 'response.requested'; responseId: string; callIds: string[] }
+  /** Every call of a response has settled; `responseRequested` says whether the model was asked to speak about them. */
+  | { type: 'batch.finished'; responseId: string; callIds: string[]; responseRequested: boolean };
+
+function sessionUpdate(context: Pick<SessionContext, 'tools' | 'input'>): ClientEvent {
+  const { instructions, session } = context.input;
+  return {
+    type: 'session.update',
+    session: {
+      ...session,
+      type: 'realtime',
+      ...(instructions === undefined ? {} : { instructions }),
+      tools: context.tools,
+      tool_choice: 'auto',
+    },
+  } as ClientEvent;
+}
+
+function decideApproval(context: SessionContext, functionName: string): ToolCallInput['approval'] {
+  const sticky = context.sticky[functionName];
+  if (sticky) return sticky === 'allow' ? 'auto-approve' : 'auto-deny';
+  const config = context.input.approval ?? {};
+  const perTool = config.tools?.[functionName];
+  if (perTool) return perTool === 'always' ? 'ask' : 'auto-approve';
+  const mode = config.mode ?? 'never';
+  if (mode === 'never') return 'auto-approve';
+  if (mode === 'always') return 'ask';
+  return context.toolInfo[functionName]?.annotations?.readOnlyHint === true ? 'auto-approve' : 'ask';
+}
+
+function bargeInPolicy(context: SessionContext, functionName: string): BargeInPolicy {
+  return context.input.bargeIn?.[functionName] ?? (context.toolInfo[functionName]?.annotations?.readOnlyHint === true ? 'cancel' : 'finish');
+}
+
+/** A batch asks for one response.create when its response completed (not interrupted) and every call has settled with an output. */
+function batchNeedsResponse(batch: Batch): boolean {
+  return batch.done && batch.completed && !batch.interrupted && !batch.responseRequested && batch.outputs > 0 && batch.settled.length === batch.callIds.length;
+}
+
+export const sessionMachine = setup({
+  types: {
+    input: {} as SessionInput,
+    context: {} as SessionContext,
+    events: {} as SessionEvent,
+    emitted: {} as SessionEmitted,
+    output: {} as { end?: SessionEndReason },
+  },
+  actors: { toolCall: toolCallMachine, response: responseMachine },
+  guards: {
+    isFunctionCallAdded: ({ event }) => event.type === 'response.output_item.added' && event.item.type === 'function_call',
+    isSessionExpired: ({ event }) => event.type === 'error' && event.error.code === 'session_expired',
+  },
+  actions: {
+    sendSessionUpdate: emit(({ context }) => ({ type: 'send' as const, event: sessionUpdate(context) })),
+    forwardToResponse: sendTo('response', ({ event }) => {
+      if (event.type === 'response.created') return { type: 'response.created' as const, responseId: event.response.id ?? '' };
+      if (event.type === 'response.done') return { type: 'response.done' as const, responseId: event.response.id ?? '', status: event.response.status ?? 'completed' };
+      if (event.type === 'error') return { type: 'response.error' as const, code: event.error.code };
+      return { type: 'response.error' as const, code: undefined };
+    }),
+    spawnToolCall: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'response.output_item.added' || event.item.type !== 'function_call') return;
+      const { call_id: callId, name: functionName, id: itemId } = event.item;
+      if (callId === undefined || callId in context.calls) return;
+      const info = context.toolInfo[functionName] ?? {};
+      const input: ToolCallInput = {
+        callId,
+        itemId: itemId ?? '',
+        responseId: event.response_id,
+        functionName,
+        approval: decideApproval(context, functionName),
+        approvalTimeoutMs: context.input.approval?.timeoutMs ?? 60_000,
+        bargeIn: bargeInPolicy(context, functionName),
+        ...info,
+      };
+      enqueue.spawnChild('toolCall', { id: callId, input });
+      const batch = context.batches[event.response_id] ?? { callIds: [], settled: [], outputs: 0, done: false, completed: false, interrupted: false, responseRequested: false };
+      enqueue.assign({
+        calls: { ...context.calls, [callId]: { responseId: event.response_id, functionName } },
+        batches: { ...context.batches, [event.response_id]: { ...batch, callIds: [...batch.callIds, callId] } },
+      });
+      enqueue.emit({ type: 'toolCall.started', callId, functionName, responseId: event.response_id });
+    }),
+    forwardToToolCall: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === 'response.function_call_arguments.delta') {
+        if (event.call_id in context.calls) enqueue.sendTo(event.call_id, { type: 'call.arguments.delta', delta: event.delta });
+      } else if (event.type === 'response.output_item.done' && event.item.type === 'function_call') {
+        const callId = event.item.call_id;
+        if (callId === undefined || !(callId in context.calls)) return;
+        enqueue.sendTo(callId, event.item.status === 'completed' ? { type: 'call.completed', arguments: event.item.arguments } : { type: 'call.incomplete' });
+      } else if (event.type === 'approval.answer' && event.approvalId in context.calls) {
+        enqueue.sendTo(event.approvalId, event.approved ? { type: 'approval.approve' } : { type: 'approval.deny', ...(event.reason ? { reason: event.reason } : {}) });
+      }
+    }),
+    rememberSticky: assign(({ context, event }) => {
+      if (event.type !== 'approval.answer' || !event.sticky) return {};
+      const functionName = context.calls[event.approvalId]?.functionName;
+      return functionName ? { sticky: { ...context.sticky, [functionName]: event.approved ? 'allow' : 'deny' } } : {};
+    }),
+    markResponseDone: assign(({ context, event }) => {
+      if (event.type !== 'response.done') return {};
+      const id = event.response.id ?? '';
+      const batch = context.batches[id];
+      if (!batch) return {};
+      return { batches: { ...context.batches, [id]: { ...batch, done: true, completed: event.response.status === 'completed' } } };
+    }),
+    bargeIn: enqueueActions(({ context, enqueue }) => {
+      for (const callId of Object.keys(context.calls)) enqueue.sendTo(callId, { type: 'call.bargeIn' });
+      const batches = Object.fromEntries(Object.entries(context.batches).map(([id, batch]) => [id, batch.responseRequested ? batch : { ...batch, interrupted: true }]));
+      enqueue.assign({ batches });
+    }),
+    settleToolCall: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'toolCall.settled') return;
+      const { type: _type, ...settled } = event;
+      if (event.outcome === 'output' && event.output !== undefined) {
+        enqueue.emit({ type: 'send', event: { type: 'conversation.item.create', item: { type: 'function_call_output', call_id: event.callId, output: event.output } } as ClientEvent });
+      }
+      enqueue.emit({ ...settled, type: 'toolCall.settled' });
+      enqueue.stopChild(event.callId);
+      const { [event.callId]: _gone, ...calls } = context.calls;
+      const batch = context.batches[event.responseId];
+      enqueue.assign({
+        calls,
+        ...(batch
+          ? { batches: { ...context.batches, [event.responseId]: { ...batch, settled: [...batch.settled, event.callId], outputs: batch.outputs + (event.outcome === 'output' ? 1 : 0) } } }
+          : {}),
+      });
+    }),
+    requestResponses: enqueueActions(({ context, enqueue }) => {
+      for (const [responseId, batch] of Object.entries(context.batches)) {
+        if (!batchNeedsResponse(batch)) continue;
+        enqueue.sendTo('response', { type: 'response.request' });
+        enqueue.emit({ type: 'response.requested', responseId, callIds: batch.callIds });
+        enqueue.assign({ batches: { ...context.batches, [responseId]: { ...batch, responseRequested: true } } });
+      }
+    }),
+    forgetFinishedBatches: enqueueActions(({ context, enqueue }) => {
+      const finished = Object.entries(context.batches).filter(([, b]) => b.done && b.settled.length === b.callIds.length && !batchNeedsResponse(b));
+      if (finished.length === 0) return;
+      for (const [responseId, batch] of finished) enqueue.emit({ type: 'batch.finished', responseId, callIds: batch.callIds, responseRequested: batch.responseRequested });
+      const gone = new Set(finished.map(([id]) => id));
+      enqueue.assign({ batches: Object.fromEntries(Object.entries(context.batches).filter(([id]) => !gone.has(id))) });
+    }),
+    emitOutbound: emit(({ event }) => ({ type: 'send' as const, event: (event as Outbound).event })),
+    emitApprovalRequested: emit(({ event }) => ({ type: 'approval.requested' as const, request: (event as ToolCallApprovalRequested).request })),
+    applyCatalog: assign(({ event, context }) =>
+      event.type === 'catalog.changed' ? { tools: event.tools, toolInfo: event.toolInfo ?? context.toolInfo } : {},
+    ),
+    reportError: emit(({ event }) => ({ type: 'session.error' as const, error: (event as Extract<ServerEvent, { type: 'error' }>).error })),
+    teardownCalls: enqueueActions(({ context, enqueue }) => {
+      for (const callId of Object.keys(context.calls)) enqueue.sendTo(callId, { type: 'call.teardown' });
+    }),
+    endFromEvent: assign(({ context, event }) => {
+      if (context.end) return {};
+      if (event.type === 'error' && event.error.code === 'session_expired') return { end: { reason: 'session_expired', message: event.error.message } as SessionEndReason };
+      if (event.type === 'error') return { end: { reason: 'session_update_rejected', error: event.error } as SessionEndReason };
+      if (event.type === 'transport.closed') return { end: { reason: 'socket_closed', code: event.code, detail: event.reason } as SessionEndReason };
+      return { end: { reason: 'closed_by_host' } as SessionEndReason };
+    }),
+    emitEnded: emit(({ context }) => ({ type: 'session.ended' as const, end: context.end ?? { reason: 'closed_by_host' } })),
+  },
+}).createMachine({
+  id: 'session',
+  context: ({ input }) => ({ tools: input.tools, toolInfo: input.toolInfo ?? {}, input, sticky: {}, calls: {}, batches: {} }),
+  initial: 'connecting',
+  on: {
+    // Before the session is configured, a new catalog only replaces the tools the first update will carry.
+    'catalog.changed': { actions: 'applyCatalog' },
+    'transport.closed': { target: '.closed', actions: ['endFromEvent', 'teardownCalls'] },
+    'session.close': { target: '.closed', actions: ['endFromEvent', 'teardownCalls'] },
+  },
+  states: {
+    connecting: {
+      on: { 'session.created': { target: 'configuring' } },
+    },
+    configuring: {
+      entry: 'sendSessionUpdate',
+      on: {
+        'session.updated': { target: 'ready' },
+        error: [
+          { guard: 'isSessionExpired', target: 'closed', actions: 'endFromEvent' },
+          { target: 'closed', actions: ['reportError', 'endFromEvent'] },
+        ],
+        'catalog.changed': { actions: ['applyCatalog', 'sendSessionUpdate'] },
+      },
+    },
+    ready: {
+      entry: emit({ type: 'session.ready' }),
+      invoke: { id: 'response', systemId: 'response', src: 'response' },
+      on: {
+        'response.created': { actions: 'forwardToResponse' },
+        'response.output_item.added': { guard: 'isFunctionCallAdded', actions: 'spawnToolCall' },
+        'response.function_call_arguments.delta': { actions: 'forwardToToolCall' },
+        'response.output_item.done': { actions: 'forwardToToolCall' },
+        'response.done': { actions: ['forwardToResponse', 'markResponseDone', 'requestResponses', 'forgetFinishedBatches'] },
+        'input_audio_buffer.speech_started': { actions: 'bargeIn' },
+        error: [{ guard: 'isSessionExpired', target: 'closed', actions: ['endFromEvent', 'teardownCalls'] }, { actions: ['forwardToResponse', 'reportError'] }],
+        'catalog.changed': { actions: ['applyCatalog', 'sendSessionUpdate'] },
+        'approval.answer': { actions: ['rememberSticky', 'forwardToToolCall'] },
+        'toolCall.approvalRequested': { actions: 'emitApprovalRequested' },
+        'toolCall.settled': { actions: ['settleToolCall', 'requestResponses', 'forgetFinishedBatches'] },
+        outbound: { actions: 'emitOutbound' },
+      },
+    },
+    closed: {
+      type: 'final',
+      entry: 'emitEnded',
+    },
+  },
+  output: ({ context }) => ({ ...(context.end ? { end: context.end } : {}) }),
+});
+
+export type SessionActor = ActorRefFrom<typeof sessionMachine>;
