@@ -2,7 +2,7 @@ import { copyFileSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', protocol: 'src/protocol/index.ts', mcp: 'src/mcp/index.ts', node: 'src/node/index.ts' },
+  entry: { index: 'src/index.ts', protocol: 'src/protocol/index.ts', mcp: 'src/mcp/index.ts', node: 'src/node/index.ts', cli: 'src/cli/main.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

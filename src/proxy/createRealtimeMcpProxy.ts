@@ -227,6 +227,10 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
         transport.on('event', (event, meta) => {
           if (isAudioEvent(event)) return notify('audio', event as ServerEvent);
           notify('serverEvent', event, meta);
+          if (event.type === 'response.output_item.done' && event.item.type === 'function_call' && event.item.call_id) {
+            const timeline = timelines.get(event.item.call_id);
+            if (timeline) timeline.arguments = event.item.arguments;
+          }
           if (event.type !== 'proxy.unknown_event') actor.send(event as ServerEvent);
         }),
         transport.on('error', report),

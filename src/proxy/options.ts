@@ -57,6 +57,8 @@ export interface ToolCallTimeline {
   startedAt: number;
   /** The model finished the arguments (`response.output_item.done`, completed). */
   argumentsCompleteAt?: number;
+  /** The arguments as the model sent them. */
+  arguments?: string;
   mcpRequestAt?: number;
   mcpResultAt?: number;
   outputSentAt?: number;

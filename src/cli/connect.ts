@@ -1,0 +1,118 @@
+/**
+ * `realtime-mcp-proxy connect`: a headless Realtime WebSocket session that exposes the MCP tools
+ * and serves every function call until the socket closes.
+ */
+import { parseArgs } from 'node:util';
+import { ProxyError } from '../errors.js';
+import type { McpServerConfig } from '../mcp/types.js';
+import { createNodeRealtimeMcpProxy } from '../node/realtimeMcpProxy.js';
+import { DEFAULT_REALTIME_URL } from '../protocol/realtimeUrl.js';
+import type { ApprovalMode } from '../machines/types.js';
+import { describeEnd, followProxy, type Line } from './timeline.js';
+
+export const connectUsage = `Usage: realtime-mcp-proxy connect --mcp label=url [--mcp …] [options]
+
+  --realtime-url URL   Realtime WebSocket URL (default ${DEFAULT_REALTIME_URL})
+  --api-key KEY        OpenAI API key (default: the OPENAI_API_KEY environment variable; prefer it:
+                       a flag is visible in process listings)
+  --mcp label=url      an MCP server (repeatable)
+  --allow a,b          function names the model may call (default: all)
+  --approval MODE      never | always | auto (default never; always/auto deny, as there is nobody to ask)
+  --timeout MS         tool call deadline (default 30000)
+  --instructions TEXT  session instructions
+  --json               one JSON object per line instead of readable lines`;
+
+export interface ConnectOptions {
+  url: string;
+  apiKey: string;
+  servers: McpServerConfig[];
+  allow?: string[];
+  approval: ApprovalMode;
+  timeoutMs?: number;
+  instructions?: string;
+  json: boolean;
+}
+
+/** Parses and checks the flags; throws a ProxyError `invalid_options` naming the flag. */
+export function parseConnectArgs(argv: string[], env: NodeJS.ProcessEnv): ConnectOptions {
+  const fail = (why: string): never => {
+    throw new ProxyError('invalid_options', `Failed to start connect: ${why}. Please see \`realtime-mcp-proxy connect --help\`.`);
+  };
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        'realtime-url': { type: 'string' },
+        'api-key': { type: 'string' },
+        mcp: { type: 'string', multiple: true },
+        allow: { type: 'string' },
+        approval: { type: 'string' },
+        timeout: { type: 'string' },
+        instructions: { type: 'string' },
+        json: { type: 'boolean' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    return fail((error as Error).message.replace(/\.$/, '').replace(/To specify a positional argument.*$/s, '').trim());
+  }
+  const apiKey = values['api-key'] ?? env.OPENAI_API_KEY;
+  if (!apiKey) fail('no API key (give --api-key or set OPENAI_API_KEY)');
+  const url = values['realtime-url'] ?? DEFAULT_REALTIME_URL;
+  if (!/^wss?:\/\//.test(url)) fail(`--realtime-url must be a ws:// or wss:// URL`);
+  const servers = (values.mcp ?? []).map((spec): McpServerConfig => {
+    const at = spec.indexOf('=');
+    if (at <= 0) fail(`--mcp "${spec}" is not label=url`);
+    return { label: spec.slice(0, at), url: spec.slice(at + 1) };
+  });
+  if (servers.length === 0) fail('no MCP server (give --mcp label=url)');
+  const approval = (values.approval ?? 'never') as ApprovalMode;
+  if (!['never', 'always', 'auto'].includes(approval)) fail(`--approval must be never, always or auto, not "${approval}"`);
+  const timeoutMs = values.timeout === undefined ? undefined : Number(values.timeout);
+  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) fail('--timeout must be a positive number of milliseconds');
+  return {
+    url,
+    apiKey: apiKey!,
+    servers,
+    approval,
+    json: values.json ?? false,
+    ...(values.allow ? { allow: values.allow.split(',').map((name) => name.trim()).filter(Boolean) } : {}),
+    ...(timeoutMs ? { timeoutMs } : {}),
+    ...(values.instructions ? { instructions: values.instructions } : {}),
+  };
+}
+
+/** Runs the session until it ends; resolves with the process exit code. */
+export async function runConnect(options: ConnectOptions, write: (text: string) => void): Promise<number> {
+  const line: Line = options.json ? (tag, text) => write(JSON.stringify({ at: new Date().toISOString(), tag, text })) : (tag, text) => write(`${tag.padEnd(8)} ${text}`);
+  const proxy = createNodeRealtimeMcpProxy({
+    url: options.url,
+    apiKey: options.apiKey,
+    servers: options.servers,
+    ...(options.allow ? { allowedTools: options.allow } : {}),
+    // Headless: nobody can approve, so a call that needs approval is denied (fails closed).
+    approval: { mode: options.approval, onRequest: () => ({ approved: false, reason: 'No one is there to approve it (headless connect).' }) },
+    ...(options.timeoutMs ? { timeouts: { defaultMs: options.timeoutMs } } : {}),
+    ...(options.instructions ? { instructions: options.instructions } : {}),
+  });
+  followProxy(proxy, line);
+  const stop = () => void proxy.close();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    await proxy.start();
+  } catch (error) {
+    line('error', ProxyError.isInstance(error) ? error.message : `Failed to connect: ${(error as Error).message}. Please check the URL and key.`);
+    await proxy.close();
+    return 1;
+  }
+  const end = await proxy.ended;
+  await proxy.close();
+  process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
+  const normal = end.reason === 'closed_by_host' || (end.reason === 'socket_closed' && (end.code === 1000 || end.code === 1005));
+  if (!normal) line('exit', `non-zero: ${describeEnd(end)}`);
+  return normal ? 0 : 1;
+}
