@@ -33,7 +33,7 @@ export type {
 } from './mcp/index.js';
 
 /* The proxy and its machines */
-export { createRealtimeMcpProxy } from './proxy/index.js';
+export { createRealtimeMcpProxy, nativeMcpTools } from './proxy/index.js';
 export type { ApprovalHandlerAnswer, InspectionRecord, ProxyEvents, RealtimeMcpProxy, RealtimeMcpProxyOptions, ToolCallTimeline } from './proxy/index.js';
 export { approvalMachine, responseMachine, sessionMachine, toolCallMachine } from './machines/index.js';
 export type { ApprovalConfig, ApprovalRequest, BargeInPolicy, SessionEndReason } from './machines/index.js';

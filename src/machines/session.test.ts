@@ -185,4 +185,32 @@ describe('sessionMachine', () => {
     expect(session.emitted.map((e) => e.type)).toEqual(['send', 'session.error', 'session.ended']);
     expect(session.emitted.at(-1)).toMatchObject({ end: { reason: 'session_update_rejected' } });
   });
+
+  it('native MCP: asks the host about an mcp_approval_request, answers with mcp_approval_response and one response.create', () => {
+    const session = start({ nativeTools: [{ type: 'mcp', server_label: 'docs', server_url: 'https://mcp.example.com/mcp', require_approval: 'always' }] });
+    session.server({ type: 'session.created', event_id: 'e1', session: { type: 'realtime' } });
+    expect((session.sent()[0] as { session: { tools: Array<{ type: string }> } }).session.tools.map((t) => t.type)).toEqual(['function', 'mcp']);
+    session.server({ type: 'session.updated', event_id: 'e2', session: { type: 'realtime' } });
+    const item = { type: 'mcp_approval_request', id: 'mcpr_abc', server_label: 'docs', name: 'search', arguments: '{"q":"x"}' };
+    session.server({ type: 'conversation.item.done', event_id: 'e3', item });
+    const requested = session.emitted.find((e) => e.type === 'approval.requested');
+    expect(requested).toMatchObject({ request: { approvalId: 'mcpr_abc', kind: 'mcp', functionName: 'search', server: 'docs' } });
+    session.actor.send({ type: 'approval.answer', approvalId: 'mcpr_abc', approved: true, sticky: true });
+    const answer = session.sent().find((e) => e.type === 'conversation.item.create');
+    expect(answer).toMatchObject({ item: { type: 'mcp_approval_response', approval_request_id: 'mcpr_abc', approve: true } });
+    expect((answer as { item: { id: string } }).item.id.length).toBeLessThanOrEqual(32);
+    expect(creates(session.sent())).toBe(1);
+    // Sticky: the next request for the same tool is answered without asking.
+    session.server({ type: 'conversation.item.done', event_id: 'e4', item: { ...item, id: 'mcpr_def' } });
+    expect(session.emitted.filter((e) => e.type === 'approval.requested')).toHaveLength(1);
+    expect(session.sent().filter((e) => e.type === 'conversation.item.create')).toHaveLength(2);
+  });
+
+  it('native MCP: a barge-in denies a pending approval (fails closed)', () => {
+    const session = start();
+    ready(session);
+    session.server({ type: 'conversation.item.done', event_id: 'e3', item: { type: 'mcp_approval_request', id: 'mcpr_1', server_label: 'docs', name: 'delete', arguments: '{}' } });
+    session.server({ type: 'input_audio_buffer.speech_started', event_id: 'e', audio_start_ms: 0, item_id: 'item_u' });
+    expect(session.sent().find((e) => e.type === 'conversation.item.create')).toMatchObject({ item: { type: 'mcp_approval_response', approve: false } });
+  });
 });

@@ -7,7 +7,8 @@
  */
 import { assign, emit, enqueueActions, sendTo, setup, type ActorRefFrom } from 'xstate';
 import type { RealtimeFunctionTool, ToolAnnotations } from '../mcp/types.js';
-import type { ClientEvent, RealtimeError, RealtimeSessionConfig, ServerEvent } from '../protocol/generated/types.js';
+import type { ClientEvent, McpTool, RealtimeError, RealtimeSessionConfig, ServerEvent } from '../protocol/generated/types.js';
+import { mcpApprovalMachine, type McpApprovalSettled } from './mcpApproval.js';
 import { responseMachine } from './response.js';
 import { toolCallMachine } from './toolCall.js';
 import type {
@@ -31,6 +32,8 @@ export interface SessionToolInfo {
 export interface SessionInput {
   tools: RealtimeFunctionTool[];
   toolInfo?: Record<string, SessionToolInfo>;
+  /** Native MCP tools (`{ type: 'mcp', … }`, see nativeMcpTools): OpenAI calls these servers itself. */
+  nativeTools?: McpTool[];
   instructions?: string;
   /** More session fields for `session.update` (voice, audio formats, turn detection…). */
   session?: Partial<Omit<RealtimeSessionConfig, 'type' | 'tools'>>;
@@ -63,6 +66,8 @@ interface SessionContext {
   sticky: Record<string, 'allow' | 'deny'>;
   /** The calls still running, by call id. */
   calls: Record<string, { responseId: string; functionName: string }>;
+  /** Native MCP approvals waiting for the host, by approval request id → `server_label.name`. */
+  mcpApprovals: Record<string, string>;
   batches: Record<string, Batch>;
   end?: SessionEndReason;
 }
@@ -75,6 +80,7 @@ export type SessionEvent =
   | ApprovalAnswer
   | ToolCallSettled
   | ToolCallApprovalRequested
+  | McpApprovalSettled
   | Outbound;
 
 export type SessionEmitted =
@@ -87,7 +93,9 @@ export type SessionEmitted =
   | (Omit<ToolCallSettled, 'type'> & { type: 'toolCall.settled' })
   | { type: 'response.requested'; responseId: string; callIds: string[] }
   /** Every call of a response has settled; `responseRequested` says whether the model was asked to speak about them. */
-  | { type: 'batch.finished'; responseId: string; callIds: string[]; responseRequested: boolean };
+  | { type: 'batch.finished'; responseId: string; callIds: string[]; responseRequested: boolean }
+  /** Native MCP progress (OpenAI calls the server): tool listings and calls, as they happen. */
+  | { type: 'nativeMcp'; event: ServerEvent };
 
 function sessionUpdate(context: Pick<SessionContext, 'tools' | 'input'>): ClientEvent {
   const { instructions, session } = context.input;
@@ -97,7 +105,7 @@ function sessionUpdate(context: Pick<SessionContext, 'tools' | 'input'>): Client
       ...session,
       type: 'realtime',
       ...(instructions === undefined ? {} : { instructions }),
-      tools: context.tools,
+      tools: [...context.tools, ...(context.input.nativeTools ?? [])],
       tool_choice: 'auto',
     },
   } as ClientEvent;
@@ -132,10 +140,11 @@ export const sessionMachine = setup({
     emitted: {} as SessionEmitted,
     output: {} as { end?: SessionEndReason },
   },
-  actors: { toolCall: toolCallMachine, response: responseMachine },
+  actors: { toolCall: toolCallMachine, response: responseMachine, mcpApproval: mcpApprovalMachine },
   guards: {
     isFunctionCallAdded: ({ event }) => event.type === 'response.output_item.added' && event.item.type === 'function_call',
     isSessionExpired: ({ event }) => event.type === 'error' && event.error.code === 'session_expired',
+    isMcpApprovalRequest: ({ event }) => event.type === 'conversation.item.done' && event.item.type === 'mcp_approval_request',
   },
   actions: {
     sendSessionUpdate: emit(({ context }) => ({ type: 'send' as const, event: sessionUpdate(context) })),
@@ -175,13 +184,13 @@ export const sessionMachine = setup({
         const callId = event.item.call_id;
         if (callId === undefined || !(callId in context.calls)) return;
         enqueue.sendTo(callId, event.item.status === 'completed' ? { type: 'call.completed', arguments: event.item.arguments } : { type: 'call.incomplete' });
-      } else if (event.type === 'approval.answer' && event.approvalId in context.calls) {
+      } else if (event.type === 'approval.answer' && (event.approvalId in context.calls || event.approvalId in context.mcpApprovals)) {
         enqueue.sendTo(event.approvalId, event.approved ? { type: 'approval.approve' } : { type: 'approval.deny', ...(event.reason ? { reason: event.reason } : {}) });
       }
     }),
     rememberSticky: assign(({ context, event }) => {
       if (event.type !== 'approval.answer' || !event.sticky) return {};
-      const functionName = context.calls[event.approvalId]?.functionName;
+      const functionName = context.calls[event.approvalId]?.functionName ?? context.mcpApprovals[event.approvalId];
       return functionName ? { sticky: { ...context.sticky, [functionName]: event.approved ? 'allow' : 'deny' } } : {};
     }),
     markResponseDone: assign(({ context, event }) => {
@@ -193,6 +202,7 @@ export const sessionMachine = setup({
     }),
     bargeIn: enqueueActions(({ context, enqueue }) => {
       for (const callId of Object.keys(context.calls)) enqueue.sendTo(callId, { type: 'call.bargeIn' });
+      for (const approvalId of Object.keys(context.mcpApprovals)) enqueue.sendTo(approvalId, { type: 'approval.cancel', reason: 'The user interrupted before answering.' });
       const batches = Object.fromEntries(Object.entries(context.batches).map(([id, batch]) => [id, batch.responseRequested ? batch : { ...batch, interrupted: true }]));
       enqueue.assign({ batches });
     }),
@@ -228,6 +238,39 @@ export const sessionMachine = setup({
       const gone = new Set(finished.map(([id]) => id));
       enqueue.assign({ batches: Object.fromEntries(Object.entries(context.batches).filter(([id]) => !gone.has(id))) });
     }),
+    startMcpApproval: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'conversation.item.done' || event.item.type !== 'mcp_approval_request') return;
+      const { id, server_label: server, name, arguments: args } = event.item;
+      if (id in context.mcpApprovals) return;
+      const key = `${server}.${name}`;
+      const sticky = context.sticky[key];
+      if (sticky) {
+        enqueue.raise({ type: 'mcpApproval.settled', approvalId: id, approve: sticky === 'allow', ...(sticky === 'deny' ? { reason: 'The user declined this tool for the rest of the session.' } : {}) });
+        return;
+      }
+      const request: ApprovalRequest = { approvalId: id, kind: 'mcp', functionName: name, arguments: args, server, tool: name };
+      enqueue.spawnChild('mcpApproval', { id, input: { request, timeoutMs: context.input.approval?.timeoutMs ?? 60_000 } });
+      enqueue.assign({ mcpApprovals: { ...context.mcpApprovals, [id]: key } });
+      enqueue.emit({ type: 'approval.requested', request });
+    }),
+    answerMcpApproval: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'mcpApproval.settled') return;
+      enqueue.emit({
+        type: 'send',
+        event: {
+          type: 'conversation.item.create',
+          item: { type: 'mcp_approval_response', id: `mcpr_${event.approvalId.slice(-27)}`, approval_request_id: event.approvalId, approve: event.approve, ...(event.reason ? { reason: event.reason } : {}) },
+        } as ClientEvent,
+      });
+      // The model waits for the answer: ask it to go on (the response machine serializes this).
+      enqueue.sendTo('response', { type: 'response.request' });
+      if (event.approvalId in context.mcpApprovals) {
+        enqueue.stopChild(event.approvalId);
+        const { [event.approvalId]: _gone, ...rest } = context.mcpApprovals;
+        enqueue.assign({ mcpApprovals: rest });
+      }
+    }),
+    emitNativeMcp: emit(({ event }) => ({ type: 'nativeMcp' as const, event: event as ServerEvent })),
     emitOutbound: emit(({ event }) => ({ type: 'send' as const, event: (event as Outbound).event })),
     emitApprovalRequested: emit(({ event }) => ({ type: 'approval.requested' as const, request: (event as ToolCallApprovalRequested).request })),
     applyCatalog: assign(({ event, context }) =>
@@ -236,6 +279,7 @@ export const sessionMachine = setup({
     reportError: emit(({ event }) => ({ type: 'session.error' as const, error: (event as Extract<ServerEvent, { type: 'error' }>).error })),
     teardownCalls: enqueueActions(({ context, enqueue }) => {
       for (const callId of Object.keys(context.calls)) enqueue.sendTo(callId, { type: 'call.teardown' });
+      for (const approvalId of Object.keys(context.mcpApprovals)) enqueue.stopChild(approvalId);
     }),
     endFromEvent: assign(({ context, event }) => {
       if (context.end) return {};
@@ -248,7 +292,7 @@ export const sessionMachine = setup({
   },
 }).createMachine({
   id: 'session',
-  context: ({ input }) => ({ tools: input.tools, toolInfo: input.toolInfo ?? {}, input, sticky: {}, calls: {}, batches: {} }),
+  context: ({ input }) => ({ tools: input.tools, toolInfo: input.toolInfo ?? {}, input, sticky: {}, calls: {}, mcpApprovals: {}, batches: {} }),
   initial: 'connecting',
   on: {
     // Before the session is configured, a new catalog only replaces the tools the first update will carry.
@@ -286,6 +330,12 @@ export const sessionMachine = setup({
         'approval.answer': { actions: ['rememberSticky', 'forwardToToolCall'] },
         'toolCall.approvalRequested': { actions: 'emitApprovalRequested' },
         'toolCall.settled': { actions: ['settleToolCall', 'requestResponses', 'forgetFinishedBatches'] },
+        'conversation.item.done': { guard: 'isMcpApprovalRequest', actions: 'startMcpApproval' },
+        'mcpApproval.settled': { actions: 'answerMcpApproval' },
+        'mcp_list_tools.completed': { actions: 'emitNativeMcp' },
+        'mcp_list_tools.failed': { actions: 'emitNativeMcp' },
+        'response.mcp_call.completed': { actions: 'emitNativeMcp' },
+        'response.mcp_call.failed': { actions: 'emitNativeMcp' },
         outbound: { actions: 'emitOutbound' },
       },
     },

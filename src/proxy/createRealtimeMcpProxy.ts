@@ -95,6 +95,7 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
       ...(options.session ? { session: options.session } : {}),
       ...(options.approval ? { approval: options.approval } : {}),
       ...(options.bargeIn ? { bargeIn: options.bargeIn } : {}),
+      ...(options.nativeMcp ? { nativeTools: options.nativeMcp } : {}),
     },
     ...(options.inspect ? { inspect: (event) => { const record = projectInspectionEvent(event); if (record) notify('inspect', record); } } : {}),
   });
@@ -167,6 +168,8 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
       case 'response.requested':
         for (const callId of emitted.callIds) if (timelines.has(callId)) awaitingCreate.add(callId);
         return notify('response.requested', { responseId: emitted.responseId, callIds: emitted.callIds });
+      case 'nativeMcp':
+        return notify('nativeMcp', emitted.event);
       case 'batch.finished':
         if (!emitted.responseRequested) for (const callId of emitted.callIds) finishTimeline(callId, undefined);
         return;
@@ -216,7 +219,7 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
         caller.on('progress', (progress) => notify('toolCall.progress', progress)),
         caller.on('result', (result) => notify('toolCall.result', result)),
       );
-      for (const emitted of ['send', 'session.ready', 'session.error', 'session.ended', 'approval.requested', 'toolCall.started', 'toolCall.settled', 'response.requested', 'batch.finished'] as const) {
+      for (const emitted of ['send', 'session.ready', 'session.error', 'session.ended', 'approval.requested', 'toolCall.started', 'toolCall.settled', 'response.requested', 'batch.finished', 'nativeMcp'] as const) {
         const sub = actor.on(emitted, onMachineEvent as never);
         detach.push(() => sub.unsubscribe());
       }

@@ -4,3 +4,5 @@ export type { RealtimeMcpProxy } from './createRealtimeMcpProxy.js';
 export type { ApprovalHandlerAnswer, ProxyEvents, RealtimeMcpProxyOptions, ToolCallTimeline } from './options.js';
 export { projectInspectionEvent } from './inspection.js';
 export type { InspectionRecord } from './inspection.js';
+export { nativeMcpTools } from './nativeMcpTools.js';
+export type { NativeMcpOptions } from './nativeMcpTools.js';

@@ -10,7 +10,7 @@ import type { ToolListingCache } from '../mcp/listingCache.js';
 import type { ToolRoute } from '../mcp/router.js';
 import type { CatalogTool, McpServerConfig, ToolCallCode, ToolCallResult } from '../mcp/types.js';
 import type { DecodedServerEvent } from '../protocol/codec.js';
-import type { RealtimeError, RealtimeSessionConfig, ServerEvent } from '../protocol/generated/types.js';
+import type { McpTool, RealtimeError, RealtimeSessionConfig, ServerEvent } from '../protocol/generated/types.js';
 import type { InboundEventMeta, RealtimeTransport } from '../protocol/transport.js';
 import type { SessionEndReason } from '../machines/session.js';
 import type { ApprovalConfig, ApprovalRequest, BargeInPolicy } from '../machines/types.js';
@@ -23,7 +23,10 @@ export interface RealtimeMcpProxyOptions {
   transport?: RealtimeTransport;
   url?: string;
   apiKey?: string | (() => string | Promise<string>);
+  /** MCP servers the proxy connects to and calls (function tools). */
   servers: McpServerConfig[];
+  /** Native MCP tools (build them with nativeMcpTools): OpenAI calls those servers; approvals still come here. */
+  nativeMcp?: McpTool[];
   /** Options for every MCP connection (fetch, stdio factory, transport memory…). */
   mcp?: McpConnectionOptions;
   /** Function names routed explicitly to a server's tool. */
@@ -83,6 +86,8 @@ export type ProxyEvents = {
   'catalog.changed': [diff: ToolCatalogDiff];
   'tool.dropped': [dropped: DroppedTool];
   inspect: [record: InspectionRecord];
+  /** Native MCP progress: `mcp_list_tools.completed|failed`, `response.mcp_call.completed|failed`. */
+  nativeMcp: [event: ServerEvent];
   ended: [end: SessionEndReason];
   error: [error: ProxyError];
 };
