@@ -33,7 +33,11 @@ describe('README', () => {
     expect(output).toBe(blockAfter('It prints:', 'text', '## The MCP API'));
   }, 60_000);
 
-  it('keeps the Quick start test command', () => {
-    expect(blockAfter('## Quick start', 'sh')).toContain('npm test');
+  it('keeps the Quick start: npm install && npm start, then npm test', () => {
+    expect(blockAfter('## Quick start', 'sh')).toBe('npm install && npm start\nnpm test\n');
+  });
+
+  it('shows examples/proxy.ts verbatim (type-checked with the examples)', () => {
+    expect(blockAfter('## The proxy', 'ts')).toBe(readFileSync(join(root, 'examples/proxy.ts'), 'utf8'));
   });
 });
