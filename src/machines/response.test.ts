@@ -106,6 +106,17 @@ describe('responseMachine', () => {
     expect(t.creates()).toBe(2);
   });
 
+  it('does not ask again when the racing response began after our items had arrived (it answers them)', () => {
+    const t = start();
+    t.send(request, { type: 'response.created', responseId: 'resp_vad', coversRequest: true }, refusal, done('resp_vad'));
+    expect(t.creates()).toBe(1);
+    expect(t.snap().value).toBe('idle');
+    // Without that knowledge, the refused request is sent again.
+    const u = start();
+    u.send(request, { type: 'response.created', responseId: 'resp_vad', coversRequest: false }, refusal, done('resp_vad'));
+    expect(u.creates()).toBe(2);
+  });
+
   it('ignores response_cancel_not_active and other error codes in every state', () => {
     const t = start();
     const ignored = [error('response_cancel_not_active'), error('invalid_value'), error(null), error(undefined)];

@@ -29,6 +29,8 @@ export interface ResponseContext {
   activeResponseId: string | null;
   /** A request is waiting for the active response (or the in-flight create) to finish. */
   pending: boolean;
+  /** The active response was created after the server had every item we asked it to answer. */
+  activeCoversRequest: boolean;
   /** For tests and inspection. */
   createsSent: number;
   refusals: number;
@@ -45,6 +47,9 @@ export const responseMachine = setup({
   },
   guards: {
     hasPending: ({ context }) => context.pending,
+    // The race where the server's own response (created after our items arrived) answers them:
+    // asking again after it would make the model talk about the same outputs twice.
+    isRefusalAlreadyAnswered: ({ context, event }) => event.type === 'response.error' && event.code === ACTIVE_RESPONSE_CODE && context.activeCoversRequest,
     isRefusal: ({ event }) => event.type === 'response.error' && event.code === ACTIVE_RESPONSE_CODE,
     // Lenient: a done ends the active response when it names it, or when we never learnt its id.
     endsActive: ({ context, event }) =>
@@ -56,16 +61,18 @@ export const responseMachine = setup({
     countCreate: assign({ createsSent: ({ context }) => context.createsSent + 1, pending: false }),
     rememberResponse: assign({
       activeResponseId: ({ event }) => (event.type === 'response.created' ? event.responseId : null),
+      activeCoversRequest: ({ event }) => event.type === 'response.created' && event.coversRequest === true,
     }),
-    forgetResponse: assign({ activeResponseId: null }),
+    forgetResponse: assign({ activeResponseId: null, activeCoversRequest: false }),
     markPending: assign({ pending: true }),
     // Our create lost the race to another response: ask again once that one is done.
     noteRefusal: assign({ pending: true, refusals: ({ context }) => context.refusals + 1 }),
+    countRefusalOnly: assign({ refusals: ({ context }) => context.refusals + 1 }),
     countTimeout: assign({ timeouts: ({ context }) => context.timeouts + 1 }),
   },
 }).createMachine({
   id: 'response',
-  context: { activeResponseId: null, pending: false, createsSent: 0, refusals: 0, timeouts: 0 },
+  context: { activeResponseId: null, pending: false, activeCoversRequest: false, createsSent: 0, refusals: 0, timeouts: 0 },
   initial: 'idle',
   // While busy (requested or active), requests collapse into one pending flag.
   on: { 'response.request': { actions: 'markPending' } },
@@ -101,7 +108,10 @@ export const responseMachine = setup({
         'response.created': { actions: 'rememberResponse' },
         'response.done': { guard: 'endsActive', target: 'idle', actions: 'forgetResponse' },
         // The server started a response (VAD) while our create was on the wire, then refused ours.
-        'response.error': { guard: 'isRefusal', actions: 'noteRefusal' },
+        'response.error': [
+          { guard: 'isRefusalAlreadyAnswered', actions: 'countRefusalOnly' },
+          { guard: 'isRefusal', actions: 'noteRefusal' },
+        ],
       },
     },
   },

@@ -68,6 +68,8 @@ interface SessionContext {
   calls: Record<string, { responseId: string; functionName: string }>;
   /** Native MCP approvals waiting for the host, by approval request id → `server_label.name`. */
   mcpApprovals: Record<string, string>;
+  /** Answers we sent (function outputs by call id, approval responses by item id) the server has not yet added. */
+  unacknowledged: string[];
   batches: Record<string, Batch>;
   end?: SessionEndReason;
 }
@@ -148,8 +150,8 @@ export const sessionMachine = setup({
   },
   actions: {
     sendSessionUpdate: emit(({ context }) => ({ type: 'send' as const, event: sessionUpdate(context) })),
-    forwardToResponse: sendTo('response', ({ event }) => {
-      if (event.type === 'response.created') return { type: 'response.created' as const, responseId: event.response.id ?? '' };
+    forwardToResponse: sendTo('response', ({ context, event }) => {
+      if (event.type === 'response.created') return { type: 'response.created' as const, responseId: event.response.id ?? '', coversRequest: context.unacknowledged.length === 0 };
       if (event.type === 'response.done') return { type: 'response.done' as const, responseId: event.response.id ?? '', status: event.response.status ?? 'completed' };
       if (event.type === 'error') return { type: 'response.error' as const, code: event.error.code };
       return { type: 'response.error' as const, code: undefined };
@@ -215,9 +217,11 @@ export const sessionMachine = setup({
       enqueue.emit({ ...settled, type: 'toolCall.settled' });
       enqueue.stopChild(event.callId);
       const { [event.callId]: _gone, ...calls } = context.calls;
+      const unacknowledged = event.outcome === 'output' && event.output !== undefined ? [...context.unacknowledged, event.callId] : context.unacknowledged;
       const batch = context.batches[event.responseId];
       enqueue.assign({
         calls,
+        unacknowledged,
         ...(batch
           ? { batches: { ...context.batches, [event.responseId]: { ...batch, settled: [...batch.settled, event.callId], outputs: batch.outputs + (event.outcome === 'output' ? 1 : 0) } } }
           : {}),
@@ -255,11 +259,13 @@ export const sessionMachine = setup({
     }),
     answerMcpApproval: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'mcpApproval.settled') return;
+      const itemId = `mcpr_${event.approvalId.slice(-27)}`;
+      enqueue.assign({ unacknowledged: [...context.unacknowledged, itemId] });
       enqueue.emit({
         type: 'send',
         event: {
           type: 'conversation.item.create',
-          item: { type: 'mcp_approval_response', id: `mcpr_${event.approvalId.slice(-27)}`, approval_request_id: event.approvalId, approve: event.approve, ...(event.reason ? { reason: event.reason } : {}) },
+          item: { type: 'mcp_approval_response', id: itemId, approval_request_id: event.approvalId, approve: event.approve, ...(event.reason ? { reason: event.reason } : {}) },
         } as ClientEvent,
       });
       // The model waits for the answer: ask it to go on (the response machine serializes this).
@@ -269,6 +275,12 @@ export const sessionMachine = setup({
         const { [event.approvalId]: _gone, ...rest } = context.mcpApprovals;
         enqueue.assign({ mcpApprovals: rest });
       }
+    }),
+    acknowledge: assign(({ context, event }) => {
+      if (event.type !== 'conversation.item.added') return {};
+      const { item } = event;
+      const key = item.type === 'function_call_output' ? item.call_id : item.type === 'mcp_approval_response' ? item.id : undefined;
+      return key !== undefined && context.unacknowledged.includes(key) ? { unacknowledged: context.unacknowledged.filter((k) => k !== key) } : {};
     }),
     emitNativeMcp: emit(({ event }) => ({ type: 'nativeMcp' as const, event: event as ServerEvent })),
     emitOutbound: emit(({ event }) => ({ type: 'send' as const, event: (event as Outbound).event })),
@@ -292,7 +304,7 @@ export const sessionMachine = setup({
   },
 }).createMachine({
   id: 'session',
-  context: ({ input }) => ({ tools: input.tools, toolInfo: input.toolInfo ?? {}, input, sticky: {}, calls: {}, mcpApprovals: {}, batches: {} }),
+  context: ({ input }) => ({ tools: input.tools, toolInfo: input.toolInfo ?? {}, input, sticky: {}, calls: {}, mcpApprovals: {}, unacknowledged: [], batches: {} }),
   initial: 'connecting',
   on: {
     // Before the session is configured, a new catalog only replaces the tools the first update will carry.
@@ -331,6 +343,7 @@ export const sessionMachine = setup({
         'toolCall.approvalRequested': { actions: 'emitApprovalRequested' },
         'toolCall.settled': { actions: ['settleToolCall', 'requestResponses', 'forgetFinishedBatches'] },
         'conversation.item.done': { guard: 'isMcpApprovalRequest', actions: 'startMcpApproval' },
+        'conversation.item.added': { actions: 'acknowledge' },
         'mcpApproval.settled': { actions: 'answerMcpApproval' },
         'mcp_list_tools.completed': { actions: 'emitNativeMcp' },
         'mcp_list_tools.failed': { actions: 'emitNativeMcp' },

@@ -129,7 +129,8 @@ export interface ExecuteToolCallInput {
 
 /** Events the session forwards to the response machine. */
 export type ResponseTrackerEvent =
-  | { type: 'response.created'; responseId: string }
+  /** `coversRequest`: every item the session asked a response for had reached the server before this response began. */
+  | { type: 'response.created'; responseId: string; coversRequest?: boolean }
   | { type: 'response.done'; responseId: string; status: string }
   /** A Realtime `error` event (only its code matters here). */
   | { type: 'response.error'; code: string | null | undefined }

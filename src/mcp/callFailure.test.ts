@@ -12,6 +12,8 @@ describe('classifyCallFailure', () => {
   it.each([
     ['a timeout', new McpError(ErrorCode.RequestTimeout, 'Request timed out'), 'timeout'],
     ['a closed connection', new McpError(ErrorCode.ConnectionClosed, 'Connection closed'), 'transport_error'],
+    ['a server error that reuses -32000', new McpError(-32000, 'backend unavailable'), 'protocol_error'],
+    ['a server error that reuses -32001', new McpError(-32001, 'quota exceeded'), 'protocol_error'],
     ['invalid params from the server', new McpError(ErrorCode.InvalidParams, 'Invalid arguments: /city'), 'invalid_arguments'],
     ['another JSON-RPC error', new McpError(ErrorCode.InternalError, 'database down'), 'protocol_error'],
     ['HTTP 500', new StreamableHTTPError(500, 'Error POSTing to endpoint: oops'), 'transport_error'],
@@ -39,7 +41,7 @@ describe('classifyCallFailure', () => {
   });
 
   it('names the deadline in the timeout message and keeps the SDK prefix away from the model', () => {
-    expect(classifyCallFailure(new McpError(ErrorCode.RequestTimeout, 'x'), { ...context, timeoutMs: 1500 }).message).toContain('1500 ms');
+    expect(classifyCallFailure(new McpError(ErrorCode.RequestTimeout, 'Request timed out'), { ...context, timeoutMs: 1500 }).message).toContain('1500 ms');
     const failure = classifyCallFailure(new McpError(ErrorCode.InternalError, 'database down'), context);
     expect(failure.modelMessage).toBe('The tool server reported an error: database down.');
   });

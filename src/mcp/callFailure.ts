@@ -41,14 +41,16 @@ export function classifyCallFailure(error: unknown, context: { server: string; t
     };
   }
   if (error instanceof McpError) {
-    if (error.code === ErrorCode.RequestTimeout) {
+    // -32000/-32001 are also what servers use for their own errors: only the SDK's own messages mean timeout / closed.
+    const local = stripMcpPrefix(error.message);
+    if (error.code === ErrorCode.RequestTimeout && /^(Request timed out|Maximum total timeout exceeded)/.test(local)) {
       return {
         code: 'timeout',
         message: `${what}: no answer within ${context.timeoutMs} ms. Please raise timeoutMs for this tool if it is slow by design.`,
         modelMessage: `The tool did not answer within ${Math.round(context.timeoutMs / 1000)} seconds.`,
       };
     }
-    if (error.code === ErrorCode.ConnectionClosed) {
+    if (error.code === ErrorCode.ConnectionClosed && /^(Connection closed|Request was cancelled)/.test(local)) {
       return {
         code: 'transport_error',
         message: `${what}: the connection closed during the call. Please check that the server is still running.`,

@@ -122,7 +122,11 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
       case 'session.error':
         return notify('realtimeError', emitted.error);
       case 'session.ended':
-        for (const callId of [...timelines.keys()]) finishTimeline(callId, undefined);
+        // Calls still running are aborted with the session; their own report cannot arrive any more.
+        for (const [callId, timeline] of [...timelines]) {
+          timeline.code ??= 'skipped';
+          finishTimeline(callId, undefined);
+        }
         resolveEnded(emitted.end);
         notify('ended', emitted.end);
         void shutdown();
