@@ -144,4 +144,14 @@ describe('ToolCaller', () => {
     expect(new TextEncoder().encode(result.output).length).toBeLessThanOrEqual(1024);
     expect(result.output).toMatch(/truncated \d+ bytes/);
   });
+
+  it('prepare() compiles every argument validator ahead, so a call compiles none', async () => {
+    const { caller } = await setup();
+    expect(caller.compiledValidators).toBe(0);
+    caller.prepare();
+    const compiled = caller.compiledValidators;
+    expect(compiled).toBe(3);
+    await caller.call('get-sum', '{"a":1,"b":2}');
+    expect(caller.compiledValidators).toBe(compiled);
+  });
 });

@@ -105,6 +105,8 @@ export interface ToolCallTimings {
   startedAt: number;
   /** Wall time until the result was known, in ms. */
   durationMs: number;
+  /** `Date.now()` when the MCP request was handed to the connection (after routing and argument checks). */
+  requestSentAt?: number;
 }
 
 /** The outcome of one function call: exactly one of these per call, whatever happens. */

@@ -82,11 +82,9 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
     );
 
   // The MCP call: the signal is aborted when the tool-call child leaves `executing` (barge-in, teardown).
-  const executeToolCall = fromPromise<ToolCallResult, ExecuteToolCallInput>(({ input, signal }) => {
-    const timeline = timelines.get(input.callId);
-    if (timeline) timeline.mcpRequestAt = Date.now();
-    return caller.call(input.functionName, input.arguments, { signal, callId: input.callId });
-  });
+  const executeToolCall = fromPromise<ToolCallResult, ExecuteToolCallInput>(({ input, signal }) =>
+    caller.call(input.functionName, input.arguments, { signal, callId: input.callId }),
+  );
   const machine = sessionMachine.provide({ actors: { toolCall: toolCallMachine.provide({ actors: { executeToolCall } }) } });
   const actor = createActor(machine, {
     input: {
@@ -164,7 +162,13 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
         Object.assign(timeline, {
           code: emitted.code,
           argumentsCompleteAt: emitted.completedAt,
-          ...(emitted.result ? { result: emitted.result, mcpResultAt: emitted.result.timings.startedAt + emitted.result.timings.durationMs } : {}),
+          ...(emitted.result
+            ? {
+                result: emitted.result,
+                mcpResultAt: emitted.result.timings.startedAt + emitted.result.timings.durationMs,
+                ...(emitted.result.timings.requestSentAt ? { mcpRequestAt: emitted.result.timings.requestSentAt } : {}),
+              }
+            : {}),
           ...(emitted.outcome === 'output' ? { output: emitted.output, outputSentAt: Date.now() } : {}),
         });
         return;
@@ -216,6 +220,7 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
         catalog.on('error', report),
         catalog.on('dropped', (dropped) => notify('tool.dropped', dropped)),
         catalog.on('changed', (diff) => {
+          caller.prepare();
           notify('catalog.changed', diff);
           actor.send({ type: 'catalog.changed', tools: sessionTools(), toolInfo: toolInfo() });
         }),
@@ -228,6 +233,7 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
         detach.push(() => sub.unsubscribe());
       }
       await catalog.load();
+      caller.prepare();
       actor.start();
       actor.send({ type: 'catalog.changed', tools: sessionTools(), toolInfo: toolInfo() });
       detach.push(
