@@ -56,7 +56,12 @@ export function parseConnectArgs(argv: string[], env: NodeJS.ProcessEnv): Connec
       allowPositionals: false,
     }));
   } catch (error) {
-    return fail((error as Error).message.replace(/\.$/, '').replace(/To specify a positional argument.*$/s, '').trim());
+    const e = error as Error & { code?: string };
+    const flag = /'(--[\w-]+)'/.exec(e.message)?.[1];
+    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && /ambiguous/.test(e.message) && flag) {
+      return fail(`${flag} needs a value (write a value that starts with "-" as ${flag}=VALUE)`);
+    }
+    return fail(e.message.replace(/\.$/, '').replace(/To specify a positional argument.*$/s, '').trim());
   }
   const apiKey = values['api-key'] ?? env.OPENAI_API_KEY;
   if (!apiKey) fail('no API key (give --api-key or set OPENAI_API_KEY)');

@@ -42,23 +42,31 @@ type Dialect = '2020-12' | 'draft-07';
 
 const DEFAULT_MAX_CACHED = 500;
 
+/**
+ * ajv instances shared by the whole process: building one with ajv-formats blocks the event loop
+ * for 15–30 ms, which every new voice session would otherwise pay. Sharing is safe because compile()
+ * is synchronous and the registry is cleared right after each compile.
+ */
+const sharedInstances = new Map<string, AjvInstance>();
+
 export function createJsonSchemaValidator(options: JsonSchemaValidatorOptions = {}): JsonSchemaValidator {
   const formats = options.formats ?? true;
   const maxCached = Math.max(1, options.maxCached ?? DEFAULT_MAX_CACHED);
   const byKey = new Map<string, Compiled>();
   // Output schemas come without a version; the catalog keeps one object per version, so identity is one.
   const byObject = new WeakMap<object, Compiled>();
-  const instances: Partial<Record<Dialect, AjvInstance>> = {};
   let compiledCount = 0;
 
   function instance(dialect: Dialect): AjvInstance {
-    const existing = instances[dialect];
+    const key = `${dialect}|${formats}`;
+    const existing = sharedInstances.get(key);
     if (existing !== undefined) return existing;
     // logger: false because with strict off ajv warns about unknown formats on the console.
     const ajvOptions = { allErrors: true, strict: false, logger: false as const, validateFormats: formats };
     const ajv = dialect === 'draft-07' ? new (interop(AjvDraft07))(ajvOptions) : new (interop(Ajv2020))(ajvOptions);
     if (formats) interop(addFormats)(ajv);
-    return (instances[dialect] = ajv);
+    sharedInstances.set(key, ajv);
+    return ajv;
   }
 
   function compile(schema: JsonSchema): Compiled {

@@ -82,9 +82,12 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
     );
 
   // The MCP call: the signal is aborted when the tool-call child leaves `executing` (barge-in, teardown).
-  const executeToolCall = fromPromise<ToolCallResult, ExecuteToolCallInput>(({ input, signal }) =>
-    caller.call(input.functionName, input.arguments, { signal, callId: input.callId }),
-  );
+  const executeToolCall = fromPromise<ToolCallResult, ExecuteToolCallInput>(({ input, signal }) => {
+    // Refined by the result's own requestSentAt (after routing and argument checks) when there is one.
+    const timeline = timelines.get(input.callId);
+    if (timeline) timeline.mcpRequestAt = Date.now();
+    return caller.call(input.functionName, input.arguments, { signal, callId: input.callId });
+  });
   const machine = sessionMachine.provide({ actors: { toolCall: toolCallMachine.provide({ actors: { executeToolCall } }) } });
   const actor = createActor(machine, {
     input: {
