@@ -10,6 +10,7 @@
  */
 import { assign, fromPromise, sendParent, sendTo, setup } from 'xstate';
 import type { ToolCallResult } from '../mcp/types.js';
+import { formatToolError } from '../mcp/results.js';
 import { approvalMachine } from './approval.js';
 import type {
   ApprovalOutput,
@@ -44,18 +45,13 @@ export const POLICY_DENY_REASON = 'The user declined this tool for the rest of t
 export const BARGE_IN_DENY_REASON = 'The user interrupted before answering.';
 export const CANCELLED_MESSAGE = 'The user interrupted; the tool call was cancelled.';
 
-/** The model-facing error object, in the shape `mcp/results` uses for every failed call. */
-export function errorOutput(code: string, message: string): string {
-  return JSON.stringify({ error: { code, message } });
-}
-
 /** Tells the model it was not allowed, and why, so that it neither retries nor claims success. */
 export function denialOutput(denial: ApprovalOutput): string {
   const reason = denial.reason ?? 'No reason was given.';
   if (denial.decision === 'expired') {
-    return errorOutput('expired', `The user did not approve this tool call in time (${reason}) Ask the user before calling it again.`);
+    return formatToolError('expired', `The user did not approve this tool call in time (${reason}) Ask the user before calling it again.`);
   }
-  return errorOutput('denied', `The user did not approve this tool call. Reason: ${reason} Do not call it again unless the user asks for it.`);
+  return formatToolError('denied', `The user did not approve this tool call. Reason: ${reason} Do not call it again unless the user asks for it.`);
 }
 
 function approvalRequest(context: ToolCallContext): ApprovalRequest {
@@ -86,13 +82,13 @@ export function settledEvent(context: ToolCallContext, end: ToolCallEnd): ToolCa
     case 'executed': {
       // `executed` is entered only after a result was recorded; the fallback keeps the type honest.
       const result = context.result;
-      if (!result) return { ...base, outcome: 'output', output: errorOutput('protocol_error', 'The tool call produced no result.'), code: 'protocol_error' };
+      if (!result) return { ...base, outcome: 'output', output: formatToolError('protocol_error', 'The tool call produced no result.'), code: 'protocol_error' };
       return { ...base, outcome: 'output', output: result.output, code: result.code, result };
     }
     case 'denied':
       return { ...base, outcome: 'output', output: denialOutput(context.denial ?? { decision: 'denied' }), code: 'denied' };
     case 'cancelled':
-      return { ...base, outcome: 'output', output: errorOutput('cancelled', CANCELLED_MESSAGE), code: 'cancelled' };
+      return { ...base, outcome: 'output', output: formatToolError('cancelled', CANCELLED_MESSAGE), code: 'cancelled' };
     case 'skipped':
       return { ...base, outcome: 'skipped', code: 'skipped' };
   }
@@ -104,7 +100,7 @@ function failureResult(context: ToolCallContext, error: unknown): ToolCallResult
   const startedAt = context.mcpStartedAt ?? Date.now();
   return {
     code: 'protocol_error',
-    output: errorOutput('protocol_error', 'The tool call failed unexpectedly. Tell the user it did not work.'),
+    output: formatToolError('protocol_error', 'The tool call failed unexpectedly. Tell the user it did not work.'),
     message: why.startsWith('Failed to') ? why : `Failed to execute tool call ${context.functionName}: ${why}. Please report this as a bug.`,
     functionName: context.functionName,
     ...(context.server === undefined ? {} : { server: context.server }),

@@ -52,7 +52,8 @@ export function formatToolResult(result: CallToolResult, options: ResultFormatOp
 }
 
 /** The model-facing error object: `{"error":{"code":…,"message":…}}`, valid JSON within the cap. */
-export function formatToolError(code: ToolCallCode, message: string, options: ResultFormatOptions = {}): string {
+/** `code` is a ToolCallCode, or an approval outcome (`denied`, `expired`) decided outside MCP. */
+export function formatToolError(code: ToolCallCode | 'denied' | 'expired', message: string, options: ResultFormatOptions = {}): string {
   return errorObject(code, message, maxBytesOf(options));
 }
 
@@ -169,7 +170,7 @@ function shortUri(uri: unknown): string {
   return clip(uri, 1000);
 }
 
-function errorObject(code: ToolCallCode, message: string, max: number): string {
+function errorObject(code: ToolCallCode | 'denied' | 'expired', message: string, max: number): string {
   const build = (text: string) => JSON.stringify({ error: { code, message: text } });
   const empty = build('');
   const room = max - utf8Length(empty);
