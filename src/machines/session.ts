@@ -134,6 +134,40 @@ function batchNeedsResponse(batch: Batch): boolean {
   return batch.done && batch.completed && !batch.interrupted && !batch.responseRequested && batch.outputs > 0 && batch.settled.length === batch.callIds.length;
 }
 
+/**
+ * After a batch changed (its response is done, one of its calls settled): which batches now ask for
+ * a response.create, and which are finished (done, every call settled, nothing left to ask) and
+ * forgotten. One pure step, so that the machine assigns its context once per event: every assign
+ * rebuilds the whole snapshot.
+ */
+function advanceBatches(batches: Record<string, Batch>): { batches: Record<string, Batch>; requested: Array<[string, Batch]>; finished: Array<[string, Batch]> } {
+  const next: Record<string, Batch> = {};
+  const requested: Array<[string, Batch]> = [];
+  const finished: Array<[string, Batch]> = [];
+  for (const [responseId, current] of Object.entries(batches)) {
+    let batch = current;
+    if (batchNeedsResponse(batch)) {
+      batch = { ...batch, responseRequested: true };
+      requested.push([responseId, batch]);
+    }
+    if (batch.done && batch.settled.length === batch.callIds.length && !batchNeedsResponse(batch)) finished.push([responseId, batch]);
+    else next[responseId] = batch;
+  }
+  return { batches: next, requested, finished };
+}
+
+/** The effects of advanceBatches: one response.create request per batch that asks, and the reports. */
+function reportBatches(
+  enqueue: { sendTo(target: 'response', event: { type: 'response.request' }): void; emit(event: SessionEmitted): void },
+  { requested, finished }: ReturnType<typeof advanceBatches>,
+): void {
+  for (const [responseId, batch] of requested) {
+    enqueue.sendTo('response', { type: 'response.request' });
+    enqueue.emit({ type: 'response.requested', responseId, callIds: batch.callIds });
+  }
+  for (const [responseId, batch] of finished) enqueue.emit({ type: 'batch.finished', responseId, callIds: batch.callIds, responseRequested: batch.responseRequested });
+}
+
 export const sessionMachine = setup({
   types: {
     input: {} as SessionInput,
@@ -195,13 +229,16 @@ export const sessionMachine = setup({
       const functionName = context.calls[event.approvalId]?.functionName ?? context.mcpApprovals[event.approvalId];
       return functionName ? { sticky: { ...context.sticky, [functionName]: event.approved ? 'allow' : 'deny' } } : {};
     }),
-    markResponseDone: assign(({ context, event }) => {
-      if (event.type !== 'response.done') return {};
+    finishResponse: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'response.done') return;
       const id = event.response.id ?? '';
       const batch = context.batches[id];
-      if (!batch) return {};
-      return { batches: { ...context.batches, [id]: { ...batch, done: true, completed: event.response.status === 'completed' } } };
+      if (!batch) return;
+      const advanced = advanceBatches({ ...context.batches, [id]: { ...batch, done: true, completed: event.response.status === 'completed' } });
+      reportBatches(enqueue, advanced);
+      enqueue.assign({ batches: advanced.batches });
     }),
+
     bargeIn: enqueueActions(({ context, enqueue }) => {
       for (const callId of Object.keys(context.calls)) enqueue.sendTo(callId, { type: 'call.bargeIn' });
       for (const approvalId of Object.keys(context.mcpApprovals)) enqueue.sendTo(approvalId, { type: 'approval.cancel', reason: 'The user interrupted before answering.' });
@@ -219,28 +256,16 @@ export const sessionMachine = setup({
       const { [event.callId]: _gone, ...calls } = context.calls;
       const unacknowledged = event.outcome === 'output' && event.output !== undefined ? [...context.unacknowledged, event.callId] : context.unacknowledged;
       const batch = context.batches[event.responseId];
-      enqueue.assign({
-        calls,
-        unacknowledged,
-        ...(batch
-          ? { batches: { ...context.batches, [event.responseId]: { ...batch, settled: [...batch.settled, event.callId], outputs: batch.outputs + (event.outcome === 'output' ? 1 : 0) } } }
-          : {}),
-      });
-    }),
-    requestResponses: enqueueActions(({ context, enqueue }) => {
-      for (const [responseId, batch] of Object.entries(context.batches)) {
-        if (!batchNeedsResponse(batch)) continue;
-        enqueue.sendTo('response', { type: 'response.request' });
-        enqueue.emit({ type: 'response.requested', responseId, callIds: batch.callIds });
-        enqueue.assign({ batches: { ...context.batches, [responseId]: { ...batch, responseRequested: true } } });
+      if (!batch) {
+        enqueue.assign({ calls, unacknowledged });
+        return;
       }
-    }),
-    forgetFinishedBatches: enqueueActions(({ context, enqueue }) => {
-      const finished = Object.entries(context.batches).filter(([, b]) => b.done && b.settled.length === b.callIds.length && !batchNeedsResponse(b));
-      if (finished.length === 0) return;
-      for (const [responseId, batch] of finished) enqueue.emit({ type: 'batch.finished', responseId, callIds: batch.callIds, responseRequested: batch.responseRequested });
-      const gone = new Set(finished.map(([id]) => id));
-      enqueue.assign({ batches: Object.fromEntries(Object.entries(context.batches).filter(([id]) => !gone.has(id))) });
+      const advanced = advanceBatches({
+        ...context.batches,
+        [event.responseId]: { ...batch, settled: [...batch.settled, event.callId], outputs: batch.outputs + (event.outcome === 'output' ? 1 : 0) },
+      });
+      reportBatches(enqueue, advanced);
+      enqueue.assign({ calls, unacknowledged, batches: advanced.batches });
     }),
     startMcpApproval: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'conversation.item.done' || event.item.type !== 'mcp_approval_request') return;
@@ -335,13 +360,13 @@ export const sessionMachine = setup({
         'response.output_item.added': { guard: 'isFunctionCallAdded', actions: 'spawnToolCall' },
         'response.function_call_arguments.delta': { actions: 'forwardToToolCall' },
         'response.output_item.done': { actions: 'forwardToToolCall' },
-        'response.done': { actions: ['forwardToResponse', 'markResponseDone', 'requestResponses', 'forgetFinishedBatches'] },
+        'response.done': { actions: ['forwardToResponse', 'finishResponse'] },
         'input_audio_buffer.speech_started': { actions: 'bargeIn' },
         error: [{ guard: 'isSessionExpired', target: 'closed', actions: ['endFromEvent', 'teardownCalls'] }, { actions: ['forwardToResponse', 'reportError'] }],
         'catalog.changed': { actions: ['applyCatalog', 'sendSessionUpdate'] },
         'approval.answer': { actions: ['rememberSticky', 'forwardToToolCall'] },
         'toolCall.approvalRequested': { actions: 'emitApprovalRequested' },
-        'toolCall.settled': { actions: ['settleToolCall', 'requestResponses', 'forgetFinishedBatches'] },
+        'toolCall.settled': { actions: 'settleToolCall' },
         'conversation.item.done': { guard: 'isMcpApprovalRequest', actions: 'startMcpApproval' },
         'conversation.item.added': { actions: 'acknowledge' },
         'mcpApproval.settled': { actions: 'answerMcpApproval' },

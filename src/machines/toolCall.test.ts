@@ -135,7 +135,11 @@ describe('toolCallMachine: paths', () => {
     expect(h.executions).toHaveLength(1);
     h.executions[0]!.resolve(okResult('done'));
     await flush();
-    expect(h.settled()).toMatchObject([{ outcome: 'output', output: 'done', code: 'ok' }]);
+    const settled = h.settled();
+    expect(settled).toMatchObject([{ outcome: 'output', output: 'done', code: 'ok' }]);
+    // The MCP leg starts at the approval, not when the arguments completed.
+    expect(settled[0]!.mcpStartedAt! >= settled[0]!.completedAt!).toBe(true);
+    expect(settled[0]!.mcpFinishedAt! >= settled[0]!.mcpStartedAt!).toBe(true);
   });
 
   it("ask → deny: never runs, the output carries the host's reason", () => {
@@ -231,6 +235,7 @@ describe('toolCallMachine: paths', () => {
     h.send({ type: 'call.teardown' });
     expect(h.executions[0]!.signal.aborted).toBe(true);
     expect(h.settled()).toMatchObject([{ outcome: 'skipped', code: 'skipped' }]);
+    expect(h.settled()[0]!.mcpFinishedAt).toBeTypeOf('number');
   });
 
   it('teardown while streaming reports it skipped', () => {

@@ -131,13 +131,18 @@ export const toolCallMachine = setup({
   actions: {
     appendDelta: assign({ arguments: ({ context, event }) => (event.type === 'call.arguments.delta' ? context.arguments + event.delta : context.arguments) }),
     recordCompleted: assign(({ event }) => (event.type === 'call.completed' ? { arguments: event.arguments, completedAt: Date.now() } : {})),
+    // Auto-approved: complete and started are one instant, and one assign (each rebuilds the snapshot).
+    recordCompletedAndStart: assign(({ event }) => {
+      const now = Date.now();
+      return event.type === 'call.completed' ? { arguments: event.arguments, completedAt: now, mcpStartedAt: now } : { mcpStartedAt: now };
+    }),
     recordPolicyDenial: assign({ denial: { decision: 'denied', reason: POLICY_DENY_REASON } }),
     recordDenial: assign((_, params: { output: ApprovalOutput }) => ({ denial: params.output })),
     recordMcpStart: assign({ mcpStartedAt: () => Date.now() }),
-    // On exit, so a cancelled or torn-down call also says when its MCP leg ended.
+    // On every way out of `executing` (one assign each: every assign rebuilds the snapshot).
     recordMcpFinish: assign({ mcpFinishedAt: () => Date.now() }),
-    recordResult: assign((_, params: { result: ToolCallResult }) => ({ result: params.result })),
-    recordFailure: assign(({ context }, params: { error: unknown }) => ({ result: failureResult(context, params.error) })),
+    recordResult: assign((_, params: { result: ToolCallResult }) => ({ result: params.result, mcpFinishedAt: Date.now() })),
+    recordFailure: assign(({ context }, params: { error: unknown }) => ({ result: failureResult(context, params.error), mcpFinishedAt: Date.now() })),
     requestApproval: sendParent(({ context }): ToolCallApprovalRequested => ({ type: 'toolCall.approvalRequested', request: approvalRequest(context) })),
     forwardToApproval: sendTo('approval', ({ event }) => event),
     cancelApproval: sendTo('approval', { type: 'approval.cancel', reason: BARGE_IN_DENY_REASON }),
@@ -151,19 +156,17 @@ export const toolCallMachine = setup({
     streaming: {
       on: {
         'call.arguments.delta': { actions: 'appendDelta' },
-        'call.completed': { target: 'deciding', actions: 'recordCompleted' },
+        // The policy decides at once (no intermediate eventless state: one microstep less per call).
+        'call.completed': [
+          { guard: 'autoApproved', target: 'executing', actions: 'recordCompletedAndStart' },
+          { guard: 'autoDenied', target: 'denied', actions: ['recordCompleted', 'recordPolicyDenial'] },
+          { target: 'awaitingApproval', actions: 'recordCompleted' },
+        ],
         // Cut off mid-stream: the arguments may be truncated, so it must never run.
         'call.incomplete': 'skipped',
         'call.teardown': 'skipped',
         // The server follows a barge-in with the item's `output_item.done`; that decides.
       },
-    },
-    deciding: {
-      always: [
-        { guard: 'autoApproved', target: 'executing' },
-        { guard: 'autoDenied', target: 'denied', actions: 'recordPolicyDenial' },
-        { target: 'awaitingApproval' },
-      ],
     },
     awaitingApproval: {
       entry: 'requestApproval',
@@ -172,7 +175,7 @@ export const toolCallMachine = setup({
         src: 'approval',
         input: ({ context }) => ({ request: approvalRequest(context), timeoutMs: context.approvalTimeoutMs }),
         onDone: [
-          { guard: { type: 'approvalGranted', params: ({ event }) => ({ output: event.output }) }, target: 'executing' },
+          { guard: { type: 'approvalGranted', params: ({ event }) => ({ output: event.output }) }, target: 'executing', actions: 'recordMcpStart' },
           { target: 'denied', actions: { type: 'recordDenial', params: ({ event }) => ({ output: event.output }) } },
         ],
       },
@@ -187,8 +190,7 @@ export const toolCallMachine = setup({
       },
     },
     executing: {
-      entry: 'recordMcpStart',
-      exit: 'recordMcpFinish',
+      // Entered from `streaming` (recordCompletedAndStart) or `awaitingApproval` (recordMcpStart).
       invoke: {
         id: 'execute',
         src: 'executeToolCall',
@@ -198,8 +200,8 @@ export const toolCallMachine = setup({
       },
       on: {
         // With `finish`, the call runs on and its output is delivered late.
-        'call.bargeIn': { guard: 'cancelsOnBargeIn', target: 'cancelled' },
-        'call.teardown': 'skipped',
+        'call.bargeIn': { guard: 'cancelsOnBargeIn', target: 'cancelled', actions: 'recordMcpFinish' },
+        'call.teardown': { target: 'skipped', actions: 'recordMcpFinish' },
       },
     },
     executed: { type: 'final', entry: { type: 'notifySettled', params: { end: 'executed' } } },

@@ -89,6 +89,9 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
     return caller.call(input.functionName, input.arguments, { signal, callId: input.callId });
   });
   const machine = sessionMachine.provide({ actors: { toolCall: toolCallMachine.provide({ actors: { executeToolCall } }) } });
+  // Transcript deltas, rate limits and the like change nothing in the machine: each event it does
+  // not handle would still cost a full macrostep (several µs), so they go to listeners only.
+  const machineEvents = new Set<string>(machine.events);
   const actor = createActor(machine, {
     input: {
       tools: [],
@@ -247,7 +250,7 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
             const timeline = timelines.get(event.item.call_id);
             if (timeline) timeline.arguments = event.item.arguments;
           }
-          if (event.type !== 'proxy.unknown_event') actor.send(event as ServerEvent);
+          if (machineEvents.has(event.type)) actor.send(event as ServerEvent);
         }),
         transport.on('error', report),
         transport.on('close', (info) => actor.send({ type: 'transport.closed', code: info.code, reason: info.reason })),
