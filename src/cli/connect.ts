@@ -8,6 +8,7 @@ import type { McpServerConfig } from '../mcp/types.js';
 import { createNodeRealtimeMcpProxy } from '../node/realtimeMcpProxy.js';
 import { DEFAULT_REALTIME_URL } from '../protocol/realtimeUrl.js';
 import type { ApprovalMode } from '../machines/types.js';
+import type { Command } from './command.js';
 import { describeEnd, followProxy, type Line } from './timeline.js';
 
 export const connectUsage = `Usage: realtime-mcp-proxy connect --mcp label=url [--mcp …] [options]
@@ -121,3 +122,10 @@ export async function runConnect(options: ConnectOptions, write: (text: string) 
   if (!normal) line('exit', `non-zero: ${describeEnd(end)}`);
   return normal ? 0 : 1;
 }
+
+export const connectCommand: Command = {
+  name: 'connect',
+  summary: 'serve a Realtime WebSocket session with the tools of MCP servers',
+  usage: connectUsage,
+  run: (argv, io) => runConnect(parseConnectArgs(argv, io.env), io.write),
+};

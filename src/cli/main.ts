@@ -1,42 +1,47 @@
 #!/usr/bin/env node
 /**
- * The `realtime-mcp-proxy` command. `start` (the default) runs the embedded demo; `connect` serves
- * a real Realtime session. Exit codes: 0 done, 1 failed, 2 bad usage.
+ * The `realtime-mcp-proxy` command: a table of commands, each in its own module. `start` (the
+ * default) runs the embedded demo. Exit codes: 0 done, 1 failed, 2 bad usage.
  */
 import { ProxyError } from '../errors.js';
-import { connectUsage, parseConnectArgs, runConnect } from './connect.js';
-import { runStart } from './start.js';
+import type { Command, CommandIo } from './command.js';
+import { connectCommand } from './connect.js';
+import { startCommand } from './start.js';
 
-const usage = `Usage: realtime-mcp-proxy [command]
+export const commands: readonly Command[] = [startCommand, connectCommand];
+
+const usage = () => `Usage: realtime-mcp-proxy [command] [--help]
 
 Commands:
-  start     (default) a full round trip on the embedded default: local Realtime simulator + bundled MCP server
-  connect   serve a Realtime WebSocket session with the tools of MCP servers (see connect --help)`;
+${commands.map((command) => `  ${command.name.padEnd(9)} ${command.summary}`).join('\n')}
+
+\`realtime-mcp-proxy <command> --help\` shows a command's flags and examples.`;
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv, write: (text: string) => void, writeError: (text: string) => void): Promise<number> {
-  const [command = 'start', ...rest] = argv;
-  if (command === '--help' || command === '-h' || command === 'help') {
-    write(usage);
+  const [name = 'start', ...rest] = argv;
+  if (name === '--help' || name === '-h' || name === 'help') {
+    write(usage());
     return 0;
   }
-  if (command === 'start') return runStart(write);
-  if (command === 'connect') {
-    if (rest.includes('--help') || rest.includes('-h')) {
-      write(connectUsage);
-      return 0;
-    }
-    try {
-      return await runConnect(parseConnectArgs(rest, env), write);
-    } catch (error) {
-      if (ProxyError.isInstance(error) && error.code === 'invalid_options') {
-        writeError(error.message);
-        return 2;
-      }
-      throw error;
-    }
+  const command = commands.find((candidate) => candidate.name === name);
+  if (command === undefined) {
+    writeError(`Failed to run "${name}": there is no such command. Please see \`realtime-mcp-proxy --help\`.`);
+    return 2;
   }
-  writeError(`Failed to run "${command}": there is no such command. Please see \`realtime-mcp-proxy --help\`.`);
-  return 2;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    write(command.usage);
+    return 0;
+  }
+  const io: CommandIo = { env, write, writeError };
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (ProxyError.isInstance(error) && error.code === 'invalid_options') {
+      writeError(error.message);
+      return 2;
+    }
+    throw error;
+  }
 }
 
 const invokedDirectly = process.argv[1] !== undefined && /(?:^|[\\/])(?:main\.[cm]?[jt]s|cli\.[cm]?js|realtime-mcp-proxy)$/.test(process.argv[1]);

@@ -7,6 +7,7 @@ import { startMockMcpServer, type MockMcpConfig } from '../../harness/mock-mcp/i
 import { startRealtimeSimulator, type SimulatorScript } from '../../harness/simulator/index.js';
 import { createNodeRealtimeMcpProxy } from '../node/realtimeMcpProxy.js';
 import { followProxy, type Line } from './timeline.js';
+import type { Command } from './command.js';
 
 /** The bundled MCP server: one weather tool with a fixed answer. */
 export const embeddedMcpConfig: MockMcpConfig = {
@@ -69,3 +70,16 @@ export async function runStart(write: (text: string) => void): Promise<number> {
     await mcp.close();
   }
 }
+
+export const startCommand: Command = {
+  name: 'start',
+  summary: '(default) a full round trip on the embedded default: local Realtime simulator + bundled MCP server',
+  usage: `Usage: realtime-mcp-proxy start
+
+Starts a local Realtime simulator and a bundled MCP server on 127.0.0.1, runs the proxy against
+them and prints the timeline of one round trip. No key, no network.
+
+Example:
+  npx realtime-mcp-proxy start`,
+  run: (_argv, io) => runStart(io.write),
+};

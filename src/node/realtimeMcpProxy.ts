@@ -1,14 +1,63 @@
 /**
- * The proxy for Node: the Realtime WebSocket on `ws` (Authorization: Bearer) and MCP servers that
- * may be spawned over stdio.
+ * The proxy for Node: the Realtime WebSocket on `ws` (Authorization: Bearer), MCP servers that may
+ * be spawned over stdio, and `record: { path }` to record the session to a file.
  */
+import type { RecordedProxyOptions } from '../recording/format.js';
+import { DENIED_HEADERS } from '../recording/redaction.js';
 import { createRealtimeMcpProxy, type RealtimeMcpProxy } from '../proxy/createRealtimeMcpProxy.js';
 import type { RealtimeMcpProxyOptions } from '../proxy/options.js';
+import { createFileRecorder, type FileRecorderOptions } from './fileRecorder.js';
 import { createStdioTransportFactory } from './mcpConnection.js';
 import { createNodeWebSocketTransport } from './webSocketTransport.js';
 
-export function createNodeRealtimeMcpProxy(options: RealtimeMcpProxyOptions): RealtimeMcpProxy {
+export interface NodeRealtimeMcpProxyOptions extends RealtimeMcpProxyOptions {
+  /** Record the session to a JSONL file (see recordings/README.md). Secrets are redacted as it is written. */
+  record?: Pick<FileRecorderOptions, 'path' | 'ids' | 'audio' | 'description' | 'meta' | 'model'>;
+}
+
+export function createNodeRealtimeMcpProxy(options: NodeRealtimeMcpProxyOptions): RealtimeMcpProxy {
+  const { record, ...rest } = options;
   const transport =
-    options.transport ?? createNodeWebSocketTransport({ ...(options.url ? { url: options.url } : {}), ...(options.apiKey ? { apiKey: options.apiKey } : {}) });
-  return createRealtimeMcpProxy({ ...options, transport, mcp: { stdioTransport: createStdioTransportFactory(), ...options.mcp } });
+    rest.transport ?? createNodeWebSocketTransport({ ...(rest.url ? { url: rest.url } : {}), ...(rest.apiKey ? { apiKey: rest.apiKey } : {}) });
+  const recorder =
+    rest.recorder ??
+    (record
+      ? createFileRecorder({
+          ...record,
+          servers: rest.servers.map((server) => ({ label: server.label, ...(server.url ? { url: server.url } : {}) })),
+          proxy: recordedProxyOptions(rest),
+          secrets: secretsOf(rest),
+        })
+      : undefined);
+  return createRealtimeMcpProxy({ ...rest, transport, mcp: { stdioTransport: createStdioTransportFactory(), ...rest.mcp }, ...(recorder ? { recorder } : {}) });
+}
+
+/** The options a replay needs to behave the same way (no functions, nothing secret). */
+export function recordedProxyOptions(options: RealtimeMcpProxyOptions): RecordedProxyOptions {
+  const { mode, tools, timeoutMs } = options.approval ?? {};
+  const approval = { ...(mode ? { mode } : {}), ...(tools ? { tools } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
+  return {
+    ...(Object.keys(approval).length > 0 ? { approval } : {}),
+    ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+    ...(Array.isArray(options.allowedTools) ? { allowedTools: [...(options.allowedTools as readonly string[])] } : {}),
+    ...(options.bargeIn ? { bargeIn: options.bargeIn } : {}),
+    ...(options.instructions !== undefined ? { instructions: options.instructions } : {}),
+    ...(options.session ? { session: options.session as Record<string, unknown> } : {}),
+    ...(options.nativeMcp ? { nativeMcp: options.nativeMcp } : {}),
+  };
+}
+
+const SECRET_NAME = /token|secret|key|password|auth/i;
+
+/** Values the recorder must never write: the API key and every MCP token or header value. */
+function secretsOf(options: RealtimeMcpProxyOptions): string[] {
+  const secrets: string[] = [];
+  if (typeof options.apiKey === 'string') secrets.push(options.apiKey);
+  for (const server of options.servers) {
+    if (typeof server.token === 'string') secrets.push(server.token);
+    // Not every header or variable is a secret (content types, PATH): only those named like one.
+    for (const [name, value] of Object.entries(server.headers ?? {})) if (DENIED_HEADERS.test(name) || SECRET_NAME.test(name)) secrets.push(value.replace(/^Bearer\s+/i, ''));
+    for (const [name, value] of Object.entries(server.env ?? {})) if (SECRET_NAME.test(name)) secrets.push(value);
+  }
+  return secrets;
 }

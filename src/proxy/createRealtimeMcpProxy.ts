@@ -40,7 +40,14 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
   const events = new Emitter<ProxyEvents>();
   const transport: RealtimeTransport =
     options.transport ?? createWebSocketTransport({ ...(options.url ? { url: options.url } : {}), ...(options.apiKey ? { apiKey: options.apiKey } : {}) });
-  const connections = options.servers.map((config) => new McpConnection(config, options.mcp ?? {}));
+  const recorder = options.recorder;
+  const connections = options.servers.map(
+    (config) =>
+      new McpConnection(
+        config,
+        recorder ? { ...options.mcp, fetch: recorder.tapFetch(config.label, options.mcp?.fetch ?? ((input, init) => fetch(input, init))) } : (options.mcp ?? {}),
+      ),
+  );
   const catalog = new ToolCatalog(connections, { ...(options.catalogCache !== undefined ? { cache: options.catalogCache } : {}), logger });
   const caller = new ToolCaller(catalog, {
     ...(options.routes ? { routes: options.routes } : {}),
@@ -199,11 +206,13 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
 
   const approve = (approvalId: string, answer: { sticky?: boolean } = {}): boolean => {
     if (!pendingApprovals.delete(approvalId)) return false;
+    recorder?.approval({ approvalId, approved: true, ...(answer.sticky ? { sticky: true } : {}) });
     actor.send({ type: 'approval.answer', approvalId, approved: true, ...(answer.sticky ? { sticky: true } : {}) });
     return true;
   };
   const deny = (approvalId: string, reason?: string, answer: { sticky?: boolean } = {}): boolean => {
     if (!pendingApprovals.delete(approvalId)) return false;
+    recorder?.approval({ approvalId, approved: false, ...(reason ? { reason } : {}), ...(answer.sticky ? { sticky: true } : {}) });
     actor.send({ type: 'approval.answer', approvalId, approved: false, ...(reason ? { reason } : {}), ...(answer.sticky ? { sticky: true } : {}) });
     return true;
   };
@@ -216,6 +225,7 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
       catalog.close();
       if (transport.state === 'open' || transport.state === 'connecting') await transport.close(1000, 'session ended').catch(() => undefined);
       await Promise.all(connections.map((connection) => connection.close()));
+      await recorder?.close();
     })());
 
   return {
@@ -238,6 +248,7 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
         const sub = actor.on(emitted, onMachineEvent as never);
         detach.push(() => sub.unsubscribe());
       }
+      if (recorder) detach.push(recorder.tapTransport(transport, options.url));
       await catalog.load();
       caller.prepare();
       actor.start();

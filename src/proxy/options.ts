@@ -14,6 +14,7 @@ import type { McpTool, RealtimeError, RealtimeSessionConfig, ServerEvent } from 
 import type { InboundEventMeta, RealtimeTransport } from '../protocol/transport.js';
 import type { SessionEndReason } from '../machines/session.js';
 import type { ApprovalConfig, ApprovalRequest, BargeInPolicy } from '../machines/types.js';
+import type { Recorder } from '../recording/recorder.js';
 import type { InspectionRecord } from './inspection.js';
 
 export type ApprovalHandlerAnswer = boolean | { approved: boolean; reason?: string; sticky?: boolean } | undefined;
@@ -45,6 +46,12 @@ export interface RealtimeMcpProxyOptions {
   catalogCache?: ToolListingCache | false;
   /** Report machine state changes as `inspect` events (for visualizers). */
   inspect?: boolean;
+  /**
+   * Records the session (Realtime frames, MCP HTTP traffic, approval answers) for replay. The proxy
+   * closes it when the session ends. In Node, `record: { path }` of createNodeRealtimeMcpProxy
+   * builds one that writes a file.
+   */
+  recorder?: Recorder;
   hooks?: {
     logger?: Logger;
     onEvent?: (event: keyof ProxyEvents, payload: unknown) => void;

@@ -1,0 +1,218 @@
+/**
+ * Replays a recording against a real proxy: the recorded server events go in over an in-memory
+ * transport, the recorded MCP answers come from a mock server generated from the recording (or
+ * from live servers), the host's recorded approval answers are given again, and every client
+ * event the proxy sends is compared with the recorded one. The first difference ends the replay.
+ */
+import { ProxyError } from '../errors.js';
+import type { McpServerConfig } from '../mcp/types.js';
+import type { ApprovalRequest } from '../machines/types.js';
+import { createMemoryTransport } from '../protocol/memoryTransport.js';
+import { createRealtimeMcpProxy } from '../proxy/createRealtimeMcpProxy.js';
+import type { RecordingHeader, RecordingLine, RecordingRecord } from '../recording/format.js';
+import { matchIds } from '../recording/ids.js';
+import { readRecordingLines, splitRecording } from './readRecording.js';
+import { startRecordedMcpServer, type RecordedMcpServer } from './recordedMcpServer.js';
+
+export type ReplayMode = 'fast' | 'realtime' | 'step';
+
+export interface ReplayOptions {
+  /** Live MCP servers to use instead of the recorded answers (same labels as the recording). */
+  servers?: McpServerConfig[];
+  /** `fast` (default): no waiting but for the proxy; `realtime`: recorded timing ÷ speed; `step`: `beforeRecord` paces it. */
+  mode?: ReplayMode;
+  speed?: number;
+  /** Called before each record is played; in `step` mode, resolve it to move on. */
+  beforeRecord?: (record: RecordingRecord) => void | Promise<void>;
+  /** How long to wait for each client event the recording expects. Default 10 000 ms. */
+  waitMs?: number;
+}
+
+export interface ReplayFailure {
+  /** The record where the replay went another way (0: the end of the recording). */
+  seq: number;
+  message: string;
+  expected?: unknown;
+  actual?: unknown;
+  /** A JSON pointer to the first difference inside the event. */
+  path?: string;
+}
+
+export interface ReplayResult {
+  ok: boolean;
+  failure?: ReplayFailure;
+  header: RecordingHeader;
+  /** Records played. */
+  records: number;
+  /** Client events the proxy sent and that matched. */
+  matched: number;
+  durationMs: number;
+}
+
+/** Replays a recording file (or lines already parsed). Never throws for a mismatch: see `result.failure`. */
+export async function replayRecording(source: string | AsyncIterable<RecordingLine>, options: ReplayOptions = {}): Promise<ReplayResult> {
+  const startedAt = performance.now();
+  const { header, records } = await splitRecording(typeof source === 'string' ? readRecordingLines(source) : source);
+  const mode = options.mode ?? 'fast';
+  const speed = options.speed ?? 1;
+  if (!(speed > 0)) throw new ProxyError('invalid_options', `Failed to replay: speed must be above 0 (got ${speed}). Please pass e.g. 1 or 10.`);
+  if (mode === 'step' && !options.beforeRecord) throw new ProxyError('invalid_options', 'Failed to replay in step mode: nothing paces it. Please pass beforeRecord.');
+  const waitMs = options.waitMs ?? 10_000;
+
+  let failure: ReplayFailure | undefined;
+  // Whatever the loop waits for (a client event, the connection, an approval request) calls this.
+  let wake = () => {};
+  const progress = () => wake();
+  const fail = (next: ReplayFailure) => {
+    failure ??= next;
+    progress();
+  };
+
+  const live = options.servers !== undefined;
+  const mock: RecordedMcpServer | undefined = live ? undefined : await startRecordedMcpServer({ onMismatch: (message) => fail({ seq: 0, message }), waitMs });
+  const servers: McpServerConfig[] = options.servers ?? (header.servers ?? []).map((server) => ({ label: server.label, url: mock!.url(server.label) }));
+
+  const transport = createMemoryTransport();
+  const sent: string[] = [];
+  transport.onSend((text) => {
+    sent.push(text);
+    progress();
+  });
+  transport.on('open', progress);
+  const recorded = header.proxy ?? {};
+  const proxy = createRealtimeMcpProxy({
+    transport,
+    servers,
+    catalogCache: false,
+    ...(recorded.approval ? { approval: recorded.approval } : {}),
+    ...(recorded.timeouts ? { timeouts: recorded.timeouts } : {}),
+    ...(recorded.allowedTools ? { allowedTools: recorded.allowedTools } : {}),
+    ...(recorded.bargeIn ? { bargeIn: recorded.bargeIn } : {}),
+    ...(recorded.instructions !== undefined ? { instructions: recorded.instructions } : {}),
+    ...(recorded.session ? { session: recorded.session } : {}),
+    ...(recorded.nativeMcp ? { nativeMcp: recorded.nativeMcp as never } : {}),
+  });
+  const requested = new Map<string, ApprovalRequest>();
+  proxy.on('approval.requested', (request) => {
+    requested.set(request.approvalId, request);
+    progress();
+  });
+  proxy.on('error', () => undefined);
+  const started = proxy.start().catch((error: unknown) => fail({ seq: 0, message: `Failed to start the proxy for the replay: ${(error as Error).message}.` }));
+
+  const until = async (ready: () => boolean, what: string, seq: number): Promise<boolean> => {
+    const deadline = Date.now() + waitMs;
+    while (!ready()) {
+      if (failure) return false;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        fail({ seq, message: `Failed to replay record ${seq}: ${what} did not happen within ${waitMs} ms. Please look at what the proxy did instead (the events before this record matched).` });
+        return false;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    return true;
+  };
+
+  const bindings = new Map<string, string>();
+  let played = 0;
+  let matched = 0;
+  try {
+    for (;;) {
+      if (failure) break;
+      const next = await records.next();
+      if (next.done) break;
+      const record = next.value;
+      played++;
+      await options.beforeRecord?.(record);
+      if (mode === 'realtime') {
+        const due = startedAt + record.t / speed - performance.now();
+        if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
+      }
+      if (record.peer.startsWith('mcp:')) {
+        mock?.feed(record);
+        continue;
+      }
+      if (record.peer === 'host' && record.kind === 'approval.answer') {
+        if (!(await until(() => requested.has(record.approvalId), `the approval request ${record.approvalId}`, record.seq))) break;
+        if (record.approved) proxy.approve(record.approvalId, record.sticky ? { sticky: true } : {});
+        else proxy.deny(record.approvalId, record.reason, record.sticky ? { sticky: true } : {});
+        continue;
+      }
+      if (record.peer !== 'openai') continue;
+      if (record.kind === 'ws.open') {
+        if (!(await until(() => transport.state === 'open', 'the Realtime connection', record.seq))) break;
+        continue;
+      }
+      if (record.kind === 'ws.close') {
+        if (transport.state === 'open') transport.serverClose(record.code, record.reason ?? '');
+        continue;
+      }
+      if (record.kind !== 'ws.message') continue;
+      if (record.dir === 'in') {
+        if (!(await until(() => transport.state === 'open', 'the Realtime connection', record.seq))) break;
+        transport.deliver(typeof record.data === 'string' ? record.data : restoreAudio(record.data));
+        continue;
+      }
+      // A client event the proxy must send, in this order.
+      if (!(await until(() => sent.length > 0, `the client event ${describe(record.data)}`, record.seq))) break;
+      const actualText = sent.shift()!;
+      const actual: unknown = JSON.parse(actualText);
+      const expected = record.data;
+      const comparison = matchIds(expected, actual, bindings);
+      if (!comparison.ok) {
+        fail({
+          seq: record.seq,
+          message: `Failed to replay record ${record.seq}: the proxy sent ${describe(actual)} where the recording has ${describe(expected)}; they differ at ${comparison.path || 'the root'}. Please check the change in behaviour, or record the scenario again if it is intended.`,
+          expected,
+          actual,
+          path: comparison.path,
+        });
+        break;
+      }
+      matched++;
+    }
+    mock?.finish();
+    if (!failure) {
+      // Anything the proxy sends after the last recorded event is unexpected; give it a moment to show.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      if (sent.length > 0) {
+        const extra: unknown = JSON.parse(sent[0]!);
+        fail({ seq: 0, message: `Failed to replay: after the last record the proxy also sent ${describe(extra)}${sent.length > 1 ? ` and ${sent.length - 1} more` : ''}. Please check the change in behaviour.`, actual: extra });
+      }
+    }
+  } finally {
+    await started;
+    await proxy.close();
+    await mock?.close();
+  }
+  return { ok: failure === undefined, ...(failure ? { failure } : {}), header, records: played, matched, durationMs: performance.now() - startedAt };
+}
+
+function describe(event: unknown): string {
+  if (typeof event === 'object' && event !== null && typeof (event as { type?: unknown }).type === 'string') return `"${(event as { type: string }).type}"`;
+  return 'a frame that is not an event';
+}
+
+/** Elided audio goes back in as silence of the same length, so the frame still decodes. */
+function restoreAudio(data: Record<string, unknown>): Record<string, unknown> {
+  for (const [key, value] of Object.entries(data)) {
+    if (typeof value === 'object' && value !== null && (value as { $elided?: unknown }).$elided === 'base64') {
+      const bytes = Number((value as { bytes?: unknown }).bytes) || 0;
+      return { ...data, [key]: silence(bytes) };
+    }
+  }
+  return data;
+}
+
+function silence(bytes: number): string {
+  const full = 'AAAA'.repeat(Math.floor(bytes / 3));
+  const rest = bytes % 3;
+  return rest === 0 ? full : `${full}${rest === 1 ? 'AA==' : 'AAA='}`;
+}

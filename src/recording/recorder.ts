@@ -1,0 +1,217 @@
+/**
+ * The recorder: taps a Realtime transport, the fetch of each MCP connection and the host's approval
+ * answers, and writes one redacted record per frame to a sink, line by line. Browser-safe: the file
+ * sink and the sha256 for audio elision come from `realtime-mcp-proxy/node` (createFileRecorder).
+ */
+import type { FetchLike } from '../mcp/transports.js';
+import type { RealtimeTransport } from '../protocol/transport.js';
+import {
+  RECORDING_FORMAT,
+  RECORDING_VERSION,
+  formatRecordingLine,
+  type RecordedProxyOptions,
+  type RecordingHeader,
+  type RecordingRecord,
+} from './format.js';
+import { createIdNormalizer, type IdNormalizer } from './ids.js';
+import { createRedactor, type Redactor } from './redaction.js';
+import { parseSseChunk } from './sse.js';
+
+/** Where lines go. A file sink writes each line at once, so a crash loses at most the last frame. */
+export interface RecordingSink {
+  write(line: string): void;
+  close(): void | Promise<void>;
+}
+
+type DistributiveOmit<T, K extends keyof never> = T extends unknown ? Omit<T, K> : never;
+export type NewRecord = DistributiveOmit<RecordingRecord, 'seq' | 't'>;
+
+export interface RecorderOptions {
+  sink: RecordingSink;
+  /** Monotonic milliseconds. Default `performance.now()`. */
+  now?: () => number;
+  startedAt?: Date;
+  model?: string | null;
+  description?: string;
+  servers?: RecordingHeader['servers'];
+  proxy?: RecordedProxyOptions;
+  meta?: Record<string, unknown>;
+  /** Default `placeholders`. */
+  ids?: 'placeholders' | 'raw';
+  /** Default `elided` (needs `hash`); `sidecar` also hands the bytes to `onAudio`; `kept` writes them. */
+  audio?: 'elided' | 'sidecar' | 'kept';
+  /** sha256 of base64 audio (hex), for `{ $elided: 'base64', bytes, sha256 }`. */
+  hash?: (base64: string) => string;
+  onAudio?: (sha256: string, base64: string) => void;
+  /** Exact secret values to redact wherever they appear (MCP tokens…); key patterns are always redacted. */
+  secrets?: readonly string[];
+}
+
+/** Events whose audio payload is elided: the field holding the base64. */
+const AUDIO_FIELDS: Record<string, string> = {
+  'response.output_audio.delta': 'delta',
+  'response.audio.delta': 'delta',
+  'input_audio_buffer.append': 'audio',
+};
+
+export class Recorder {
+  readonly #sink: RecordingSink;
+  readonly #now: () => number;
+  readonly #t0: number;
+  readonly #redactor: Redactor;
+  readonly #ids: IdNormalizer | undefined;
+  readonly #options: RecorderOptions;
+  #seq = 0;
+  #requests = 0;
+  #closed = false;
+
+  constructor(options: RecorderOptions) {
+    this.#options = options;
+    this.#sink = options.sink;
+    this.#now = options.now ?? (() => performance.now());
+    this.#t0 = this.#now();
+    this.#redactor = createRedactor({ secrets: options.secrets ?? [] });
+    this.#ids = (options.ids ?? 'placeholders') === 'placeholders' ? createIdNormalizer() : undefined;
+    const header: RecordingHeader = {
+      kind: 'header',
+      format: RECORDING_FORMAT,
+      version: RECORDING_VERSION,
+      startedAt: (options.startedAt ?? new Date()).toISOString(),
+      clock: 'monotonic-ms',
+      model: options.model ?? null,
+      ...(options.description ? { description: options.description } : {}),
+      redaction: { profile: 'default', ids: options.ids ?? 'placeholders', audio: options.audio ?? (options.hash ? 'elided' : 'kept') },
+      ...(options.servers ? { servers: this.#redactor.value(options.servers) } : {}),
+      ...(options.proxy ? { proxy: this.#redactor.value(options.proxy) } : {}),
+      ...(options.meta ? { meta: this.#redactor.value(options.meta) } : {}),
+    };
+    this.#sink.write(formatRecordingLine(header));
+  }
+
+  /** The placeholder → id mapping of this recording (empty with raw ids). */
+  idMapping(): Record<string, string> {
+    return this.#ids?.mapping() ?? {};
+  }
+
+  /** Writes one record: numbered, timed, redacted, ids normalised, audio elided. */
+  record(record: NewRecord): void {
+    if (this.#closed) return;
+    let clean = this.#redactor.value(record) as NewRecord;
+    if (clean.kind === 'ws.message' && typeof clean.data === 'object') clean = { ...clean, data: this.#elide(clean.data) };
+    if (this.#ids) {
+      clean = this.#ids.normalize(clean);
+      if ('headers' in clean && clean.headers?.['mcp-session-id']) {
+        clean = { ...clean, headers: { ...clean.headers, 'mcp-session-id': this.#ids.placeholder(clean.headers['mcp-session-id'], 'mcp-session') } };
+      }
+    }
+    const t = Math.round((this.#now() - this.#t0) * 1000) / 1000;
+    this.#sink.write(formatRecordingLine({ seq: ++this.#seq, t, ...clean } as RecordingRecord));
+  }
+
+  /** Records every frame of a Realtime transport, both ways, and its open and close. Returns an off function. */
+  tapTransport(transport: RealtimeTransport, url?: string): () => void {
+    const offs = [
+      transport.on('open', () => this.record({ peer: 'openai', dir: 'out', kind: 'ws.open', ...(url ? { url: this.#redactor.text(url) } : {}) })),
+      transport.on('frame', (dir, text) => this.record({ peer: 'openai', dir, kind: 'ws.message', data: parseJson(text) })),
+      transport.on('close', (info) => this.record({ peer: 'openai', dir: 'in', kind: 'ws.close', code: info.code, reason: info.reason })),
+    ];
+    return () => offs.forEach((off) => off());
+  }
+
+  /** A fetch for one MCP connection that records its requests, responses and SSE events. */
+  tapFetch(label: string, fetchImpl: FetchLike): FetchLike {
+    const peer = `mcp:${label}` as const;
+    return async (input, init) => {
+      const rid = `r${++this.#requests}`;
+      const request = input instanceof Request ? input : undefined;
+      const method = init?.method ?? request?.method ?? 'GET';
+      const body = typeof init?.body === 'string' ? parseJson(init.body) : undefined;
+      this.record({ peer, dir: 'out', kind: 'http.request', rid, method, url: String(request?.url ?? input), headers: headersOf(init?.headers ?? request?.headers), ...(body === undefined ? {} : { body }) });
+      let response: Response;
+      try {
+        response = await fetchImpl(input, init);
+      } catch (error) {
+        // No answer at all (refused, aborted): status 0, as browsers report a network error.
+        this.record({ peer, dir: 'in', kind: 'http.response', rid, status: 0, body: { error: error instanceof Error ? error.message : String(error) } });
+        throw error;
+      }
+      const headers = headersOf(response.headers);
+      const type = response.headers.get('content-type') ?? '';
+      if (type.includes('text/event-stream') && response.body) {
+        this.record({ peer, dir: 'in', kind: 'http.response', rid, status: response.status, headers });
+        void this.#recordSse(peer, rid, response.clone().body!);
+        return response;
+      }
+      if (type.includes('json')) {
+        const text = await response.clone().text();
+        this.record({ peer, dir: 'in', kind: 'http.response', rid, status: response.status, headers, body: parseJson(text) });
+        return response;
+      }
+      this.record({ peer, dir: 'in', kind: 'http.response', rid, status: response.status, headers });
+      return response;
+    };
+  }
+
+  /** The host's answer to an approval request. */
+  approval(answer: { approvalId: string; approved: boolean; reason?: string; sticky?: boolean }): void {
+    this.record({ peer: 'host', dir: 'in', kind: 'approval.answer', ...answer });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#sink.close();
+  }
+
+  async #recordSse(peer: `mcp:${string}`, rid: string, body: ReadableStream<Uint8Array>): Promise<void> {
+    const decoder = new TextDecoder();
+    const reader = body.getReader();
+    let buffered = '';
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        buffered += decoder.decode(value, { stream: true });
+        const { events, rest } = parseSseChunk(buffered);
+        buffered = rest;
+        for (const event of events) {
+          this.record({ peer, dir: 'in', kind: 'sse.event', rid, ...(event.event ? { event: event.event } : {}), ...(event.id ? { id: event.id } : {}), data: parseJson(event.data) });
+        }
+      }
+    } catch {
+      // The stream was aborted (the call was cancelled, the connection closed): what came is recorded.
+    }
+  }
+
+  #elide(data: Record<string, unknown>): Record<string, unknown> {
+    const field = AUDIO_FIELDS[String(data.type)];
+    const mode = this.#options.audio ?? (this.#options.hash ? 'elided' : 'kept');
+    if (field === undefined || mode === 'kept' || typeof data[field] !== 'string' || !this.#options.hash) return data;
+    const base64 = data[field] as string;
+    const sha256 = this.#options.hash(base64);
+    if (mode === 'sidecar') this.#options.onAudio?.(sha256, base64);
+    return { ...data, [field]: { $elided: 'base64', bytes: base64ByteLength(base64), sha256 } };
+  }
+}
+
+function parseJson(text: string): Record<string, unknown> | string {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : text;
+  } catch {
+    return text;
+  }
+}
+
+function headersOf(headers: HeadersInit | undefined): Record<string, string> | undefined {
+  if (headers === undefined) return undefined;
+  const out: Record<string, string> = {};
+  new Headers(headers).forEach((value, name) => (out[name] = value));
+  return out;
+}
+
+/** Decoded size of base64 text. */
+export function base64ByteLength(base64: string): number {
+  const padding = base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0;
+  return Math.floor((base64.length * 3) / 4) - padding;
+}
