@@ -11,6 +11,7 @@ export {
   DEFAULT_REALTIME_URL,
   azureRealtimeUrl,
   betaEventNames,
+  createMemoryTransport,
   createWebSocketTransport,
   decodeClientEvent,
   decodeServerEvent,
@@ -37,3 +38,7 @@ export { createRealtimeMcpProxy, nativeMcpTools } from './proxy/index.js';
 export type { ApprovalHandlerAnswer, InspectionRecord, ProxyEvents, RealtimeMcpProxy, RealtimeMcpProxyOptions, ToolCallTimeline } from './proxy/index.js';
 export { approvalMachine, responseMachine, sessionMachine, toolCallMachine } from './machines/index.js';
 export type { ApprovalConfig, ApprovalRequest, BargeInPolicy, SessionEndReason } from './machines/index.js';
+
+/* Recording (browser-safe parts: the format, redaction, the recorder; files and replay: realtime-mcp-proxy/node) */
+export { RECORDING_FORMAT, RECORDING_VERSION, Recorder, createIdNormalizer, createRedactor, findSecrets, matchIds, parseRecordingLine } from './recording/index.js';
+export type { NewRecord, RecordedProxyOptions, RecorderOptions, RecordingHeader, RecordingLine, RecordingRecord, RecordingSink } from './recording/index.js';

@@ -198,8 +198,14 @@ describe('sessionMachine', () => {
     session.actor.send({ type: 'approval.answer', approvalId: 'mcpr_abc', approved: true, sticky: true });
     const answer = session.sent().find((e) => e.type === 'conversation.item.create');
     expect(answer).toMatchObject({ item: { type: 'mcp_approval_response', approval_request_id: 'mcpr_abc', approve: true } });
-    expect((answer as { item: { id: string } }).item.id.length).toBeLessThanOrEqual(32);
+    // No id of our own: one derived from the request's id collided with it (found by a replay).
+    expect((answer as { item: { id?: string } }).item.id).toBeUndefined();
     expect(creates(session.sent())).toBe(1);
+    // The server adds the response item (with its own id): the answer counts as acknowledged, so
+    // the next response.created is known to cover it.
+    expect(session.actor.getSnapshot().context.unacknowledged).toEqual(['approval:mcpr_abc']);
+    session.server({ type: 'conversation.item.added', event_id: 'e3b', previous_item_id: 'mcpr_abc', item: { type: 'mcp_approval_response', id: 'mcpr_srv1', approval_request_id: 'mcpr_abc', approve: true } });
+    expect(session.actor.getSnapshot().context.unacknowledged).toEqual([]);
     // Sticky: the next request for the same tool is answered without asking.
     session.server({ type: 'conversation.item.done', event_id: 'e4', item: { ...item, id: 'mcpr_def' } });
     expect(session.emitted.filter((e) => e.type === 'approval.requested')).toHaveLength(1);

@@ -68,7 +68,7 @@ interface SessionContext {
   calls: Record<string, { responseId: string; functionName: string }>;
   /** Native MCP approvals waiting for the host, by approval request id → `server_label.name`. */
   mcpApprovals: Record<string, string>;
-  /** Answers we sent (function outputs by call id, approval responses by item id) the server has not yet added. */
+  /** Answers we sent (function outputs by call id, approval responses by `approval:<request id>`) the server has not yet added. */
   unacknowledged: string[];
   batches: Record<string, Batch>;
   end?: SessionEndReason;
@@ -111,6 +111,11 @@ function sessionUpdate(context: Pick<SessionContext, 'tools' | 'input'>): Client
       tool_choice: 'auto',
     },
   } as ClientEvent;
+}
+
+/** How an approval response waits in `unacknowledged` (function outputs wait under their call id). */
+function approvalKey(approvalRequestId: string | undefined): string {
+  return `approval:${approvalRequestId ?? ''}`;
 }
 
 function decideApproval(context: SessionContext, functionName: string): ToolCallInput['approval'] {
@@ -284,13 +289,13 @@ export const sessionMachine = setup({
     }),
     answerMcpApproval: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'mcpApproval.settled') return;
-      const itemId = `mcpr_${event.approvalId.slice(-27)}`;
-      enqueue.assign({ unacknowledged: [...context.unacknowledged, itemId] });
+      // No item id of our own: the server assigns one (a made-up `mcpr_…` could collide with the request's).
+      enqueue.assign({ unacknowledged: [...context.unacknowledged, approvalKey(event.approvalId)] });
       enqueue.emit({
         type: 'send',
         event: {
           type: 'conversation.item.create',
-          item: { type: 'mcp_approval_response', id: itemId, approval_request_id: event.approvalId, approve: event.approve, ...(event.reason ? { reason: event.reason } : {}) },
+          item: { type: 'mcp_approval_response', approval_request_id: event.approvalId, approve: event.approve, ...(event.reason ? { reason: event.reason } : {}) },
         } as ClientEvent,
       });
       // The model waits for the answer: ask it to go on (the response machine serializes this).
@@ -304,7 +309,7 @@ export const sessionMachine = setup({
     acknowledge: assign(({ context, event }) => {
       if (event.type !== 'conversation.item.added') return {};
       const { item } = event;
-      const key = item.type === 'function_call_output' ? item.call_id : item.type === 'mcp_approval_response' ? item.id : undefined;
+      const key = item.type === 'function_call_output' ? item.call_id : item.type === 'mcp_approval_response' ? approvalKey(item.approval_request_id) : undefined;
       return key !== undefined && context.unacknowledged.includes(key) ? { unacknowledged: context.unacknowledged.filter((k) => k !== key) } : {};
     }),
     emitNativeMcp: emit(({ event }) => ({ type: 'nativeMcp' as const, event: event as ServerEvent })),

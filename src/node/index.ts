@@ -9,3 +9,13 @@ export { createNodeMcpConnection, createStdioTransportFactory } from './mcpConne
 
 /* The proxy, wired for Node */
 export { createNodeRealtimeMcpProxy } from './realtimeMcpProxy.js';
+export type { NodeRealtimeMcpProxyOptions } from './realtimeMcpProxy.js';
+
+/* Recording and replay */
+export { audioSidecarPath, createFileRecorder } from './fileRecorder.js';
+export type { FileRecorderOptions } from './fileRecorder.js';
+export { readRecordingLines } from './readRecording.js';
+export { ReplayMismatchError, formatDiff, replay, replayRecording } from './replay.js';
+export type { ReplayFailure, ReplayMode, ReplayOptions, ReplayResult } from './replay.js';
+export { startRecordedMcpServer } from './recordedMcpServer.js';
+export type { RecordedMcpServer, RecordedMcpServerOptions } from './recordedMcpServer.js';

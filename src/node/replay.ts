@@ -123,6 +123,7 @@ export async function replayRecording(source: string | AsyncIterable<RecordingLi
   const bindings = new Map<string, string>();
   let played = 0;
   let matched = 0;
+  let completed = false;
   try {
     for (;;) {
       if (failure) break;
@@ -187,7 +188,15 @@ export async function replayRecording(source: string | AsyncIterable<RecordingLi
         fail({ seq: 0, message: `Failed to replay: after the last record the proxy also sent ${describe(extra)}${sent.length > 1 ? ` and ${sent.length - 1} more` : ''}. Please check the change in behaviour.`, actual: extra });
       }
     }
+    completed = true;
   } finally {
+    // On a read error or a stopped step, the recorded MCP server must stop waiting for records that
+    // will never be fed (and drop the streams it holds open), or the proxy's start (and so this
+    // replay) hangs until the MCP client's timeouts.
+    if (!completed) {
+      mock?.finish();
+      await mock?.close();
+    }
     await started;
     await proxy.close();
     await mock?.close();
@@ -215,4 +224,44 @@ function silence(bytes: number): string {
   const full = 'AAAA'.repeat(Math.floor(bytes / 3));
   const rest = bytes % 3;
   return rest === 0 ? full : `${full}${rest === 1 ? 'AA==' : 'AAA='}`;
+}
+
+/** A replay went another way than its recording; `failure` says where and how. */
+export class ReplayMismatchError extends Error {
+  readonly code = 'replay_mismatch';
+  constructor(
+    readonly file: string,
+    readonly failure: ReplayFailure,
+  ) {
+    super(`${file}: ${failure.message}${formatDiff(failure)}`);
+    this.name = 'ReplayMismatchError';
+  }
+}
+
+/**
+ * A replay as one line of a test: resolves with the result when the proxy did exactly what the
+ * recording says, throws a ReplayMismatchError with a readable diff otherwise.
+ *
+ * @example
+ * it('single call', () => replay('recordings/single-call.jsonl'));
+ */
+export async function replay(file: string, options: ReplayOptions & { expect?: (result: ReplayResult) => void } = {}): Promise<ReplayResult> {
+  const result = await replayRecording(file, options);
+  if (result.failure) throw new ReplayMismatchError(file, result.failure);
+  options.expect?.(result);
+  return result;
+}
+
+/** Expected and actual, as short pretty JSON, when the failure has them. */
+export function formatDiff(failure: ReplayFailure): string {
+  const show = (label: string, value: unknown) => {
+    if (value === undefined) return '';
+    const text = JSON.stringify(value, null, 2) ?? String(value);
+    const lines = text.split('\n');
+    return `\n  ${label}:\n${lines
+      .slice(0, 30)
+      .map((line) => `    ${line}`)
+      .join('\n')}${lines.length > 30 ? `\n    … ${lines.length - 30} more lines` : ''}`;
+  };
+  return `${failure.path ? `\n  at: ${failure.path}` : ''}${show('expected', failure.expected)}${show('actual', failure.actual)}`;
 }

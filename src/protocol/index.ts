@@ -19,6 +19,8 @@ export type { Dialect } from './dialects.js';
 
 /* Transports */
 export { createWebSocketTransport } from './websocketTransport.js';
+export { createMemoryTransport } from './memoryTransport.js';
+export type { MemoryTransport } from './memoryTransport.js';
 export type { Authentication, WebSocketFactory, WebSocketInit, WebSocketLike, WebSocketTransportOptions } from './websocketTransport.js';
 export type {
   FrameDirection,

@@ -5,10 +5,11 @@
  */
 
 /** Keys whose string values are ids, whatever they look like. */
-const ID_KEYS = new Set(['event_id', 'response_id', 'item_id', 'call_id', 'previous_item_id', 'approval_request_id', 'conversation_id']);
+const ID_KEYS = new Set(['event_id', 'response_id', 'item_id', 'call_id', 'previous_item_id', 'approval_request_id', 'conversation_id', 'approvalId', 'callId']);
 /** A generated id under an `id` key: a short prefix, an underscore, a random tail. */
 const GENERATED_ID = /^([a-z]{2,8})_([A-Za-z0-9]{8,})$/;
-const PLACEHOLDER = /^<id:[a-z0-9-]+:\d+>$/;
+// Kinds taken from a key keep its underscores (previous_item_id → previous_item).
+const PLACEHOLDER = /^<id:[a-z0-9_-]+:\d+>$/;
 
 export function isIdPlaceholder(value: unknown): value is string {
   return typeof value === 'string' && PLACEHOLDER.test(value);
@@ -40,7 +41,7 @@ export function createIdNormalizer(): IdNormalizer {
 
   const kindOf = (key: string, value: string): string | undefined => {
     const prefix = GENERATED_ID.exec(value)?.[1];
-    if (ID_KEYS.has(key)) return prefix ?? key.replace(/_id$/, '');
+    if (ID_KEYS.has(key)) return prefix ?? key.replace(/_?[iI]d$/, '');
     if (key === 'id' && prefix !== undefined) return prefix;
     return undefined;
   };
@@ -51,11 +52,8 @@ export function createIdNormalizer(): IdNormalizer {
       return kind === undefined ? value : placeholder(value, kind);
     }
     if (Array.isArray(value)) return value.map((item) => walk(item, key));
-    if (typeof value === 'object' && value !== null) {
-      const out: Record<string, unknown> = {};
-      for (const [childKey, child] of Object.entries(value)) out[childKey] = walk(child, childKey);
-      return out;
-    }
+    // fromEntries defines own properties: a "__proto__" key of parsed JSON stays data, not a prototype.
+    if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([childKey, child]) => [childKey, walk(child, childKey)]));
     return value;
   };
 
@@ -97,7 +95,7 @@ export function matchIds(expected: unknown, actual: unknown, bindings: Map<strin
     if (typeof actual !== 'object' || actual === null || Array.isArray(actual)) return { ok: false, path, expected, actual };
     const keys = new Set([...Object.keys(expected), ...Object.keys(actual)]);
     for (const key of keys) {
-      const inner = matchIds((expected as Record<string, unknown>)[key], (actual as Record<string, unknown>)[key], bindings, `${path}/${key}`);
+      const inner = matchIds((expected as Record<string, unknown>)[key], (actual as Record<string, unknown>)[key], bindings, `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
       if (!inner.ok) return inner;
     }
     return { ok: true };

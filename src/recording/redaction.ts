@@ -15,7 +15,8 @@ export const SECRET_PATTERNS: ReadonlyArray<{ readonly name: string; readonly pa
 export const DENIED_HEADERS = /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|openai-.*)$/i;
 
 /** Key paths (suffixes of the path from the root) whose string values are secrets. */
-export const SECRET_JSON_PATHS: ReadonlyArray<readonly string[]> = [['client_secret', 'value'], ['client_secret'], ['access_token'], ['refresh_token'], ['authorization'], ['api_key'], ['token']];
+export const SECRET_JSON_PATHS: ReadonlyArray<readonly string[]> = [['client_secret', 'value'], ['client_secret'], ['access_token'], ['refresh_token'], ['authorization'], ['api_key']];
+// Not a bare `token`: transcription logprobs carry `token` fields that are words, not secrets.
 
 const REDACTED = '<redacted>';
 
@@ -48,11 +49,8 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
   const walk = (value: unknown, path: string[]): unknown => {
     if (typeof value === 'string') return isSecretPath(path) ? REDACTED : text(value);
     if (Array.isArray(value)) return value.map((item) => walk(item, path));
-    if (typeof value === 'object' && value !== null) {
-      const out: Record<string, unknown> = {};
-      for (const [key, child] of Object.entries(value)) out[key] = walk(child, [...path, key]);
-      return out;
-    }
+    // fromEntries defines own properties: a "__proto__" key of parsed JSON stays data, not a prototype.
+    if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, walk(child, [...path, key])]));
     return value;
   };
 

@@ -13,7 +13,10 @@ export interface SseEvent {
 export function parseSseChunk(buffered: string): { events: SseEvent[]; rest: string } {
   const normalized = buffered.replace(/\r\n?/g, '\n');
   const blocks = normalized.split('\n\n');
-  const rest = blocks.pop() ?? '';
+  let rest = blocks.pop() ?? '';
+  // A CR at the very end may be the first half of a CRLF cut by the chunk boundary: it goes back as a
+  // CR, so that the LF starting the next chunk does not count as a second line end.
+  if (rest !== '' && buffered.endsWith('\r')) rest = `${rest.slice(0, -1)}\r`;
   const events: SseEvent[] = [];
   for (const block of blocks) {
     const event: SseEvent = { data: '' };
