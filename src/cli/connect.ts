@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { ProxyError } from '../errors.js';
 import type { McpServerConfig } from '../mcp/types.js';
-import { createNodeRealtimeMcpProxy } from '../node/realtimeMcpProxy.js';
+import { createNodeRealtimeMcpProxy, type NodeRealtimeMcpProxyOptions } from '../node/realtimeMcpProxy.js';
 import { DEFAULT_REALTIME_URL } from '../protocol/realtimeUrl.js';
 import type { ApprovalMode } from '../machines/types.js';
 import type { Command } from './command.js';
@@ -90,8 +90,8 @@ export function parseConnectArgs(argv: string[], env: NodeJS.ProcessEnv): Connec
   };
 }
 
-/** Runs the session until it ends; resolves with the process exit code. */
-export async function runConnect(options: ConnectOptions, write: (text: string) => void): Promise<number> {
+/** Runs the session until it ends; resolves with the process exit code. `more.record` records it (the `record` command). */
+export async function runConnect(options: ConnectOptions, write: (text: string) => void, more: Pick<NodeRealtimeMcpProxyOptions, 'record'> = {}): Promise<number> {
   const line: Line = options.json ? (tag, text) => write(JSON.stringify({ at: new Date().toISOString(), tag, text })) : (tag, text) => write(`${tag.padEnd(8)} ${text}`);
   const proxy = createNodeRealtimeMcpProxy({
     url: options.url,
@@ -102,6 +102,7 @@ export async function runConnect(options: ConnectOptions, write: (text: string) 
     approval: { mode: options.approval, onRequest: () => ({ approved: false, reason: 'No one is there to approve it (headless connect).' }) },
     ...(options.timeoutMs ? { timeouts: { defaultMs: options.timeoutMs } } : {}),
     ...(options.instructions ? { instructions: options.instructions } : {}),
+    ...(more.record ? { record: more.record } : {}),
   });
   followProxy(proxy, line);
   const stop = () => void proxy.close();

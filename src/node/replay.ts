@@ -170,7 +170,9 @@ export async function replayRecording(source: string | AsyncIterable<RecordingLi
       if (!comparison.ok) {
         fail({
           seq: record.seq,
-          message: `Failed to replay record ${record.seq}: the proxy sent ${describe(actual)} where the recording has ${describe(expected)}; they differ at ${comparison.path || 'the root'}. Please check the change in behaviour, or record the scenario again if it is intended.`,
+          message: `Failed to replay record ${record.seq}: ${
+            describe(actual) === describe(expected) ? `the proxy's ${describe(actual)} differs from the recorded one` : `the proxy sent ${describe(actual)} where the recording has ${describe(expected)}`
+          } at ${comparison.path || 'the root'} (recorded ${clip(comparison.expected)}, sent ${clip(comparison.actual)}). Please check the change in behaviour, or record the scenario again if it is intended.`,
           expected,
           actual,
           path: comparison.path,
@@ -190,10 +192,10 @@ export async function replayRecording(source: string | AsyncIterable<RecordingLi
     }
     completed = true;
   } finally {
-    // On a read error or a stopped step, the recorded MCP server must stop waiting for records that
-    // will never be fed (and drop the streams it holds open), or the proxy's start (and so this
-    // replay) hangs until the MCP client's timeouts.
-    if (!completed) {
+    // After a failure, a read error or a stopped step, the recorded MCP server must stop waiting for
+    // records that will never be fed (and drop the streams it holds open), or the proxy's start (and
+    // so this replay) hangs until the MCP client's timeouts (~10 s).
+    if (!completed || failure) {
       mock?.finish();
       await mock?.close();
     }
@@ -202,6 +204,11 @@ export async function replayRecording(source: string | AsyncIterable<RecordingLi
     await mock?.close();
   }
   return { ok: failure === undefined, ...(failure ? { failure } : {}), header, records: played, matched, durationMs: performance.now() - startedAt };
+}
+
+function clip(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}…` : text;
 }
 
 function describe(event: unknown): string {
@@ -220,10 +227,16 @@ function restoreAudio(data: Record<string, unknown>): Record<string, unknown> {
   return data;
 }
 
+const silences = new Map<number, string>();
+
 function silence(bytes: number): string {
-  const full = 'AAAA'.repeat(Math.floor(bytes / 3));
-  const rest = bytes % 3;
-  return rest === 0 ? full : `${full}${rest === 1 ? 'AA==' : 'AAA='}`;
+  let text = silences.get(bytes);
+  if (text === undefined) {
+    const rest = bytes % 3;
+    text = `${'AAAA'.repeat(Math.floor(bytes / 3))}${rest === 0 ? '' : rest === 1 ? 'AA==' : 'AAA='}`;
+    if (silences.size < 64) silences.set(bytes, text);
+  }
+  return text;
 }
 
 /** A replay went another way than its recording; `failure` says where and how. */

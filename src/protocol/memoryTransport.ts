@@ -62,9 +62,9 @@ export function createMemoryTransport(): MemoryTransport {
     on: (event, listener) => emitter.on(event, listener),
     deliver(frame) {
       if (state !== 'open') throw new ProxyError('not_open', `Failed to deliver a frame: the transport is ${state}. Please deliver frames between connect() and close.`);
-      const text = typeof frame === 'string' ? frame : JSON.stringify(frame);
-      emitter.emit('frame', 'in', text);
-      const result = decodeServerEvent(text);
+      // An object is decoded as it is (no text round trip); frame listeners still get text.
+      if (emitter.hasListeners('frame')) emitter.emit('frame', 'in', typeof frame === 'string' ? frame : JSON.stringify(frame));
+      const result = decodeServerEvent(frame);
       if (result.ok) emitter.emit('event', result.event, { wireType: result.wireType, dialect: result.dialect });
       else emitter.emit('error', new ProxyError(result.error.code, result.error.message, { data: result.error }));
     },

@@ -74,6 +74,10 @@ const validator = createJsonSchemaValidator();
 const definitions = (schema as { definitions: Record<string, unknown> }).definitions;
 const headerSchema: JsonSchema = { $ref: '#/definitions/header', definitions };
 const recordSchema: JsonSchema = { $ref: '#/definitions/record', definitions };
+// One schema per kind, so that a record is checked against its own kind only (replays read 100k lines).
+const kindSchemas = new Map(
+  Object.keys(definitions.kinds as object).map((kind) => [kind, { allOf: [{ $ref: '#/definitions/recordCommon' }, { $ref: `#/definitions/kinds/${kind}` }], definitions } as JsonSchema]),
+);
 
 /**
  * Parses and validates one line. `lineNumber` (from 1) goes into the message: "Failed to read
@@ -91,7 +95,13 @@ export function parseRecordingLine(text: string, lineNumber: number): ParsedLine
   const isHeader = (value as { kind?: unknown }).kind === 'header';
   if (lineNumber === 1 && !isHeader) return fail('the first line must be the header ({"kind":"header","format":"realtime-mcp-proxy/recording",…})');
   if (lineNumber !== 1 && isHeader) return fail('a header may only be the first line');
-  const checked = validator.validate(isHeader ? headerSchema : recordSchema, value, isHeader ? 'recording-header' : 'recording-record');
+  const kind = (value as { kind?: unknown }).kind;
+  const kindSchema = typeof kind === 'string' ? kindSchemas.get(kind) : undefined;
+  const checked = isHeader
+    ? validator.validate(headerSchema, value, 'recording-header')
+    : kindSchema
+      ? validator.validate(kindSchema, value, `recording-${kind as string}`)
+      : validator.validate(recordSchema, value, 'recording-record');
   if (!checked.ok) return fail(describeProblems(checked.problems, { root: 'the record', limit: 3 }));
   if (isHeader && (value as RecordingHeader).version > RECORDING_VERSION) {
     return fail(`format version ${(value as RecordingHeader).version} is newer than this library reads (${RECORDING_VERSION}); please upgrade realtime-mcp-proxy`);
