@@ -6,9 +6,13 @@
 import { ProxyError } from '../errors.js';
 import type { Command, CommandIo } from './command.js';
 import { connectCommand } from './connect.js';
+import { doctorCommand } from './doctor.js';
+import { mockMcpCommand } from './mockMcp.js';
+import { recordCommand } from './record.js';
+import { replayCommand } from './replay.js';
 import { startCommand } from './start.js';
 
-export const commands: readonly Command[] = [startCommand, connectCommand];
+export const commands: readonly Command[] = [startCommand, connectCommand, recordCommand, replayCommand, doctorCommand, mockMcpCommand];
 
 const usage = () => `Usage: realtime-mcp-proxy [command] [--help]
 

@@ -98,8 +98,11 @@ export function createJsonSchemaValidator(options: JsonSchemaValidatorOptions = 
     }
     const cached = byKey.get(key);
     if (cached !== undefined) {
-      byKey.delete(key);
-      byKey.set(key, cached);
+      // Least recently used first out: bump the key, unless it is the only one there is to keep.
+      if (byKey.size > 1) {
+        byKey.delete(key);
+        byKey.set(key, cached);
+      }
       return cached;
     }
     const compiled = compile(schema);
