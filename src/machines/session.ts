@@ -185,6 +185,7 @@ export const sessionMachine = setup({
   guards: {
     isFunctionCallAdded: ({ event }) => event.type === 'response.output_item.added' && event.item.type === 'function_call',
     isSessionExpired: ({ event }) => event.type === 'error' && event.error.code === 'session_expired',
+    acknowledgesAnswer: ({ context, event }) => event.type === 'conversation.item.added' && context.unacknowledged.length > 0 && (event.item.type === 'function_call_output' || event.item.type === 'mcp_approval_response'),
     isMcpApprovalRequest: ({ event }) => event.type === 'conversation.item.done' && event.item.type === 'mcp_approval_request',
   },
   actions: {
@@ -373,7 +374,8 @@ export const sessionMachine = setup({
         'toolCall.approvalRequested': { actions: 'emitApprovalRequested' },
         'toolCall.settled': { actions: 'settleToolCall' },
         'conversation.item.done': { guard: 'isMcpApprovalRequest', actions: 'startMcpApproval' },
-        'conversation.item.added': { actions: 'acknowledge' },
+        // Most added items answer nothing of ours; without the guard each would still cost an assign.
+        'conversation.item.added': { guard: 'acknowledgesAnswer', actions: 'acknowledge' },
         'mcpApproval.settled': { actions: 'answerMcpApproval' },
         'mcp_list_tools.completed': { actions: 'emitNativeMcp' },
         'mcp_list_tools.failed': { actions: 'emitNativeMcp' },

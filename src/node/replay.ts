@@ -11,7 +11,7 @@ import { createMemoryTransport } from '../protocol/memoryTransport.js';
 import { createRealtimeMcpProxy } from '../proxy/createRealtimeMcpProxy.js';
 import type { RecordingHeader, RecordingLine, RecordingRecord } from '../recording/format.js';
 import { matchIds } from '../recording/ids.js';
-import { readRecordingLines, splitRecording } from './readRecording.js';
+import { readRecordingBatches } from './readRecording.js';
 import { startRecordedMcpServer, type RecordedMcpServer } from './recordedMcpServer.js';
 
 export type ReplayMode = 'fast' | 'realtime' | 'step';
@@ -52,7 +52,7 @@ export interface ReplayResult {
 /** Replays a recording file (or lines already parsed). Never throws for a mismatch: see `result.failure`. */
 export async function replayRecording(source: string | AsyncIterable<RecordingLine>, options: ReplayOptions = {}): Promise<ReplayResult> {
   const startedAt = performance.now();
-  const { header, records } = await splitRecording(typeof source === 'string' ? readRecordingLines(source) : source);
+  const { header, first, records } = await openRecording(source);
   const mode = options.mode ?? 'fast';
   const speed = options.speed ?? 1;
   if (!(speed > 0)) throw new ProxyError('invalid_options', `Failed to replay: speed must be above 0 (got ${speed}). Please pass e.g. 1 or 10.`);
@@ -125,11 +125,18 @@ export async function replayRecording(source: string | AsyncIterable<RecordingLi
   let matched = 0;
   let completed = false;
   try {
+    let batch = first;
+    let index = 0;
     for (;;) {
       if (failure) break;
-      const next = await records.next();
-      if (next.done) break;
-      const record = next.value;
+      if (index >= batch.length) {
+        const next = await records.next();
+        if (next.done) break;
+        batch = next.value as RecordingRecord[];
+        index = 0;
+        continue;
+      }
+      const record = batch[index++]!;
       played++;
       await options.beforeRecord?.(record);
       if (mode === 'realtime') {
@@ -206,6 +213,20 @@ export async function replayRecording(source: string | AsyncIterable<RecordingLi
   return { ok: failure === undefined, ...(failure ? { failure } : {}), header, records: played, matched, durationMs: performance.now() - startedAt };
 }
 
+/** The header, the records read with it, and the rest in batches (one async step per disk read). */
+async function openRecording(source: string | AsyncIterable<RecordingLine>): Promise<{ header: RecordingHeader; first: RecordingRecord[]; records: AsyncIterator<RecordingLine[]> }> {
+  const batches: AsyncIterator<RecordingLine[]> =
+    typeof source === 'string'
+      ? readRecordingBatches(source)
+      : (async function* () {
+          for await (const line of source) yield [line];
+        })();
+  const opening = await batches.next();
+  const [header, ...first] = opening.done ? [] : opening.value;
+  if (header?.kind !== 'header') throw new ProxyError('invalid_options', 'Failed to read a recording: it has no header line. Please pass a recording made by realtime-mcp-proxy.');
+  return { header, first: first as RecordingRecord[], records: batches };
+}
+
 function clip(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 80 ? `${text.slice(0, 77)}…` : text;
@@ -218,14 +239,17 @@ function describe(event: unknown): string {
 
 /** Elided audio goes back in as silence of the same length, so the frame still decodes. */
 function restoreAudio(data: Record<string, unknown>): Record<string, unknown> {
-  for (const [key, value] of Object.entries(data)) {
+  for (const key of AUDIO_KEYS) {
+    const value = data[key];
     if (typeof value === 'object' && value !== null && (value as { $elided?: unknown }).$elided === 'base64') {
-      const bytes = Number((value as { bytes?: unknown }).bytes) || 0;
-      return { ...data, [key]: silence(bytes) };
+      return { ...data, [key]: silence(Number((value as { bytes?: unknown }).bytes) || 0) };
     }
   }
   return data;
 }
+
+/** Where the recorder elides audio: `delta` of audio deltas, `audio` of input_audio_buffer.append. */
+const AUDIO_KEYS = ['delta', 'audio'] as const;
 
 const silences = new Map<number, string>();
 

@@ -84,17 +84,16 @@ const kindSchemas = new Map(
  * recording line 12: … Please …". Line 1 must be the header; a header later is refused.
  */
 export function parseRecordingLine(text: string, lineNumber: number): ParsedLine {
-  const fail = (why: string) => failedLine(lineNumber, why);
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    return fail(`it is not JSON (${(error as Error).message})`);
+    return failedLine(lineNumber, `it is not JSON (${(error as Error).message})`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('it is not a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return failedLine(lineNumber, 'it is not a JSON object');
   const isHeader = (value as { kind?: unknown }).kind === 'header';
-  if (lineNumber === 1 && !isHeader) return fail('the first line must be the header ({"kind":"header","format":"realtime-mcp-proxy/recording",…})');
-  if (lineNumber !== 1 && isHeader) return fail('a header may only be the first line');
+  if (lineNumber === 1 && !isHeader) return failedLine(lineNumber, 'the first line must be the header ({"kind":"header","format":"realtime-mcp-proxy/recording",…})');
+  if (lineNumber !== 1 && isHeader) return failedLine(lineNumber, 'a header may only be the first line');
   const kind = (value as { kind?: unknown }).kind;
   const kindSchema = typeof kind === 'string' ? kindSchemas.get(kind) : undefined;
   const checked = isHeader
@@ -102,9 +101,9 @@ export function parseRecordingLine(text: string, lineNumber: number): ParsedLine
     : kindSchema
       ? validator.validate(kindSchema, value, `recording-${kind as string}`)
       : validator.validate(recordSchema, value, 'recording-record');
-  if (!checked.ok) return fail(describeProblems(checked.problems, { root: 'the record', limit: 3 }));
+  if (!checked.ok) return failedLine(lineNumber, describeProblems(checked.problems, { root: 'the record', limit: 3 }));
   if (isHeader && (value as RecordingHeader).version > RECORDING_VERSION) {
-    return fail(`format version ${(value as RecordingHeader).version} is newer than this library reads (${RECORDING_VERSION}); please upgrade realtime-mcp-proxy`);
+    return failedLine(lineNumber, `format version ${(value as RecordingHeader).version} is newer than this library reads (${RECORDING_VERSION}); please upgrade realtime-mcp-proxy`);
   }
   return { ok: true, line: value as RecordingLine };
 }

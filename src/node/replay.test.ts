@@ -1,0 +1,108 @@
+/**
+ * The replay engine on a recording of the library (recordings/single-call.jsonl), edited line by
+ * line to make the proxy's behaviour and the recording disagree in each way a replay must catch.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { RecordingRecord } from '../recording/format.js';
+import { ReplayMismatchError, replay, replayRecording } from './replay.js';
+
+const source = join(import.meta.dirname, '..', '..', 'recordings', 'single-call.jsonl');
+const dir = mkdtempSync(join(tmpdir(), 'replay-engine-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const original = readFileSync(source, 'utf8').trimEnd().split('\n');
+const parsed = original.map((line) => JSON.parse(line) as Record<string, unknown>);
+
+/** Writes a copy of the recording with each line passed through `edit` (undefined drops it). */
+function variant(name: string, edit: (line: Record<string, unknown>, index: number) => Record<string, unknown> | undefined): string {
+  const path = join(dir, name);
+  const lines = parsed.map((line, index) => edit(structuredClone(line), index)).filter((line) => line !== undefined);
+  writeFileSync(path, `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`);
+  return path;
+}
+
+const isOut = (line: Record<string, unknown>, type: string) => line.peer === 'openai' && line.dir === 'out' && (line.data as { type?: string } | undefined)?.type === type;
+
+describe('replayRecording', () => {
+  it('replays the recording as made: every client event matched, every record played', async () => {
+    const result = await replayRecording(source);
+    expect(result.failure).toBeUndefined();
+    expect(result.records).toBe(original.length - 1);
+    expect(result.matched).toBe(parsed.filter((line) => line.peer === 'openai' && line.dir === 'out' && line.kind === 'ws.message').length);
+  });
+
+  it('realtime mode keeps the recorded pace (÷ speed); fast mode does not wait for it', async () => {
+    const last = parsed.at(-1) as { t: number };
+    const fast = await replayRecording(source);
+    const paced = await replayRecording(source, { mode: 'realtime', speed: 2 });
+    expect(paced.failure).toBeUndefined();
+    expect(paced.durationMs).toBeGreaterThanOrEqual(last.t / 2);
+    expect(fast.durationMs).toBeLessThan(paced.durationMs);
+  });
+
+  it('step mode plays a record only when beforeRecord lets it', async () => {
+    const seen: number[] = [];
+    let gate: () => void = () => {};
+    const running = replayRecording(source, { mode: 'step', beforeRecord: (record: RecordingRecord) => new Promise<void>((resolve) => ((gate = resolve), seen.push(record.seq))) });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(seen).toEqual([1]);
+    for (let i = 0; i < original.length; i++) {
+      gate();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    for (;;) {
+      gate();
+      const done = await Promise.race([running.then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 5))]);
+      if (done) break;
+    }
+    const result = await running;
+    expect(result.failure).toBeUndefined();
+    expect(seen).toEqual(parsed.slice(1).map((line) => line.seq));
+    await expect(replayRecording(source, { mode: 'step' })).rejects.toThrow(/beforeRecord/);
+  });
+
+  it('fails at once, naming the record, when the proxy sends something else', async () => {
+    const path = variant('other-output.jsonl', (line) => {
+      if (isOut(line, 'conversation.item.create')) (line.data as { item: { output: string } }).item.output = 'something else';
+      return line;
+    });
+    const result = await replayRecording(path);
+    const expected = parsed.find((line) => isOut(line, 'conversation.item.create'))!;
+    expect(result.failure).toMatchObject({ seq: expected.seq, path: '/item/output' });
+    expect(result.failure!.message).toMatch(/differs from the recorded one at \/item\/output \(recorded "something else", sent /);
+    await expect(replay(path)).rejects.toBeInstanceOf(ReplayMismatchError);
+  });
+
+  it('fails when a recorded client event never comes, after waitMs, and names it', async () => {
+    // An extra response.create recorded at the end: the proxy has no reason to send it.
+    const last = parsed.at(-1) as { seq: number; t: number };
+    const path = join(dir, 'missing.jsonl');
+    writeFileSync(path, `${original.join('\n')}\n${JSON.stringify({ seq: last.seq + 1, t: last.t + 1, peer: 'openai', dir: 'out', kind: 'ws.message', data: { type: 'response.create' } })}\n`);
+    const started = Date.now();
+    const result = await replayRecording(path, { waitMs: 300 });
+    expect(result.failure).toMatchObject({ seq: last.seq + 1, message: expect.stringContaining('the client event "response.create" did not happen within 300 ms') });
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('fails when the proxy sends a client event the recording does not have', async () => {
+    const path = variant('extra.jsonl', (line) => (isOut(line, 'response.create') ? undefined : line));
+    const result = await replayRecording(path);
+    expect(result.ok).toBe(false);
+    expect(result.failure?.message).toMatch(/response\.create/);
+  });
+
+  it('fails when the proxy asks the MCP server something the recording does not have', async () => {
+    const path = variant('mcp-method.jsonl', (line) => {
+      const body = line.body as { method?: string } | undefined;
+      if (line.kind === 'http.request' && body?.method === 'tools/call') body.method = 'tools/other';
+      return line;
+    });
+    const started = Date.now();
+    const result = await replayRecording(path, { waitMs: 2000 });
+    expect(result.failure?.message).toMatch(/sent POST tools\/call where the recording has POST tools\/other/);
+    expect(Date.now() - started).toBeLessThan(8000);
+  });
+});
