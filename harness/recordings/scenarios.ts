@@ -13,7 +13,8 @@ export interface RecordingScenario {
   /** One line for recordings/README.md. */
   description: string;
   script: SimulatorScript;
-  mock: MockMcpConfig;
+  /** The mock MCP server (label `mock`), or a real stdio server: `memory` spawns server-memory (label `memory`). */
+  mock: MockMcpConfig | { stdio: 'memory' };
   proxy?: Partial<NodeRealtimeMcpProxyOptions>;
   /** How the host answers approval requests (default: nobody answers). */
   approve?: { approved: boolean; reason?: string };
@@ -186,5 +187,16 @@ export const scenarios: RecordingScenario[] = [
     description: 'The Realtime session hits its 60-minute cap: the server’s session_expired error, then the socket closes; the session ends with that reason.',
     mock: mock([lookup]),
     script: steps('session_expired', [{ user: 'Hello.' }, { say: 'Hi.' }, { sessionExpired: true }]),
+  },
+  {
+    name: 'stdio-memory',
+    description: 'A real stdio MCP server (server-memory, spawned): write an entity, then find it; recorded as JSON-RPC messages.',
+    mock: { stdio: 'memory' },
+    script: steps('stdio server', [
+      { user: 'Remember that Ada likes tea.' },
+      { callTool: { name: 'create_entities', arguments: { entities: [{ name: 'Ada', entityType: 'person', observations: ['likes tea'] }] }, reply: 'Saved.' } },
+      { user: 'What do you know about Ada?' },
+      { callTool: { name: 'search_nodes', arguments: { query: 'Ada' }, reply: 'I found {output}' } },
+    ]),
   },
 ];

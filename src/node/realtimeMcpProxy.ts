@@ -24,7 +24,7 @@ export function createNodeRealtimeMcpProxy(options: NodeRealtimeMcpProxyOptions)
     (record
       ? createFileRecorder({
           ...record,
-          servers: rest.servers.map((server) => ({ label: server.label, ...(server.url ? { url: server.url } : {}) })),
+          servers: rest.servers.map((server) => ({ label: server.label, ...(server.url ? { url: server.url } : { transport: 'stdio' as const }) })),
           proxy: recordedProxyOptions(rest),
           secrets: secretsOf(rest),
         })

@@ -13,6 +13,7 @@ import type { RecordingHeader, RecordingLine, RecordingRecord } from '../recordi
 import { matchIds } from '../recording/ids.js';
 import { readRecordingBatches } from './readRecording.js';
 import { startRecordedMcpServer, type RecordedMcpServer } from './recordedMcpServer.js';
+import { createRecordedStdioServers } from './recordedStdioServers.js';
 
 export type ReplayMode = 'fast' | 'realtime' | 'step';
 
@@ -70,7 +71,11 @@ export async function replayRecording(source: string | AsyncIterable<RecordingLi
 
   const live = options.servers !== undefined;
   const mock: RecordedMcpServer | undefined = live ? undefined : await startRecordedMcpServer({ onMismatch: (message) => fail({ seq: 0, message }), waitMs });
-  const servers: McpServerConfig[] = options.servers ?? (header.servers ?? []).map((server) => ({ label: server.label, url: mock!.url(server.label) }));
+  const stdio = live ? undefined : createRecordedStdioServers({ onMismatch: (message) => fail({ seq: 0, message }) });
+  // A stdio server is replayed in memory: the command is never run (a label stands in for it).
+  const servers: McpServerConfig[] =
+    options.servers ??
+    (header.servers ?? []).map((server) => (server.transport === 'stdio' ? { label: server.label, command: `recorded:${server.label}` } : { label: server.label, url: mock!.url(server.label) }));
 
   const transport = createMemoryTransport();
   const sent: string[] = [];
@@ -84,6 +89,7 @@ export async function replayRecording(source: string | AsyncIterable<RecordingLi
     transport,
     servers,
     catalogCache: false,
+    ...(stdio ? { mcp: { stdioTransport: (server: McpServerConfig) => stdio.transport(server.label) } } : {}),
     ...(recorded.approval ? { approval: recorded.approval } : {}),
     ...(recorded.timeouts ? { timeouts: recorded.timeouts } : {}),
     ...(recorded.allowedTools ? { allowedTools: recorded.allowedTools } : {}),
@@ -144,7 +150,8 @@ export async function replayRecording(source: string | AsyncIterable<RecordingLi
         if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
       }
       if (record.peer.startsWith('mcp:')) {
-        mock?.feed(record);
+        if (record.kind === 'jsonrpc.message') stdio?.feed(record);
+        else mock?.feed(record);
         continue;
       }
       if (record.peer === 'host' && record.kind === 'approval.answer') {

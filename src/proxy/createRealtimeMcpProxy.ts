@@ -11,7 +11,7 @@ import { silentLogger } from '../logger.js';
 import { ToolCatalog } from '../mcp/catalog.js';
 import { McpConnection } from '../mcp/connection.js';
 import { ToolCaller } from '../mcp/toolCaller.js';
-import type { ToolCallResult } from '../mcp/types.js';
+import type { McpServerConfig, ToolCallResult } from '../mcp/types.js';
 import type { ClientEvent, ServerEvent } from '../protocol/generated/types.js';
 import type { RealtimeTransport } from '../protocol/transport.js';
 import { createWebSocketTransport } from '../protocol/websocketTransport.js';
@@ -45,7 +45,13 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
     (config) =>
       new McpConnection(
         config,
-        recorder ? { ...options.mcp, fetch: recorder.tapFetch(config.label, options.mcp?.fetch ?? ((input, init) => fetch(input, init))) } : (options.mcp ?? {}),
+        recorder
+          ? {
+              ...options.mcp,
+              fetch: recorder.tapFetch(config.label, options.mcp?.fetch ?? ((input, init) => fetch(input, init))),
+              ...(options.mcp?.stdioTransport ? { stdioTransport: (server: McpServerConfig) => recorder.tapMcpTransport(server.label, options.mcp!.stdioTransport!(server)) } : {}),
+            }
+          : (options.mcp ?? {}),
       ),
   );
   const catalog = new ToolCatalog(connections, { ...(options.catalogCache !== undefined ? { cache: options.catalogCache } : {}), logger });

@@ -3,7 +3,7 @@
  * answers, and writes one redacted record per frame to a sink, line by line. Browser-safe: the file
  * sink and the sha256 for audio elision come from `realtime-mcp-proxy/node` (createFileRecorder).
  */
-import type { FetchLike } from '../mcp/transports.js';
+import type { FetchLike, Transport } from '../mcp/transports.js';
 import type { RealtimeTransport } from '../protocol/transport.js';
 import {
   RECORDING_FORMAT,
@@ -149,6 +149,47 @@ export class Recorder {
       }
       this.record({ peer, dir: 'in', kind: 'http.response', rid, status: response.status, headers });
       return response;
+    };
+  }
+
+  /**
+   * An MCP transport that records every JSON-RPC message both ways (stdio servers, where there is no
+   * HTTP to tap). The SDK sets the `on…` handlers after construction, so they pass through.
+   */
+  tapMcpTransport(label: string, inner: Transport): Transport {
+    const peer = `mcp:${label}` as const;
+    const record = (dir: 'in' | 'out', message: unknown) => this.record({ peer, dir, kind: 'jsonrpc.message', data: message as Record<string, unknown> });
+    let onmessage: Transport['onmessage'];
+    return {
+      start: () => inner.start(),
+      send: (message, options) => {
+        record('out', message);
+        return inner.send(message, options);
+      },
+      close: () => inner.close(),
+      get sessionId() {
+        return inner.sessionId;
+      },
+      setProtocolVersion: (version: string) => inner.setProtocolVersion?.(version),
+      get onmessage() {
+        return onmessage;
+      },
+      set onmessage(handler) {
+        onmessage = handler;
+        inner.onmessage = handler && ((message, extra) => (record('in', message), handler(message, extra)));
+      },
+      get onerror() {
+        return inner.onerror;
+      },
+      set onerror(handler) {
+        inner.onerror = handler;
+      },
+      get onclose() {
+        return inner.onclose;
+      },
+      set onclose(handler) {
+        inner.onclose = handler;
+      },
     };
   }
 
