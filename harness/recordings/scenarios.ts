@@ -199,4 +199,10 @@ export const scenarios: RecordingScenario[] = [
       { callTool: { name: 'search_nodes', arguments: { query: 'Ada' }, reply: 'I found {output}' } },
     ]),
   },
+  {
+    name: 'legacy-sse',
+    description: 'An MCP server that only speaks the legacy HTTP+SSE transport: the proxy falls back to it (after the Streamable HTTP POST is refused) and calls the tool.',
+    mock: mock([lookup], { mode: 'sse' }),
+    script: steps('legacy SSE server', [{ user: 'Look up tea.' }, { callTool: { name: 'lookup', arguments: { text: 'tea' }, reply: 'It says {output}.' } }]),
+  },
 ];

@@ -31,6 +31,8 @@ interface Exchange {
   request: RecordingRecordOf<'http.request'>;
   response?: RecordingRecordOf<'http.response'>;
   events: Array<RecordingRecordOf<'sse.event'>>;
+  /** Per event of a GET stream: how many POSTs of this server the recording had seen before it. */
+  gates: number[];
   claimed: boolean;
   /** Its answer is all there (a JSON body, or the SSE event that answers the request). */
   complete: boolean;
@@ -43,14 +45,14 @@ const REPLAYED_HEADERS = ['content-type', 'mcp-session-id', 'mcp-protocol-versio
 
 export async function startRecordedMcpServer(options: RecordedMcpServerOptions): Promise<RecordedMcpServer> {
   const waitMs = options.waitMs ?? 10_000;
-  const byLabel = new Map<string, { exchanges: Exchange[]; byRid: Map<string, Exchange> }>();
+  const byLabel = new Map<string, { exchanges: Exchange[]; byRid: Map<string, Exchange>; postsFed: number; postsClaimed: number }>();
   const waiting = new Set<() => void>();
   let finished = false;
   const open = new Set<ServerResponse>();
 
   const stateOf = (label: string) => {
     let state = byLabel.get(label);
-    if (!state) byLabel.set(label, (state = { exchanges: [], byRid: new Map() }));
+    if (!state) byLabel.set(label, (state = { exchanges: [], byRid: new Map(), postsFed: 0, postsClaimed: 0 }));
     return state;
   };
   const wakeAll = () => {
@@ -106,12 +108,16 @@ export async function startRecordedMcpServer(options: RecordedMcpServerOptions):
     res.writeHead(recorded.status, headers);
     res.flushHeaders();
     let sent = 0;
+    const state = stateOf(label);
+    // An event of a GET stream (legacy SSE answers, notifications) waits for the POSTs that came
+    // before it in the recording: an answer must not overtake its request.
+    const due = () => exchange.events.length > sent && (method !== 'GET' || exchange.gates[sent]! <= state.postsClaimed);
     for (;;) {
-      const more = await fed(exchange, () => exchange.events.length > sent, method === 'GET' ? Infinity : waitMs);
+      const more = await fed(exchange, due, method === 'GET' ? Infinity : waitMs);
       if (more === false || res.destroyed) break;
-      while (sent < exchange.events.length) {
+      while (due()) {
         const event = exchange.events[sent++]!;
-        const data = typeof event.data === 'string' ? event.data : JSON.stringify(withId(event.data, rpc?.id));
+        const data = event.event === 'endpoint' && typeof event.data === 'string' ? replayedEndpoint(event.data, label) : typeof event.data === 'string' ? event.data : JSON.stringify(withId(event.data, rpc?.id));
         res.write(formatSseEvent({ ...(event.event ? { event: event.event } : {}), ...(event.id ? { id: event.id } : {}), data }));
         // The answer to this request ends its stream, as MCP servers do.
         if (method === 'POST' && isResponseTo(event.data)) {
@@ -140,6 +146,10 @@ export async function startRecordedMcpServer(options: RecordedMcpServerOptions):
           return 'mismatch';
         }
         candidate.claimed = true;
+        if (method === 'POST') {
+          state.postsClaimed++;
+          wakeAll();
+        }
         return candidate;
       }
       if (finished || Date.now() >= deadline || method === 'DELETE') return undefined;
@@ -178,14 +188,21 @@ export async function startRecordedMcpServer(options: RecordedMcpServerOptions):
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const urlOf = (label: string) => `http://127.0.0.1:${port}/mcp/${encodeURIComponent(label)}`;
+  /** A legacy SSE server names the URL to POST to (`endpoint` event): here, under this server. */
+  const replayedEndpoint = (recorded: string, label: string) => {
+    const query = /\?.*$/.exec(recorded)?.[0] ?? '';
+    return `${urlOf(label)}/messages${query}`;
+  };
 
   return {
-    url: (label) => `http://127.0.0.1:${port}/mcp/${encodeURIComponent(label)}`,
+    url: urlOf,
     feed(record) {
       if (!record.peer.startsWith('mcp:')) return;
       const state = stateOf(record.peer.slice(4));
       if (record.kind === 'http.request') {
-        const exchange: Exchange = { request: record, events: [], claimed: false, complete: false };
+        const exchange: Exchange = { request: record, events: [], gates: [], claimed: false, complete: false };
+        if (record.method === 'POST') state.postsFed++;
         state.exchanges.push(exchange);
         state.byRid.set(record.rid, exchange);
       } else if (record.kind === 'http.response' || record.kind === 'sse.event') {
@@ -196,7 +213,9 @@ export async function startRecordedMcpServer(options: RecordedMcpServerOptions):
           exchange.complete = !record.headers?.['content-type']?.includes('text/event-stream');
         } else {
           exchange.events.push(record);
-          exchange.complete = isResponseTo(record.data);
+          exchange.gates.push(state.postsFed);
+          // A POST's stream ends with its answer; a GET stream (legacy SSE: every answer) goes on.
+          exchange.complete = exchange.request.method === 'POST' && isResponseTo(record.data);
         }
         if (exchange.complete) state.byRid.delete(record.rid);
       }

@@ -144,7 +144,8 @@ export async function replayRecording(source: string | AsyncIterable<RecordingLi
       }
       const record = batch[index++]!;
       played++;
-      await options.beforeRecord?.(record);
+      // No await when there is nothing to wait for: each one is a turn of the microtask queue, per record.
+      if (options.beforeRecord) await options.beforeRecord(record);
       if (mode === 'realtime') {
         const due = startedAt + record.t / speed - performance.now();
         if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
@@ -155,14 +156,14 @@ export async function replayRecording(source: string | AsyncIterable<RecordingLi
         continue;
       }
       if (record.peer === 'host' && record.kind === 'approval.answer') {
-        if (!(await until(() => requested.has(record.approvalId), `the approval request ${record.approvalId}`, record.seq))) break;
+        if (!requested.has(record.approvalId) && !(await until(() => requested.has(record.approvalId), `the approval request ${record.approvalId}`, record.seq))) break;
         if (record.approved) proxy.approve(record.approvalId, record.sticky ? { sticky: true } : {});
         else proxy.deny(record.approvalId, record.reason, record.sticky ? { sticky: true } : {});
         continue;
       }
       if (record.peer !== 'openai') continue;
       if (record.kind === 'ws.open') {
-        if (!(await until(() => transport.state === 'open', 'the Realtime connection', record.seq))) break;
+        if (transport.state !== 'open' && !(await until(() => transport.state === 'open', 'the Realtime connection', record.seq))) break;
         continue;
       }
       if (record.kind === 'ws.close') {
@@ -171,12 +172,12 @@ export async function replayRecording(source: string | AsyncIterable<RecordingLi
       }
       if (record.kind !== 'ws.message') continue;
       if (record.dir === 'in') {
-        if (!(await until(() => transport.state === 'open', 'the Realtime connection', record.seq))) break;
+        if (transport.state !== 'open' && !(await until(() => transport.state === 'open', 'the Realtime connection', record.seq))) break;
         transport.deliver(typeof record.data === 'string' ? record.data : restoreAudio(record.data));
         continue;
       }
       // A client event the proxy must send, in this order.
-      if (!(await until(() => sent.length > 0, `the client event ${describe(record.data)}`, record.seq))) break;
+      if (sent.length === 0 && !(await until(() => sent.length > 0, `the client event ${describe(record.data)}`, record.seq))) break;
       const actualText = sent.shift()!;
       const actual: unknown = JSON.parse(actualText);
       const expected = record.data;
