@@ -63,6 +63,10 @@ describe.skipIf(!present)('a recording built from a real capture', () => {
     // The proxy ran the captured call and answered it.
     expect(outputs.some((text) => text.includes('"function_call_output"') && text.includes('Transferred to marco_supervisor_biller.'))).toBe(true);
 
+    // The host ended the session: the recording says so, as a close going out.
+    const closes = readFileSync(path, 'utf8').split('\n').filter((line) => line.includes('"kind":"ws.close"'));
+    expect(closes.map((line) => JSON.parse(line) as { dir: string; code: number })).toEqual([expect.objectContaining({ dir: 'out', code: 1000 })]);
+
     const replayed = await replayRecording(path);
     expect(replayed.failure).toBeUndefined();
     expect(replayed.header.description).toContain('beta-webrtc-log1');

@@ -167,7 +167,8 @@ export async function replayRecording(source: string | AsyncIterable<RecordingLi
         continue;
       }
       if (record.kind === 'ws.close') {
-        if (transport.state === 'open') transport.serverClose(record.code, record.reason ?? '');
+        // `out`: the host ended the session, which the replay's own end does too.
+        if (record.dir === 'in' && transport.state === 'open') transport.serverClose(record.code, record.reason ?? '');
         continue;
       }
       if (record.kind !== 'ws.message') continue;

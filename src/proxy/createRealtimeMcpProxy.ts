@@ -70,6 +70,7 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
   const ended = new Promise<SessionEndReason>((resolve) => (resolveEnded = resolve));
   const detach: Array<() => void> = [];
   let subscription: Subscription | undefined;
+  let untapRecorder: (() => void) | undefined;
 
   const report = (error: ProxyError) => {
     logger.warn({ code: error.code }, error.message);
@@ -229,7 +230,13 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
       for (const off of detach.splice(0)) off();
       subscription?.unsubscribe();
       catalog.close();
-      if (transport.state === 'open' || transport.state === 'connecting') await transport.close(1000, 'session ended').catch(() => undefined);
+      if (transport.state === 'open' || transport.state === 'connecting') {
+        // The host ends the session: the recording says so (`out`), rather than a close from the server.
+        untapRecorder?.();
+        recorder?.record({ peer: 'openai', dir: 'out', kind: 'ws.close', code: 1000, reason: 'session ended' });
+        await transport.close(1000, 'session ended').catch(() => undefined);
+      }
+      untapRecorder?.();
       await Promise.all(connections.map((connection) => connection.close()));
       await recorder?.close();
     })());
@@ -254,7 +261,7 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
         const sub = actor.on(emitted, onMachineEvent as never);
         detach.push(() => sub.unsubscribe());
       }
-      if (recorder) detach.push(recorder.tapTransport(transport, options.url));
+      if (recorder) untapRecorder = recorder.tapTransport(transport, options.url);
       await catalog.load();
       caller.prepare();
       actor.start();
