@@ -10,6 +10,7 @@ import { ProxyError } from '../errors.js';
 import { readRecordingLines } from '../node/readRecording.js';
 import { usageError, type Command, type CommandIo } from './command.js';
 import { embeddedMcpConfig } from './start.js';
+import { isJsonObject } from '../isJsonObject.js';
 
 export const mockMcpUsage = `Usage: realtime-mcp-proxy mock-mcp [--from recording.jsonl | --config tools.json] [options]
 
@@ -114,7 +115,7 @@ export async function mockConfigFromRecording(path: string, label?: string): Pro
       const asked = new Map<string | number, { method: string; tool?: string }>();
       for (const message of messagesOf(line.body)) {
         if (typeof message.method !== 'string' || (typeof message.id !== 'string' && typeof message.id !== 'number')) continue;
-        const params = isObject(message.params) ? message.params : {};
+        const params = isJsonObject(message.params) ? message.params : {};
         asked.set(message.id, { method: message.method, ...(typeof params.name === 'string' ? { tool: params.name } : {}) });
       }
       if (asked.size > 0) pending.set(line.rid, asked);
@@ -130,20 +131,20 @@ export async function mockConfigFromRecording(path: string, label?: string): Pro
       const request = asked.get(message.id);
       if (!request) continue;
       asked.delete(message.id);
-      const result = isObject(message.result) ? message.result : undefined;
-      if (request.method === 'initialize' && result && isObject(result.serverInfo)) {
+      const result = isJsonObject(message.result) ? message.result : undefined;
+      if (request.method === 'initialize' && result && isJsonObject(result.serverInfo)) {
         const info = result.serverInfo;
         serverInfo = { ...(typeof info.name === 'string' ? { name: info.name } : {}), ...(typeof info.version === 'string' ? { version: info.version } : {}) };
       } else if (request.method === 'tools/list' && result && Array.isArray(result.tools)) {
         for (const tool of result.tools) {
-          if (!isObject(tool) || typeof tool.name !== 'string' || tools.has(tool.name)) continue;
+          if (!isJsonObject(tool) || typeof tool.name !== 'string' || tools.has(tool.name)) continue;
           const listed: Record<string, unknown> = {};
           for (const field of TOOL_FIELDS) if (tool[field] !== undefined) listed[field] = tool[field];
           tools.set(tool.name, listed as unknown as MockTool);
         }
       } else if (request.method === 'tools/call' && request.tool !== undefined && !answers.has(request.tool)) {
         if (result) answers.set(request.tool, { result: result as MockTool['result'] & object });
-        else if (isObject(message.error)) {
+        else if (isJsonObject(message.error)) {
           const { code, message: text } = message.error;
           answers.set(request.tool, {
             faults: [{ kind: 'throw', ...(Number.isSafeInteger(code) ? { code: code as number } : {}), ...(typeof text === 'string' ? { message: text } : {}) }],
@@ -238,13 +239,10 @@ function messagesOf(body: unknown): Array<Record<string, unknown>> {
       return [];
     }
   }
-  if (Array.isArray(value)) return value.filter(isObject);
-  return isObject(value) ? [value] : [];
+  if (Array.isArray(value)) return value.filter(isJsonObject);
+  return isJsonObject(value) ? [value] : [];
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 export const mockMcpCommand: Command = {
   name: 'mock-mcp',

@@ -13,7 +13,7 @@ import { startRealtimeSimulator } from '../../harness/simulator/index.js';
 import { ProxyError } from '../errors.js';
 import { createNodeRealtimeMcpProxy } from '../node/realtimeMcpProxy.js';
 import type { Command } from './command.js';
-import { describeDifference, parseReplayArgs, replayCommand, runReplay, type StepInput } from './replay.js';
+import { parseReplayArgs, replayCommand, runReplay, type StepInput } from './replay.js';
 import { embeddedMcpConfig, embeddedScript } from './start.js';
 
 const KEY = 'sk-local-simulator-REPLAYtest0123456789';
@@ -219,12 +219,4 @@ describe('realtime-mcp-proxy replay', () => {
   });
 });
 
-describe('describeDifference', () => {
-  it('shows a missing key and caps long values', () => {
-    const lines = describeDifference({ seq: 7, message: 'x', path: '/item/extra', expected: { type: 'a', item: { id: 1 } }, actual: { type: 'a', item: { id: 1, extra: { list: Array.from({ length: 20 }, (_, i) => i) } } } });
-    expect(lines[0]).toBe('  record 7, at /item/extra (- recorded, + sent by the proxy):');
-    expect(lines).toContain('  - (no /item/extra in the recording)');
-    expect(lines.filter((line) => line.startsWith('  + '))).toHaveLength(8);
-    expect(lines.some((line) => /… \(\d+ more lines\)/.test(line))).toBe(true);
-  });
-});
+

@@ -5,6 +5,7 @@
 import { createJsonSchemaValidator, describeProblems } from './jsonSchemaValidator.js';
 import type { JsonSchemaValidator, JsonSchemaValidatorOptions, SchemaProblem } from './jsonSchemaValidator.js';
 import type { CatalogTool } from './types.js';
+import { isJsonObject } from '../isJsonObject.js';
 
 export type ArgumentsCheck =
   | {
@@ -74,7 +75,7 @@ function check(validator: JsonSchemaValidator, tool: ArgumentsTool, argumentsTex
 type Parsed = { ok: true; value: Record<string, unknown> } | { ok: false; problem: string };
 
 function parse(text: unknown): Parsed {
-  if (isRecord(text)) return { ok: true, value: text };
+  if (isJsonObject(text)) return { ok: true, value: text };
   if (text === undefined) return { ok: true, value: {} };
   if (typeof text !== 'string') return { ok: false, problem: `the arguments must be JSON text, not ${kindOf(text)}` };
   const trimmed = text.trim();
@@ -87,7 +88,7 @@ function parse(text: unknown): Parsed {
     const why = error instanceof Error ? error.message : String(error);
     return { ok: false, problem: `the arguments are not valid JSON (${why.length > 160 ? `${why.slice(0, 159)}…` : why})` };
   }
-  if (!isRecord(value)) return { ok: false, problem: `the arguments must be a JSON object, not ${kindOf(value)}` };
+  if (!isJsonObject(value)) return { ok: false, problem: `the arguments must be a JSON object, not ${kindOf(value)}` };
   return { ok: true, value };
 }
 
@@ -100,9 +101,6 @@ function nameOf(tool: Partial<ArgumentsTool> | undefined): string {
   return typeof name === 'string' ? name : 'unknown';
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function kindOf(value: unknown): string {
   if (value === null) return 'null';

@@ -14,6 +14,7 @@ import { matchIds } from '../recording/ids.js';
 import { readRecordingBatches } from './readRecording.js';
 import { startRecordedMcpServer, type RecordedMcpServer } from './recordedMcpServer.js';
 import { createRecordedStdioServers } from './recordedStdioServers.js';
+import { describeDifference } from './replayDiff.js';
 
 export type ReplayMode = 'fast' | 'realtime' | 'step';
 
@@ -279,7 +280,7 @@ export class ReplayMismatchError extends Error {
     readonly file: string,
     readonly failure: ReplayFailure,
   ) {
-    super(`${file}: ${failure.message}${formatDiff(failure)}`);
+    super([`${file}: ${failure.message}`, ...describeDifference(failure)].join('\n'));
     this.name = 'ReplayMismatchError';
   }
 }
@@ -296,18 +297,4 @@ export async function replay(file: string, options: ReplayOptions & { expect?: (
   if (result.failure) throw new ReplayMismatchError(file, result.failure);
   options.expect?.(result);
   return result;
-}
-
-/** Expected and actual, as short pretty JSON, when the failure has them. */
-export function formatDiff(failure: ReplayFailure): string {
-  const show = (label: string, value: unknown) => {
-    if (value === undefined) return '';
-    const text = JSON.stringify(value, null, 2) ?? String(value);
-    const lines = text.split('\n');
-    return `\n  ${label}:\n${lines
-      .slice(0, 30)
-      .map((line) => `    ${line}`)
-      .join('\n')}${lines.length > 30 ? `\n    … ${lines.length - 30} more lines` : ''}`;
-  };
-  return `${failure.path ? `\n  at: ${failure.path}` : ''}${show('expected', failure.expected)}${show('actual', failure.actual)}`;
 }

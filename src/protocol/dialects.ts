@@ -7,6 +7,7 @@
  * untouched, and the input object is never mutated: changed paths are copied, the rest is shared
  * (an audio delta's payload string is never copied).
  */
+import { isJsonObject } from '../isJsonObject.js';
 
 type Json = Record<string, unknown>;
 
@@ -33,9 +34,6 @@ const betaAssistantContent: ReadonlyMap<unknown, string> = new Map([
   ['text', 'output_text'],
 ]);
 
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function upgradeFormat(format: unknown): unknown {
   const ga = betaAudioFormats.get(format);
@@ -49,7 +47,7 @@ function upgradeModalities(modalities: unknown): unknown {
 
 /** The flat beta session object → the GA `{ type: "realtime", audio: { input, output } }` shape. */
 function upgradeSession(session: unknown): unknown {
-  if (!isObject(session) || 'type' in session) return session;
+  if (!isJsonObject(session) || 'type' in session) return session;
   const {
     modalities,
     voice,
@@ -78,17 +76,17 @@ function upgradeSession(session: unknown): unknown {
 }
 
 function upgradeItem(item: unknown): unknown {
-  if (!isObject(item) || item.type !== 'message' || item.role !== 'assistant' || !Array.isArray(item.content)) {
+  if (!isJsonObject(item) || item.type !== 'message' || item.role !== 'assistant' || !Array.isArray(item.content)) {
     return item;
   }
   const content = item.content as unknown[];
-  const gaType = (part: unknown) => (isObject(part) ? betaAssistantContent.get(part.type) : undefined);
+  const gaType = (part: unknown) => (isJsonObject(part) ? betaAssistantContent.get(part.type) : undefined);
   if (!content.some(gaType)) return item;
   return { ...item, content: content.map((part) => (gaType(part) ? { ...(part as Json), type: gaType(part) } : part)) };
 }
 
 function upgradeResponse(response: unknown): unknown {
-  if (!isObject(response)) return response;
+  if (!isJsonObject(response)) return response;
   let upgraded = response;
   if (Array.isArray(response.output)) {
     const output = response.output.map(upgradeItem);
