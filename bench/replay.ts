@@ -18,49 +18,38 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startMockMcpServer } from '../harness/mock-mcp/index.js';
-import { startRealtimeSimulator, type SimulatorStep } from '../harness/simulator/index.js';
-import { createNodeRealtimeMcpProxy } from '../src/node/realtimeMcpProxy.js';
+import { recordScenario } from '../harness/recordings/recordScenario.js';
+import type { SimulatorStep } from '../harness/simulator/index.js';
 import { replayRecording } from '../src/node/replay.js';
+import { positiveIntegerFlag } from './flags.js';
 
 const TIME_BUDGET_MS = 2000;
 const GROWTH_BUDGET = 0.05;
-const KEY = 'sk-bench-replay-local-simulator-key';
 
-function flag(name: string, fallback: number): number {
-  const at = process.argv.indexOf(name);
-  if (at < 0) return fallback;
-  const value = Number(process.argv[at + 1]);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`Failed to run bench:replay: ${name} needs a positive integer. Please pass e.g. ${name} 200.`);
-  return value;
-}
+const flag = (name: string, fallback: number) => positiveIntegerFlag('bench:replay', name, fallback);
 
 const WORDS = ['tea', 'leaves', 'steep', 'for', 'three', 'minutes', 'in', 'water', 'just', 'off', 'the', 'boil'];
 const sentence = (n: number, offset: number) => Array.from({ length: n }, (_, i) => WORDS[(i + offset) % WORDS.length]).join(' ');
 
+/** The long session, recorded by the library's own scenario recorder. */
 async function generate(path: string, turns: number, words: number): Promise<{ ms: number; ok: boolean; error?: string }> {
   const started = performance.now();
-  const mcp = await startMockMcpServer({
-    name: 'bench',
-    tools: [{ name: 'lookup', description: 'Looks a word up.', inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] }, annotations: { readOnlyHint: true } }],
-  });
   const steps: SimulatorStep[] = [];
   for (let turn = 0; turn < turns; turn++) {
     steps.push({ user: `Question ${turn}: ${sentence(8, turn)}?` });
     steps.push({ callTool: { name: 'lookup', arguments: { text: WORDS[turn % WORDS.length]! }, say: 'Let me check.', reply: `${sentence(words, turn)} {output}` } });
   }
-  const simulator = await startRealtimeSimulator({ script: { description: 'bench:replay', audioChunkMs: 100, toolTimeoutMs: 30_000, steps }, apiKey: KEY, recordEvents: false });
-  const proxy = createNodeRealtimeMcpProxy({ url: simulator.url, apiKey: KEY, servers: [{ label: 'bench', url: mcp.url }], catalogCache: false, record: { path, description: `bench:replay, ${turns} turns` } });
-  try {
-    await proxy.start();
-    const outcome = await simulator.done;
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    return { ms: performance.now() - started, ok: outcome.ok, ...(outcome.error ? { error: outcome.error } : {}) };
-  } finally {
-    await proxy.close();
-    await simulator.close();
-    await mcp.close();
-  }
+  const outcome = await recordScenario(
+    {
+      name: 'long-session',
+      description: `bench:replay, ${turns} turns`,
+      label: 'bench',
+      mock: { name: 'bench', tools: [{ name: 'lookup', description: 'Looks a word up.', inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] }, annotations: { readOnlyHint: true } }] },
+      script: { description: 'bench:replay', audioChunkMs: 100, toolTimeoutMs: 30_000, steps },
+    },
+    path,
+  );
+  return { ms: performance.now() - started, ...outcome };
 }
 
 const turns = flag('--turns', 200);

@@ -54,6 +54,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { embeddedMcpConfig } from '../src/cli/start.js';
+import { positiveIntegerFlag } from './flags.js';
 import { ToolListingCache } from '../src/mcp/listingCache.js';
 import { createNodeRealtimeMcpProxy } from '../src/node/realtimeMcpProxy.js';
 import { createNodeWebSocketTransport } from '../src/node/webSocketTransport.js';
@@ -236,13 +237,7 @@ const stats = (xs: number[]) => {
 };
 const fmt = (x: number) => x.toFixed(3);
 
-function flag(name: string, fallback: number): number {
-  const at = process.argv.indexOf(name);
-  if (at < 0) return fallback;
-  const value = Number(process.argv[at + 1]);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`Failed to run bench:toolcall: ${name} needs a positive integer. Please pass e.g. ${name} 1000.`);
-  return value;
-}
+const flag = (name: string, fallback: number) => positiveIntegerFlag('bench:toolcall', name, fallback);
 
 /** Messages from the peer, in order; `next(type)` waits for the next one of that type, a `fail` rejects. */
 function inbox(child: ChildProcess) {

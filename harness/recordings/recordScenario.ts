@@ -13,7 +13,7 @@ import type { McpServerConfig } from '../../src/mcp/types.js';
 import { createNodeRealtimeMcpProxy } from '../../src/node/realtimeMcpProxy.js';
 import type { RecordingScenario } from './scenarios.js';
 
-const LOCAL_KEY = 'sk-recordings-local-simulator-key-0000';
+const LOCAL_KEY = 'local-simulator-key-for-recordings';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface RecordedScenario {
@@ -37,7 +37,7 @@ export async function recordScenario(scenario: RecordingScenario, path: string):
   } else {
     const mcp = await startMockMcpServer(scenario.mock);
     cleanups.push(() => mcp.close());
-    server = { label: 'mock', url: mcp.url };
+    server = { label: scenario.label ?? 'mock', url: mcp.url };
   }
   const simulator = await startRealtimeSimulator({ script: scenario.script, apiKey: LOCAL_KEY });
   cleanups.push(() => simulator.close());

@@ -13,8 +13,10 @@ export interface RecordingScenario {
   /** One line for recordings/README.md. */
   description: string;
   script: SimulatorScript;
-  /** The mock MCP server (label `mock`), or a real stdio server: `memory` spawns server-memory (label `memory`). */
+  /** The mock MCP server, or a real stdio server: `memory` spawns server-memory (label `memory`). */
   mock: MockMcpConfig | { stdio: 'memory' };
+  /** The mock server's label. Default `mock`. */
+  label?: string;
   proxy?: Partial<NodeRealtimeMcpProxyOptions>;
   /** How the host answers approval requests (default: nobody answers). */
   approve?: { approved: boolean; reason?: string };

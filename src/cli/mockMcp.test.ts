@@ -14,15 +14,12 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockMcpServer, type MockMcpConfig } from '../../harness/mock-mcp/index.js';
-import { startRealtimeSimulator } from '../../harness/simulator/index.js';
+import { recordScenario } from '../../harness/recordings/recordScenario.js';
 import { ProxyError } from '../errors.js';
-import { createNodeRealtimeMcpProxy } from '../node/realtimeMcpProxy.js';
 import { mockConfigFromRecording, mockMcpCommand, runMockMcp } from './mockMcp.js';
 import { embeddedMcpConfig, embeddedScript } from './start.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const KEY = 'sk-local-simulator-MOCKMCPtest0123456789';
-
 /** The bundled weather tool and one more that the recorded session never calls. */
 const twoTools: MockMcpConfig = {
   ...embeddedMcpConfig,
@@ -40,22 +37,10 @@ const twoTools: MockMcpConfig = {
 let dir: string;
 let recording: string;
 
+/** Records the embedded round trip to `path`, through the library's own recorder of scenarios. */
 async function recordSession(path: string): Promise<void> {
-  const mcp = await startMockMcpServer(twoTools);
-  const simulator = await startRealtimeSimulator({ script: embeddedScript, apiKey: KEY });
-  const proxy = createNodeRealtimeMcpProxy({ url: simulator.url, apiKey: KEY, servers: [{ label: 'weather', url: mcp.url }], catalogCache: false, record: { path } });
-  let responses = 0;
-  const replied = new Promise<void>((resolve) => proxy.on('serverEvent', (event) => event.type === 'response.done' && ++responses === 2 && resolve()));
-  try {
-    await proxy.start();
-    expect((await simulator.done).ok).toBe(true);
-    await Promise.race([replied, new Promise((resolve) => setTimeout(resolve, 3000))]);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  } finally {
-    await proxy.close();
-    await simulator.close();
-    await mcp.close();
-  }
+  const outcome = await recordScenario({ name: 'cli', description: 'the embedded round trip', label: 'weather', mock: twoTools, script: embeddedScript }, path);
+  expect(outcome).toEqual({ ok: true });
 }
 
 beforeAll(async () => {

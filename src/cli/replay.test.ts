@@ -9,35 +9,19 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockMcpServer } from '../../harness/mock-mcp/index.js';
-import { startRealtimeSimulator } from '../../harness/simulator/index.js';
+import { recordScenario } from '../../harness/recordings/recordScenario.js';
 import { ProxyError } from '../errors.js';
-import { createNodeRealtimeMcpProxy } from '../node/realtimeMcpProxy.js';
 import type { Command } from './command.js';
 import { parseReplayArgs, replayCommand, runReplay, type StepInput } from './replay.js';
 import { embeddedMcpConfig, embeddedScript } from './start.js';
 
-const KEY = 'sk-local-simulator-REPLAYtest0123456789';
-
 let dir: string;
 let recording: string;
 
-/** Records the embedded round trip to `path`, as `.scratch/rec.ts` does. */
+/** Records the embedded round trip to `path`, through the library's own recorder of scenarios. */
 async function recordSession(path: string): Promise<void> {
-  const mcp = await startMockMcpServer(embeddedMcpConfig);
-  const simulator = await startRealtimeSimulator({ script: embeddedScript, apiKey: KEY });
-  const proxy = createNodeRealtimeMcpProxy({ url: simulator.url, apiKey: KEY, servers: [{ label: 'weather', url: mcp.url }], catalogCache: false, record: { path } });
-  let responses = 0;
-  const replied = new Promise<void>((resolve) => proxy.on('serverEvent', (event) => event.type === 'response.done' && ++responses === 2 && resolve()));
-  try {
-    await proxy.start();
-    expect((await simulator.done).ok).toBe(true);
-    await Promise.race([replied, new Promise((resolve) => setTimeout(resolve, 3000))]);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  } finally {
-    await proxy.close();
-    await simulator.close();
-    await mcp.close();
-  }
+  const outcome = await recordScenario({ name: 'cli', description: 'the embedded round trip', label: 'weather', mock: embeddedMcpConfig, script: embeddedScript }, path);
+  expect(outcome).toEqual({ ok: true });
 }
 
 interface Run {
