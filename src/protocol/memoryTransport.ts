@@ -6,7 +6,7 @@
  */
 import { Emitter } from '../emitter.js';
 import { ProxyError } from '../errors.js';
-import { decodeServerEvent, encodeClientEvent } from './codec.js';
+import { emitServerFrame, encodeOutbound } from './transportFrames.js';
 import type { ClientEvent } from './generated/types.js';
 import type { RealtimeTransport, RealtimeTransportEventMap, SendResult, TransportCloseInfo, TransportState } from './transport.js';
 
@@ -48,8 +48,8 @@ export function createMemoryTransport(): MemoryTransport {
     },
     send(event: ClientEvent): SendResult {
       if (state !== 'open') return { ok: false, error: new ProxyError('not_open', `Failed to send "${String((event as { type?: unknown })?.type)}": the transport is ${state}. Please wait for connect() to resolve, and do not send after close.`) };
-      const encoded = encodeClientEvent(event);
-      if (!encoded.ok) return { ok: false, error: new ProxyError(encoded.error.code, encoded.error.message, { data: encoded.error }) };
+      const encoded = encodeOutbound(event);
+      if (!encoded.ok) return encoded;
       sent.push(encoded.text);
       emitter.emit('frame', 'out', encoded.text);
       for (const listener of sendListeners) listener(encoded.text, event);
@@ -64,9 +64,7 @@ export function createMemoryTransport(): MemoryTransport {
       if (state !== 'open') throw new ProxyError('not_open', `Failed to deliver a frame: the transport is ${state}. Please deliver frames between connect() and close.`);
       // An object is decoded as it is (no text round trip); frame listeners still get text.
       if (emitter.hasListeners('frame')) emitter.emit('frame', 'in', typeof frame === 'string' ? frame : JSON.stringify(frame));
-      const result = decodeServerEvent(frame);
-      if (result.ok) emitter.emit('event', result.event, { wireType: result.wireType, dialect: result.dialect });
-      else emitter.emit('error', new ProxyError(result.error.code, result.error.message, { data: result.error }));
+      emitServerFrame(emitter, frame);
     },
     serverClose(code = 1000, reason = '') {
       end({ code, reason, wasClean: true });

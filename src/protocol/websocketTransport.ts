@@ -1,5 +1,5 @@
 import { ProxyError, redactSecrets } from '../errors.js';
-import { decodeServerEvent, encodeClientEvent } from './codec.js';
+import { emitServerFrame, encodeOutbound } from './transportFrames.js';
 import { Emitter } from '../emitter.js';
 import type { ClientEvent } from './generated/types.js';
 import { DEFAULT_REALTIME_URL, parseWebSocketUrl, redactUrl } from './realtimeUrl.js';
@@ -109,9 +109,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions = {}
     if (emitter.hasListeners('frame')) {
       emitter.emit('frame', 'in', typeof frame === 'string' ? frame : new TextDecoder().decode(frame));
     }
-    const result = decodeServerEvent(frame);
-    if (result.ok) emitter.emit('event', result.event, { wireType: result.wireType, dialect: result.dialect });
-    else emitter.emit('error', new ProxyError(result.error.code, result.error.message, { data: result.error }));
+    emitServerFrame(emitter, frame);
   }
 
   function connect(): Promise<void> {
@@ -192,8 +190,8 @@ export function createWebSocketTransport(options: WebSocketTransportOptions = {}
     if (state !== 'open' || socket === undefined || socket.readyState !== OPEN) {
       return { ok: false, error: new ProxyError('not_open', `Failed to send "${String((event as { type?: unknown })?.type)}": the transport is ${state}. Please wait for connect() to resolve, and do not send after close.`) };
     }
-    const encoded = encodeClientEvent(event);
-    if (!encoded.ok) return { ok: false, error: new ProxyError(encoded.error.code, encoded.error.message, { data: encoded.error }) };
+    const encoded = encodeOutbound(event);
+    if (!encoded.ok) return encoded;
     emitter.emit('frame', 'out', encoded.text);
     socket.send(encoded.text);
     return { ok: true };

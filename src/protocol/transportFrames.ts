@@ -1,0 +1,19 @@
+/** What every transport does with a frame: decode it into an event (or an error), encode an event to send. */
+import type { Emitter } from '../emitter.js';
+import { ProxyError } from '../errors.js';
+import { decodeServerEvent, encodeClientEvent, type CodecInput } from './codec.js';
+import type { ClientEvent } from './generated/types.js';
+import type { RealtimeTransportEventMap } from './transport.js';
+
+/** Decodes one server frame and emits it as an `event`, or as an `error` when it does not decode (the connection stays). */
+export function emitServerFrame(emitter: Emitter<RealtimeTransportEventMap>, frame: CodecInput): void {
+  const result = decodeServerEvent(frame);
+  if (result.ok) emitter.emit('event', result.event, { wireType: result.wireType, dialect: result.dialect });
+  else emitter.emit('error', new ProxyError(result.error.code, result.error.message, { data: result.error }));
+}
+
+/** The wire text of a client event, validated strictly; an invalid one never reaches the wire. */
+export function encodeOutbound(event: ClientEvent): { ok: true; text: string } | { ok: false; error: ProxyError } {
+  const encoded = encodeClientEvent(event);
+  return encoded.ok ? { ok: true, text: encoded.text } : { ok: false, error: new ProxyError(encoded.error.code, encoded.error.message, { data: encoded.error }) };
+}
