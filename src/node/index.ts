@@ -18,5 +18,5 @@ export { readRecordingLines } from './readRecording.js';
 export { ReplayMismatchError, replay, replayRecording } from './replay.js';
 export { describeDifference } from './replayDiff.js';
 export type { ReplayFailure, ReplayMode, ReplayOptions, ReplayResult } from './replay.js';
-export { startRecordedMcpServer } from './recordedMcpServer.js';
+export { createRecordedMcpServer } from './recordedMcpServer.js';
 export type { RecordedMcpServer, RecordedMcpServerOptions } from './recordedMcpServer.js';

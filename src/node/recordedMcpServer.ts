@@ -1,27 +1,35 @@
 /**
  * A mock MCP server generated from a recording: it answers each request the proxy makes with the
- * answer recorded for the same request (same HTTP method, same JSON-RPC method, in order), on
- * 127.0.0.1. Records are fed as a replay reaches them, so a whole recording is never held in memory,
- * and an answer that came late in the recording comes late in the replay too. A call that was never
- * answered (a timeout, a cancelled call) is never answered here either.
+ * answer recorded for the same request (same HTTP method, same JSON-RPC method, in order). Records
+ * are fed as a replay reaches them, so a whole recording is never held in memory, and an answer that
+ * came late in the recording comes late in the replay too. A call that was never answered (a
+ * timeout, a cancelled call) is never answered here either.
+ *
+ * It answers at the fetch boundary (the MCP SDK's injectable `fetch`) rather than on a loopback
+ * port: the SDK still reads real HTTP responses and SSE streams, but a replay no longer pays a
+ * socket round trip and the HTTP stacks of both ends per MCP request (about 1.7 ms each here, most
+ * of a long replay's time). Live servers (`replay --mcp`) still go over HTTP.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { FetchLike } from '../mcp/transports.js';
 import type { RecordingRecord, RecordingRecordOf } from '../recording/format.js';
 import { formatSseEvent } from '../recording/sse.js';
+import { createWakeups } from './wakeups.js';
 
 export interface RecordedMcpServer {
-  /** The URL to give the proxy for one recorded server label. */
+  /** The URL to give the proxy for one recorded server label; only `fetch` answers it. */
   url(label: string): string;
+  /** Answers requests to `url(label)` from the recording: give it to the MCP connections as `mcp.fetch`. */
+  readonly fetch: FetchLike;
   /** Hands over one `mcp:<label>` record (request, response or SSE event), in recording order. */
   feed(record: RecordingRecord): void;
   /** No more records will come: requests nobody recorded get a plain answer instead of waiting. */
   finish(): void;
-  close(): Promise<void>;
+  /** Ends every open answer stream and fails the requests still waiting, as a closed server would. */
+  close(): void;
 }
 
 export interface RecordedMcpServerOptions {
-  /** A request that does not match the recording. The server answers it with HTTP 500. */
+  /** A request that does not match the recording. It is answered with HTTP 500. */
   onMismatch(message: string): void;
   /** How long a request waits for its recorded counterpart to be fed. Default 10 000 ms. */
   waitMs?: number;
@@ -36,97 +44,131 @@ interface Exchange {
   claimed: boolean;
   /** Its answer is all there (a JSON body, or the SSE event that answers the request). */
   complete: boolean;
-  /** Wakes the HTTP response that serves this exchange when more of it is fed. */
-  wake?: () => void;
 }
 
-/** Response headers worth replaying; the rest (date, length, keep-alive) belongs to the new connection. */
+/** Response headers worth replaying; the rest (date, length, keep-alive) belongs to the original connection. */
 const REPLAYED_HEADERS = ['content-type', 'mcp-session-id', 'mcp-protocol-version', 'www-authenticate', 'cache-control'];
 
-export async function startRecordedMcpServer(options: RecordedMcpServerOptions): Promise<RecordedMcpServer> {
+/**
+ * Loopback and a port nothing listens on: should a request ever bypass `fetch`, it is refused on
+ * this machine instead of leaving it.
+ */
+const ORIGIN = 'http://127.0.0.1:9';
+const PATH = /^\/recorded\/([^/?]+)/;
+
+export function createRecordedMcpServer(options: RecordedMcpServerOptions): RecordedMcpServer {
   const waitMs = options.waitMs ?? 10_000;
   const byLabel = new Map<string, { exchanges: Exchange[]; byRid: Map<string, Exchange>; postsFed: number; postsClaimed: number }>();
-  const waiting = new Set<() => void>();
+  const wakeups = createWakeups();
   let finished = false;
-  const open = new Set<ServerResponse>();
+  let closed = false;
+  /** Ends what is still open (streams, requests never answered) when the server closes. */
+  const open = new Set<(error: unknown) => void>();
+  const connectionClosed = () => new TypeError('fetch failed', { cause: new Error('the recorded MCP server closed the connection') });
 
   const stateOf = (label: string) => {
     let state = byLabel.get(label);
     if (!state) byLabel.set(label, (state = { exchanges: [], byRid: new Map(), postsFed: 0, postsClaimed: 0 }));
     return state;
   };
-  const wakeAll = () => {
-    for (const wake of [...waiting]) wake();
+  const urlOf = (label: string) => `${ORIGIN}/recorded/${encodeURIComponent(label)}`;
+  /** A legacy SSE server names the URL to POST to (`endpoint` event): here, under this server. */
+  const replayedEndpoint = (recorded: string, label: string) => `${urlOf(label)}/messages${/\?.*$/.exec(recorded)?.[0] ?? ''}`;
+
+  const fetch: FetchLike = async (input, init = {}) => {
+    const signal = init.signal ?? undefined;
+    signal?.throwIfAborted();
+    if (closed) throw connectionClosed();
+    const label = decodeURIComponent(PATH.exec(new URL(String(input)).pathname)?.[1] ?? '');
+    const method = (init.method ?? 'GET').toUpperCase();
+    const body = typeof init.body === 'string' ? init.body : init.body == null ? '' : await new Response(init.body).text();
+    const rpc = parseRpc(body);
+    try {
+      return await whenNotAborted(answer(label, method, rpc, signal), signal);
+    } catch (error) {
+      if (signal?.aborted || error instanceof TypeError) throw error;
+      options.onMismatch(`Failed to answer an MCP request from the recording: ${(error as Error).message}.`);
+      return new Response(null, { status: 500 });
+    }
   };
 
-  const server = createServer((req, res) => {
-    void serve(req, res).catch((error: unknown) => {
-      options.onMismatch(`Failed to answer an MCP request from the recording: ${(error as Error).message}.`);
-      if (!res.headersSent) res.writeHead(500).end();
-      else res.end();
-    });
-  });
-
-  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const label = decodeURIComponent(/^\/mcp\/([^/?]+)/.exec(req.url ?? '')?.[1] ?? '');
-    const body = await readBody(req);
-    const rpc = parseRpc(body);
-    const method = req.method ?? 'GET';
+  async function answer(label: string, method: string, rpc: { method?: string; id?: string | number } | undefined, signal: AbortSignal | undefined): Promise<Response> {
     const describe = `${method}${rpc?.method ? ` ${rpc.method}` : ''}`;
     const exchange = await claim(label, method, rpc?.method);
-    if (exchange === 'mismatch') return;
+    if (exchange === 'mismatch') return new Response(null, { status: 500 });
     if (exchange === undefined) {
       // Nothing recorded for it: the session's end (DELETE), a stream the recording never opened.
-      if (method === 'DELETE') res.writeHead(200).end();
-      else if (method === 'GET') res.writeHead(405, { allow: 'POST, DELETE' }).end();
-      else if (rpc && rpc.id === undefined) res.writeHead(202).end();
-      else {
-        options.onMismatch(`Failed to replay MCP server "${label}": the proxy sent ${describe}, which the recording does not have. Please record the scenario again if the proxy's behaviour changed on purpose.`);
-        res.writeHead(500).end();
-      }
-      return;
+      if (method === 'DELETE') return new Response(null, { status: 200 });
+      if (method === 'GET') return new Response(null, { status: 405, headers: { allow: 'POST, DELETE' } });
+      if (rpc && rpc.id === undefined) return new Response(null, { status: 202 });
+      options.onMismatch(`Failed to replay MCP server "${label}": the proxy sent ${describe}, which the recording does not have. Please record the scenario again if the proxy's behaviour changed on purpose.`);
+      return new Response(null, { status: 500 });
     }
-    res.on('close', () => open.delete(res));
-    open.add(res);
-    const response = await fed(exchange, () => exchange.response !== undefined);
-    if (response === false || exchange.response === undefined) return; // never answered in the recording: the client times out or cancels
+    const answered = await wakeups.until(() => exchange.response !== undefined, Date.now() + waitMs, () => finished);
+    // Never answered in the recording: the client times out or cancels, or the server closes.
+    if (!answered || exchange.response === undefined) return new Promise<never>((_, reject) => void open.add(reject));
     const recorded = exchange.response;
-    if (recorded.status === 0) {
-      req.socket.destroy();
-      return;
-    }
+    if (recorded.status === 0) throw connectionClosed();
     const headers: Record<string, string> = {};
     for (const name of REPLAYED_HEADERS) {
       const value = recorded.headers?.[name];
       if (value !== undefined) headers[name] = value;
     }
+    const status = recorded.status;
     if (!headers['content-type']?.includes('text/event-stream')) {
       const text = recorded.body === undefined ? '' : typeof recorded.body === 'string' ? recorded.body : JSON.stringify(withId(recorded.body, rpc?.id));
-      res.writeHead(recorded.status, headers).end(text);
-      return;
+      return new Response(NULL_BODY_STATUSES.has(status) ? null : text, { status, headers });
     }
-    res.writeHead(recorded.status, headers);
-    res.flushHeaders();
-    let sent = 0;
+    return new Response(eventStream(label, method, exchange, rpc?.id, signal), { status, headers });
+  }
+
+  /**
+   * The recorded SSE events of one exchange as a byte stream; a POST's ends with its answer. An
+   * abort by the client errors it, as fetch does to a body it is still reading.
+   */
+  function eventStream(label: string, method: string, exchange: Exchange, id: string | number | undefined, signal: AbortSignal | undefined): ReadableStream<Uint8Array> {
+    const encoder = new TextEncoder();
     const state = stateOf(label);
+    let sent = 0;
+    let ended = false;
+    let controller!: ReadableStreamDefaultController<Uint8Array>;
     // An event of a GET stream (legacy SSE answers, notifications) waits for the POSTs that came
     // before it in the recording: an answer must not overtake its request.
     const due = () => exchange.events.length > sent && (method !== 'GET' || exchange.gates[sent]! <= state.postsClaimed);
-    for (;;) {
-      const more = await fed(exchange, due, method === 'GET' ? Infinity : waitMs);
-      if (more === false || res.destroyed) break;
-      while (due()) {
-        const event = exchange.events[sent++]!;
-        const data = event.event === 'endpoint' && typeof event.data === 'string' ? replayedEndpoint(event.data, label) : typeof event.data === 'string' ? event.data : JSON.stringify(withId(event.data, rpc?.id));
-        res.write(formatSseEvent({ ...(event.event ? { event: event.event } : {}), ...(event.id ? { id: event.id } : {}), data }));
-        // The answer to this request ends its stream, as MCP servers do.
-        if (method === 'POST' && isResponseTo(event.data)) {
-          res.end();
-          return;
+    /** Ends the stream once: `error` errors it (abort, server closed), `undefined` closes it, `null` (the reader cancelled) leaves it. */
+    const end = (error: unknown) => {
+      if (ended) return;
+      ended = true;
+      open.delete(end);
+      signal?.removeEventListener('abort', aborted);
+      wakeups.wakeAll();
+      if (error === undefined) controller.close();
+      else if (error !== null) controller.error(error);
+    };
+    const aborted = () => end(signal!.reason);
+    const pump = async () => {
+      for (;;) {
+        const more = await wakeups.until(due, method === 'GET' ? Infinity : Date.now() + waitMs, () => finished || ended);
+        if (!more || ended) break;
+        while (due()) {
+          const event = exchange.events[sent++]!;
+          const data = event.event === 'endpoint' && typeof event.data === 'string' ? replayedEndpoint(event.data, label) : typeof event.data === 'string' ? event.data : JSON.stringify(withId(event.data, id));
+          controller.enqueue(encoder.encode(formatSseEvent({ ...(event.event ? { event: event.event } : {}), ...(event.id ? { id: event.id } : {}), data })));
+          // The answer to this request ends its stream, as MCP servers do.
+          if (method === 'POST' && isResponseTo(event.data)) return end(undefined);
         }
       }
-    }
-    res.end();
+      end(undefined);
+    };
+    return new ReadableStream<Uint8Array>({
+      start(streamController) {
+        controller = streamController;
+        open.add(end);
+        signal?.addEventListener('abort', aborted, { once: true });
+        void pump();
+      },
+      cancel: () => end(null),
+    });
   }
 
   /** The next unclaimed exchange of this label for this request; waits for it to be fed. */
@@ -134,69 +176,34 @@ export async function startRecordedMcpServer(options: RecordedMcpServerOptions):
     const state = stateOf(label);
     // Served and complete exchanges are forgotten, so memory follows the open requests only.
     if (state.exchanges.length > 64) state.exchanges = state.exchanges.filter((exchange) => !(exchange.claimed && exchange.complete));
-    const deadline = Date.now() + waitMs;
-    for (;;) {
-      const candidate = state.exchanges.find((exchange) => !exchange.claimed && exchange.request.method === method);
-      if (candidate) {
-        const recordedMethod = parseRpc(candidate.request.body)?.method;
-        if (method === 'POST' && recordedMethod !== rpcMethod) {
-          options.onMismatch(
-            `Failed to replay MCP server "${label}": the proxy sent ${method} ${rpcMethod ?? '(no JSON-RPC method)'} where the recording has ${method} ${recordedMethod ?? '(none)'} (seq ${candidate.request.seq}). Please record the scenario again if the proxy's behaviour changed on purpose.`,
-          );
-          return 'mismatch';
-        }
-        candidate.claimed = true;
-        if (method === 'POST') {
-          state.postsClaimed++;
-          wakeAll();
-        }
-        return candidate;
-      }
-      if (finished || Date.now() >= deadline || method === 'DELETE') return undefined;
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          waiting.delete(wake);
-          clearTimeout(timer);
-          resolve();
-        };
-        const timer = setTimeout(wake, Math.max(0, deadline - Date.now()));
-        waiting.add(wake);
-      });
+    // Concurrent requests may leave in another order than recorded (a tools/list and a retried
+    // tools/call after a re-initialization), so a POST takes the first of its own JSON-RPC method.
+    const matches = (exchange: Exchange) => !exchange.claimed && exchange.request.method === method && (method !== 'POST' || parseRpc(exchange.request.body)?.method === rpcMethod);
+    let candidate: Exchange | undefined;
+    const found = await wakeups.until(
+      () => (candidate = state.exchanges.find(matches)) !== undefined || (method === 'POST' && state.exchanges.some((exchange) => !exchange.claimed && exchange.request.method === 'POST')),
+      Date.now() + waitMs,
+      () => finished || method === 'DELETE',
+    );
+    if (!found) return undefined;
+    if (candidate === undefined) {
+      const other = state.exchanges.find((exchange) => !exchange.claimed && exchange.request.method === 'POST')!;
+      options.onMismatch(
+        `Failed to replay MCP server "${label}": the proxy sent ${method} ${rpcMethod ?? '(no JSON-RPC method)'} where the recording has ${method} ${parseRpc(other.request.body)?.method ?? '(none)'} (seq ${other.request.seq}). Please record the scenario again if the proxy's behaviour changed on purpose.`,
+      );
+      return 'mismatch';
     }
-  }
-
-  /** Waits until `ready()` holds for this exchange, or no more records can come. */
-  async function fed(exchange: Exchange, ready: () => boolean, timeoutMs = waitMs): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (!ready()) {
-      if (finished) return false;
-      if (Date.now() >= deadline) return false;
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          waiting.delete(wake);
-          exchange.wake = undefined;
-          clearTimeout(timer);
-          resolve();
-        };
-        const timer = Number.isFinite(deadline) ? setTimeout(wake, Math.max(0, deadline - Date.now())) : undefined;
-        exchange.wake = wake;
-        waiting.add(wake);
-      });
+    candidate.claimed = true;
+    if (method === 'POST') {
+      state.postsClaimed++;
+      wakeups.wakeAll();
     }
-    return true;
+    return candidate;
   }
-
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const urlOf = (label: string) => `http://127.0.0.1:${port}/mcp/${encodeURIComponent(label)}`;
-  /** A legacy SSE server names the URL to POST to (`endpoint` event): here, under this server. */
-  const replayedEndpoint = (recorded: string, label: string) => {
-    const query = /\?.*$/.exec(recorded)?.[0] ?? '';
-    return `${urlOf(label)}/messages${query}`;
-  };
 
   return {
     url: urlOf,
+    fetch,
     feed(record) {
       if (!record.peer.startsWith('mcp:')) return;
       const state = stateOf(record.peer.slice(4));
@@ -219,29 +226,41 @@ export async function startRecordedMcpServer(options: RecordedMcpServerOptions):
         }
         if (exchange.complete) state.byRid.delete(record.rid);
       }
-      wakeAll();
+      wakeups.wakeAll();
     },
     finish() {
       finished = true;
-      wakeAll();
+      wakeups.wakeAll();
     },
-    async close() {
+    close() {
       finished = true;
-      wakeAll();
-      for (const res of open) res.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      closed = true;
+      wakeups.wakeAll();
+      for (const end of [...open]) end(connectionClosed());
+      open.clear();
     },
   };
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (text += chunk));
-    req.on('end', () => resolve(text));
-    req.on('error', reject);
+/** Statuses whose responses carry no body (the Response constructor refuses one). */
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
+/** The request's answer, unless the caller aborts first: then fetch rejects with the abort reason, as fetch does. */
+function whenNotAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
   });
 }
 

@@ -12,9 +12,10 @@ import { createRealtimeMcpProxy } from '../proxy/createRealtimeMcpProxy.js';
 import type { RecordingHeader, RecordingLine, RecordingRecord } from '../recording/format.js';
 import { matchIds } from '../recording/ids.js';
 import { readRecordingBatches } from './readRecording.js';
-import { startRecordedMcpServer, type RecordedMcpServer } from './recordedMcpServer.js';
+import { createRecordedMcpServer, type RecordedMcpServer } from './recordedMcpServer.js';
 import { createRecordedStdioServers } from './recordedStdioServers.js';
 import { describeDifference } from './replayDiff.js';
+import { createWakeups } from './wakeups.js';
 
 export type ReplayMode = 'fast' | 'realtime' | 'step';
 
@@ -63,15 +64,15 @@ export async function replayRecording(source: string | AsyncIterable<RecordingLi
 
   let failure: ReplayFailure | undefined;
   // Whatever the loop waits for (a client event, the connection, an approval request) calls this.
-  let wake = () => {};
-  const progress = () => wake();
+  const wakeups = createWakeups();
+  const progress = () => wakeups.wakeAll();
   const fail = (next: ReplayFailure) => {
     failure ??= next;
     progress();
   };
 
   const live = options.servers !== undefined;
-  const mock: RecordedMcpServer | undefined = live ? undefined : await startRecordedMcpServer({ onMismatch: (message) => fail({ seq: 0, message }), waitMs });
+  const mock: RecordedMcpServer | undefined = live ? undefined : createRecordedMcpServer({ onMismatch: (message) => fail({ seq: 0, message }), waitMs });
   const stdio = live ? undefined : createRecordedStdioServers({ onMismatch: (message) => fail({ seq: 0, message }) });
   // A stdio server is replayed in memory: the command is never run (a label stands in for it).
   const servers: McpServerConfig[] =
@@ -90,7 +91,11 @@ export async function replayRecording(source: string | AsyncIterable<RecordingLi
     transport,
     servers,
     catalogCache: false,
-    ...(stdio ? { mcp: { stdioTransport: (server: McpServerConfig) => stdio.transport(server.label) } } : {}),
+    mcp: {
+      // Which transport a URL speaks is not carried over from other sessions: the replay probes as the recording did.
+      transportMemory: new Map(),
+      ...(mock && stdio ? { fetch: mock.fetch, stdioTransport: (server: McpServerConfig) => stdio.transport(server.label) } : {}),
+    },
     ...(recorded.approval ? { approval: recorded.approval } : {}),
     ...(recorded.timeouts ? { timeouts: recorded.timeouts } : {}),
     ...(recorded.allowedTools ? { allowedTools: recorded.allowedTools } : {}),
@@ -108,23 +113,9 @@ export async function replayRecording(source: string | AsyncIterable<RecordingLi
   const started = proxy.start().catch((error: unknown) => fail({ seq: 0, message: `Failed to start the proxy for the replay: ${(error as Error).message}.` }));
 
   const until = async (ready: () => boolean, what: string, seq: number): Promise<boolean> => {
-    const deadline = Date.now() + waitMs;
-    while (!ready()) {
-      if (failure) return false;
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        fail({ seq, message: `Failed to replay record ${seq}: ${what} did not happen within ${waitMs} ms. Please look at what the proxy did instead (the events before this record matched).` });
-        return false;
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-    return true;
+    if (await wakeups.until(ready, Date.now() + waitMs, () => failure !== undefined)) return true;
+    fail({ seq, message: `Failed to replay record ${seq}: ${what} did not happen within ${waitMs} ms. Please look at what the proxy did instead (the events before this record matched).` });
+    return false;
   };
 
   const bindings = new Map<string, string>();
@@ -212,13 +203,10 @@ export async function replayRecording(source: string | AsyncIterable<RecordingLi
     // After a failure, a read error or a stopped step, the recorded MCP server must stop waiting for
     // records that will never be fed (and drop the streams it holds open), or the proxy's start (and
     // so this replay) hangs until the MCP client's timeouts (~10 s).
-    if (!completed || failure) {
-      mock?.finish();
-      await mock?.close();
-    }
+    if (!completed || failure) mock?.close();
     await started;
     await proxy.close();
-    await mock?.close();
+    mock?.close();
   }
   return { ok: failure === undefined, ...(failure ? { failure } : {}), header, records: played, matched, durationMs: performance.now() - startedAt };
 }
