@@ -105,6 +105,23 @@ describe('realtime-mcp-proxy record', () => {
     expect(result.out + result.err).not.toContain(KEY);
   });
 
+  it('--id-map: every placeholder in the recording has one line with the real id it stands for', async () => {
+    const { sim, mcp } = await servers();
+    const out = join(dir, 'mapped.jsonl');
+    const result = await run(recordCommand, ['--out', out, '--id-map', '--', '--realtime-url', sim.url, '--mcp', `weather=${mcp.url}`]);
+    expect(result.code, result.out + result.err).toBe(0);
+    const mapPath = join(dir, 'mapped.ids.jsonl');
+    const entries = fileLines(mapPath).map((line) => JSON.parse(line) as { placeholder: string; id: string });
+    expect(result.out.trim().split('\n').at(-1)).toBe(`recorded ${fileLines(out).length} lines to ${out}; id mapping in ${mapPath} (${entries.length} ids)`);
+    const used = new Set(readFileSync(out, 'utf8').match(/<id:[a-z_-]+:\d+>/g));
+    expect(new Set(entries.map((entry) => entry.placeholder))).toEqual(used);
+    expect(new Set(entries.map((entry) => entry.id)).size).toBe(entries.length);
+    const call = entries.find((entry) => entry.placeholder.startsWith('<id:call:'));
+    expect(call?.id).toMatch(/^call_\w+$/);
+    expect(readFileSync(out, 'utf8')).not.toContain(call!.id);
+    expect(readFileSync(mapPath, 'utf8')).not.toContain(KEY);
+  });
+
   it('exits 1 and still reports the file when the session cannot start', async () => {
     const { sim, mcp } = await servers();
     const out = join(dir, 'refused.jsonl');
@@ -117,6 +134,7 @@ describe('realtime-mcp-proxy record', () => {
 
   it.each([
     { why: 'no --out', args: ['--', '--mcp', 'w=http://127.0.0.1:9/mcp'], says: 'Failed to start record: no --out file given' },
+    { why: '--raw-ids with --id-map', args: ['--out', 'x.jsonl', '--raw-ids', '--id-map', '--'], says: '--id-map maps placeholders to ids, and --raw-ids writes no placeholders' },
     { why: 'a bad --audio', args: ['--out', 'x.jsonl', '--audio', 'loud', '--'], says: '--audio must be elided, sidecar or kept, not "loud"' },
     { why: 'a connect flag before --', args: ['--out', 'x.jsonl', '--mcp', 'w=http://127.0.0.1:9/mcp'], says: '--mcp is a connect flag: put it after `--`' },
     { why: 'a missing directory', args: ['--out', '/nonexistent-dir-for-record/x.jsonl', '--'], says: 'the directory /nonexistent-dir-for-record does not exist' },

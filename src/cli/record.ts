@@ -6,7 +6,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { audioSidecarPath } from '../node/fileRecorder.js';
+import { audioSidecarPath, idMapSidecarPath } from '../node/fileRecorder.js';
 import { usageError, type Command, type CommandIo } from './command.js';
 import { parseConnectArgs, runConnect } from './connect.js';
 
@@ -20,6 +20,8 @@ written; ids become placeholders unless --raw-ids. Replay it with \`realtime-mcp
   --audio MODE         elided (default: audio replaced by its length and sha256) | sidecar (the
                        bytes also go to FILE.audio.jsonl) | kept (written inline)
   --raw-ids            keep the real event, item and call ids instead of placeholders
+  --id-map             also write FILE.ids.jsonl: each placeholder with the real id it stands for
+                       (to find the session in OpenAI's or an MCP server's logs)
   --description TEXT   a note for the recording's header
 
 Example:
@@ -29,6 +31,8 @@ export interface RecordCliOptions {
   out: string;
   audio: 'elided' | 'sidecar' | 'kept';
   ids: 'placeholders' | 'raw';
+  /** Keep the placeholders' mapping in FILE.ids.jsonl. */
+  idMap: boolean;
   description?: string;
   /** The flags after `--`, for connect. */
   connect: string[];
@@ -48,6 +52,7 @@ export function parseRecordArgs(argv: string[]): RecordCliOptions {
         out: { type: 'string' },
         audio: { type: 'string' },
         'raw-ids': { type: 'boolean' },
+        'id-map': { type: 'boolean' },
         description: { type: 'string' },
       },
       strict: true,
@@ -61,6 +66,7 @@ export function parseRecordArgs(argv: string[]): RecordCliOptions {
     throw usageError('record', e.message.replace(/\.$/, '').replace(/To specify a positional argument.*$/s, '').trim());
   }
   if (!values.out) throw usageError('record', 'no --out file given');
+  if (values['raw-ids'] && values['id-map']) throw usageError('record', '--id-map maps placeholders to ids, and --raw-ids writes no placeholders: give one of them');
   const audio = values.audio ?? 'elided';
   if (audio !== 'elided' && audio !== 'sidecar' && audio !== 'kept') throw usageError('record', `--audio must be elided, sidecar or kept, not "${audio}"`);
   const out = resolve(values.out);
@@ -82,6 +88,7 @@ export function parseRecordArgs(argv: string[]): RecordCliOptions {
     out,
     audio,
     ids: values['raw-ids'] ? 'raw' : 'placeholders',
+    idMap: values['id-map'] ?? false,
     ...(values.description ? { description: values.description } : {}),
     connect,
   };
@@ -97,7 +104,7 @@ export async function runRecord(options: RecordCliOptions, io: CommandIo): Promi
   let code: number;
   try {
     code = await runConnect(connect, io.write, {
-      record: { path: options.out, audio: options.audio, ids: options.ids, ...(options.description ? { description: options.description } : {}) },
+      record: { path: options.out, audio: options.audio, ids: options.ids, idMap: options.idMap, ...(options.description ? { description: options.description } : {}) },
     });
   } catch (error) {
     line('error', `Failed to record: ${(error as Error).message}. Please check that ${options.out} can be written.`);
@@ -111,7 +118,15 @@ export async function runRecord(options: RecordCliOptions, io: CommandIo): Promi
   const sidecar = options.audio === 'sidecar' ? audioSidecarPath(options.out) : undefined;
   const sidecarLines = sidecar ? await countLines(sidecar) : undefined;
   const audio = sidecar && sidecarLines !== undefined ? `; audio in ${sidecar} (${sidecarLines} line${sidecarLines === 1 ? '' : 's'})` : '';
-  line('recorded', `${lines} line${lines === 1 ? '' : 's'} to ${options.out}${audio}`, { path: options.out, lines, ...(sidecar && sidecarLines !== undefined ? { audioPath: sidecar, audioLines: sidecarLines } : {}) });
+  const idMap = options.idMap ? idMapSidecarPath(options.out) : undefined;
+  const idLines = idMap ? await countLines(idMap) : undefined;
+  const ids = idMap && idLines !== undefined ? `; id mapping in ${idMap} (${idLines} id${idLines === 1 ? '' : 's'})` : '';
+  line('recorded', `${lines} line${lines === 1 ? '' : 's'} to ${options.out}${audio}${ids}`, {
+    path: options.out,
+    lines,
+    ...(sidecar && sidecarLines !== undefined ? { audioPath: sidecar, audioLines: sidecarLines } : {}),
+    ...(idMap && idLines !== undefined ? { idMapPath: idMap, idMapLines: idLines } : {}),
+  });
   return code;
 }
 

@@ -12,7 +12,7 @@ export { createNodeRealtimeMcpProxy } from './realtimeMcpProxy.js';
 export type { NodeRealtimeMcpProxyOptions } from './realtimeMcpProxy.js';
 
 /* Recording and replay */
-export { audioSidecarPath, createFileRecorder } from './fileRecorder.js';
+export { audioSidecarPath, createFileRecorder, idMapSidecarPath } from './fileRecorder.js';
 export type { FileRecorderOptions } from './fileRecorder.js';
 export { readRecordingLines } from './readRecording.js';
 export { ReplayMismatchError, replay, replayRecording } from './replay.js';

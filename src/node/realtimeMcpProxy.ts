@@ -12,7 +12,7 @@ import { createNodeWebSocketTransport } from './webSocketTransport.js';
 
 export interface NodeRealtimeMcpProxyOptions extends RealtimeMcpProxyOptions {
   /** Record the session to a JSONL file (see recordings/README.md). Secrets are redacted as it is written. */
-  record?: Pick<FileRecorderOptions, 'path' | 'ids' | 'audio' | 'description' | 'meta' | 'model'>;
+  record?: Pick<FileRecorderOptions, 'path' | 'ids' | 'idMap' | 'audio' | 'description' | 'meta' | 'model'>;
 }
 
 export function createNodeRealtimeMcpProxy(options: NodeRealtimeMcpProxyOptions): RealtimeMcpProxy {

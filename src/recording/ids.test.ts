@@ -146,6 +146,19 @@ describe('createIdNormalizer().placeholder and mapping', () => {
     });
   });
 
+  it('tells onNew about each id once, when it first gets its placeholder', () => {
+    const heard: Array<[string, string]> = [];
+    const normalizer = createIdNormalizer((placeholder, id) => heard.push([placeholder, id]));
+    normalizer.normalize({ call_id: 'call_A', item: { call_id: 'call_A', id: ids.item1 } });
+    normalizer.placeholder('call_A', 'call');
+    normalizer.placeholder('<id:call:7>', 'call');
+    expect(heard).toStrictEqual([
+      ['<id:call:1>', 'call_A'],
+      ['<id:item:1>', ids.item1],
+    ]);
+    expect(Object.fromEntries(heard)).toStrictEqual(normalizer.mapping());
+  });
+
   it('returns a fresh mapping object each time', () => {
     const normalizer = createIdNormalizer();
     normalizer.placeholder('x-id-1', 'x');

@@ -24,7 +24,8 @@ export interface IdNormalizer {
   mapping(): Record<string, string>;
 }
 
-export function createIdNormalizer(): IdNormalizer {
+/** `onNew` hears each id the first time it gets its placeholder (to keep the mapping as it grows). */
+export function createIdNormalizer(onNew?: (placeholder: string, id: string) => void): IdNormalizer {
   const byId = new Map<string, string>();
   const counts = new Map<string, number>();
 
@@ -36,6 +37,7 @@ export function createIdNormalizer(): IdNormalizer {
     counts.set(kind, n);
     const made = `<id:${kind}:${n}>`;
     byId.set(id, made);
+    onNew?.(made, id);
     return made;
   };
 

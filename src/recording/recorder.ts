@@ -38,6 +38,8 @@ export interface RecorderOptions {
   meta?: Record<string, unknown>;
   /** Default `placeholders`. */
   ids?: 'placeholders' | 'raw';
+  /** With placeholders: hears each new placeholder and the real id it stands for (the mapping, kept as it grows). */
+  onIdPlaceholder?: (placeholder: string, id: string) => void;
   /** Default `elided` (needs `hash`); `sidecar` also hands the bytes to `onAudio`; `kept` writes them. */
   audio?: 'elided' | 'sidecar' | 'kept';
   /** sha256 of base64 audio (hex), for `{ $elided: 'base64', bytes, sha256 }`. */
@@ -71,7 +73,7 @@ export class Recorder {
     this.#now = options.now ?? (() => performance.now());
     this.#t0 = this.#now();
     this.#redactor = createRedactor({ secrets: options.secrets ?? [] });
-    this.#ids = (options.ids ?? 'placeholders') === 'placeholders' ? createIdNormalizer() : undefined;
+    this.#ids = (options.ids ?? 'placeholders') === 'placeholders' ? createIdNormalizer(options.onIdPlaceholder) : undefined;
     const header: RecordingHeader = {
       kind: 'header',
       format: RECORDING_FORMAT,
