@@ -3,6 +3,7 @@
  * answers, and writes one redacted record per frame to a sink, line by line. Browser-safe: the file
  * sink and the sha256 for audio elision come from `realtime-mcp-proxy/node` (createFileRecorder).
  */
+import { ProxyError } from '../errors.js';
 import type { FetchLike, Transport } from '../mcp/transports.js';
 import type { RealtimeTransport } from '../protocol/transport.js';
 import {
@@ -68,6 +69,9 @@ export class Recorder {
   #closed = false;
 
   constructor(options: RecorderOptions) {
+    if ((options.audio === 'elided' || options.audio === 'sidecar') && !options.hash) {
+      throw new ProxyError('invalid_options', `Failed to create a recorder: audio "${options.audio}" needs a hash function (the sha256 of the base64). Please pass hash, or use createFileRecorder from realtime-mcp-proxy/node, which has one.`);
+    }
     this.#options = options;
     this.#sink = options.sink;
     this.#now = options.now ?? (() => performance.now());
@@ -99,6 +103,8 @@ export class Recorder {
   record(record: NewRecord): void {
     if (this.#closed) return;
     let clean = this.#redactor.value(record) as NewRecord;
+    // Denied headers (cookies, API keys, openai-*) go by name, whatever their values look like.
+    if ('headers' in clean && clean.headers) clean = { ...clean, headers: this.#redactor.headers(clean.headers)! };
     if (clean.kind === 'ws.message' && typeof clean.data === 'object') clean = { ...clean, data: this.#elide(clean.data) };
     if (this.#ids) {
       clean = this.#ids.normalize(clean);
