@@ -12,7 +12,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startMockMcpServer, type MockMcpConfig, type MockMcpServer } from '../../harness/mock-mcp/index.js';
 import { freePort, startEverything, type RunningServer } from '../../test/support/mcpServers.js';
 import { FUNCTION_NAME_PATTERN } from '../mcp/names.js';
-import { doctorMain, type DoctorReport } from './doctor.js';
+import { doctorMain } from './doctor.js';
+import type { DoctorReport } from './doctorReport.js';
 import { main } from './main.js';
 
 interface Run {
