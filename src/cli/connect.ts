@@ -2,13 +2,12 @@
  * `realtime-mcp-proxy connect`: a headless Realtime WebSocket session that exposes the MCP tools
  * and serves every function call until the socket closes.
  */
-import { parseArgs } from 'node:util';
 import { ProxyError } from '../errors.js';
 import type { McpServerConfig } from '../mcp/types.js';
 import { createNodeRealtimeMcpProxy, type NodeRealtimeMcpProxyOptions } from '../node/realtimeMcpProxy.js';
 import { DEFAULT_REALTIME_URL } from '../protocol/realtimeUrl.js';
 import type { ApprovalMode } from '../machines/types.js';
-import type { Command } from './command.js';
+import { parseFlags, usageError, type Command } from './command.js';
 import { describeEnd, followProxy, type Line } from './timeline.js';
 
 export const connectUsage = `Usage: realtime-mcp-proxy connect --mcp label=url [--mcp …] [options]
@@ -37,33 +36,18 @@ export interface ConnectOptions {
 /** Parses and checks the flags; throws a ProxyError `invalid_options` naming the flag. */
 export function parseConnectArgs(argv: string[], env: NodeJS.ProcessEnv): ConnectOptions {
   const fail = (why: string): never => {
-    throw new ProxyError('invalid_options', `Failed to start connect: ${why}. Please see \`realtime-mcp-proxy connect --help\`.`);
+    throw usageError('connect', why);
   };
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        'realtime-url': { type: 'string' },
-        'api-key': { type: 'string' },
-        mcp: { type: 'string', multiple: true },
-        allow: { type: 'string' },
-        approval: { type: 'string' },
-        timeout: { type: 'string' },
-        instructions: { type: 'string' },
-        json: { type: 'boolean' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    const e = error as Error & { code?: string };
-    const flag = /'(--[\w-]+)'/.exec(e.message)?.[1];
-    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && /ambiguous/.test(e.message) && flag) {
-      return fail(`${flag} needs a value (write a value that starts with "-" as ${flag}=VALUE)`);
-    }
-    return fail(e.message.replace(/\.$/, '').replace(/To specify a positional argument.*$/s, '').trim());
-  }
+  const { values } = parseFlags('connect', argv, {
+    'realtime-url': { type: 'string' },
+    'api-key': { type: 'string' },
+    mcp: { type: 'string', multiple: true },
+    allow: { type: 'string' },
+    approval: { type: 'string' },
+    timeout: { type: 'string' },
+    instructions: { type: 'string' },
+    json: { type: 'boolean' },
+  });
   const apiKey = values['api-key'] ?? env.OPENAI_API_KEY;
   if (!apiKey) fail('no API key (give --api-key or set OPENAI_API_KEY)');
   const url = values['realtime-url'] ?? DEFAULT_REALTIME_URL;

@@ -5,7 +5,6 @@
  * format, renamed tools, adapted or unusable schemas, and the size of the tool list.
  * Exit 0: usable (connected, at least one usable tool); 1: not usable; 2: bad usage.
  */
-import { parseArgs } from 'node:util';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { redactSecrets } from '../errors.js';
 import { ToolCatalog, type CatalogConnection } from '../mcp/catalog.js';
@@ -13,7 +12,7 @@ import { McpConnection } from '../mcp/connection.js';
 import { SERVER_LABEL_PATTERN } from '../mcp/serverConfig.js';
 import type { FetchLike } from '../mcp/transports.js';
 import type { McpServerConfig, Tool } from '../mcp/types.js';
-import { usageError, type Command, type CommandIo } from './command.js';
+import { parseFlags, usageError, type Command, type CommandIo } from './command.js';
 import { explainConnectFailure, explainListFailure } from './doctorExplain.js';
 import { countRequests, describeCapabilities, fallbackStatus, negotiatedProtocolVersion, recordingFetch, responseFormat } from './doctorHttp.js';
 import { renderDoctorReport, type DoctorReport } from './doctorReport.js';
@@ -59,30 +58,17 @@ export function parseDoctorArgs(argv: string[]): DoctorOptions {
   const fail = (why: string): never => {
     throw usageError('doctor', why);
   };
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        header: { type: 'string', multiple: true },
-        token: { type: 'string' },
-        timeout: { type: 'string' },
-        json: { type: 'boolean' },
-      },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (error) {
-    const e = error as Error & { code?: string };
-    const flag = /'(--?[\w-]+)[^']*'/.exec(e.message)?.[1];
-    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && /ambiguous/.test(e.message) && flag) {
-      return fail(`${flag} needs a value (write a value that starts with "-" as ${flag}=VALUE)`);
-    }
-    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && flag) return fail(`${flag} needs a value`);
-    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && flag) return fail(`${flag} is not a doctor flag (the flags are --header, --token, --timeout and --json)`);
-    return fail(e.message.replace(/\.$/, '').replace(/To specify a positional argument.*$/s, '').trim());
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseFlags(
+    'doctor',
+    argv,
+    {
+      header: { type: 'string', multiple: true },
+      token: { type: 'string' },
+      timeout: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    { positionals: true, unknownFlag: (flag) => `${flag} is not a doctor flag (the flags are --header, --token, --timeout and --json)` },
+  );
   if (positionals.length === 0) fail('no MCP server URL (give it first: doctor <mcp-url>)');
   if (positionals.length > 1) fail(`one MCP server URL at a time (got ${positionals.length}: ${positionals.map((p) => JSON.stringify(p)).join(', ')})`);
   const url = positionals[0]!;

@@ -203,6 +203,7 @@ describe('realtime-mcp-proxy mock-mcp (in process)', () => {
     { why: 'a bad config', args: ['--config', '/nonexistent/tools.json'], says: 'Failed to load the mock MCP config: /nonexistent/tools.json: cannot be read' },
     { why: '--from and --config', args: ['--from', 'a.jsonl', '--config', 'b.json'], says: '--from and --config cannot be combined' },
     { why: 'a bad --port', args: ['--port', 'http'], says: '--port must be an integer from 0 to 65535' },
+    { why: 'a negative --port', args: ['--port', '-1'], says: '--port needs a value (write a value that starts with "-" as --port=VALUE)' },
     { why: 'an unknown flag', args: ['--bogus'], says: "Unknown option '--bogus'" },
   ])('bad usage or file exits 2: $why', async ({ args, from, says }) => {
     const result = await run([...(from ? ['--from', recording] : []), ...args]);

@@ -4,11 +4,10 @@
  * answer to its first recorded tools/call), a config file (`--config`, MockMcpConfig), or the
  * bundled weather tool. The first line printed is `mcp <label> <url>`.
  */
-import { parseArgs } from 'node:util';
 import { loadMockMcpConfig, startMockMcpServer, validateMockMcpConfig, type MockMcpConfig, type MockTool } from '../../harness/mock-mcp/index.js';
 import { ProxyError } from '../errors.js';
 import { readRecordingLines } from '../node/readRecording.js';
-import { usageError, type Command, type CommandIo } from './command.js';
+import { parseFlags, usageError, type Command, type CommandIo } from './command.js';
 import { embeddedMcpConfig } from './start.js';
 import { isJsonObject } from '../isJsonObject.js';
 
@@ -38,25 +37,12 @@ export interface MockMcpCliOptions {
 }
 
 export function parseMockMcpArgs(argv: string[]): MockMcpCliOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        from: { type: 'string' },
-        config: { type: 'string' },
-        label: { type: 'string' },
-        port: { type: 'string' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    const e = error as Error & { code?: string };
-    const flag = /'(--[\w-]+)'/.exec(e.message)?.[1];
-    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && /ambiguous/.test(e.message) && flag) throw usageError('mock-mcp', `${flag} needs a value`);
-    throw usageError('mock-mcp', e.message.replace(/\.$/, '').replace(/To specify a positional argument.*$/s, '').trim());
-  }
+  const { values } = parseFlags('mock-mcp', argv, {
+    from: { type: 'string' },
+    config: { type: 'string' },
+    label: { type: 'string' },
+    port: { type: 'string' },
+  });
   if (values.from !== undefined && values.config !== undefined) throw usageError('mock-mcp', '--from and --config cannot be combined (pick one source of tools)');
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!(Number.isInteger(port) && port >= 0 && port <= 65535)) throw usageError('mock-mcp', `--port must be an integer from 0 to 65535 (got "${values.port}")`);

@@ -137,6 +137,7 @@ describe('realtime-mcp-proxy record', () => {
     { why: '--raw-ids with --id-map', args: ['--out', 'x.jsonl', '--raw-ids', '--id-map', '--'], says: '--id-map maps placeholders to ids, and --raw-ids writes no placeholders' },
     { why: 'a bad --audio', args: ['--out', 'x.jsonl', '--audio', 'loud', '--'], says: '--audio must be elided, sidecar or kept, not "loud"' },
     { why: 'a connect flag before --', args: ['--out', 'x.jsonl', '--mcp', 'w=http://127.0.0.1:9/mcp'], says: '--mcp is a connect flag: put it after `--`' },
+    { why: '--out last', args: ['--out'], says: 'Failed to start record: --out needs a value. Please see' },
     { why: 'a missing directory', args: ['--out', '/nonexistent-dir-for-record/x.jsonl', '--'], says: 'the directory /nonexistent-dir-for-record does not exist' },
     { why: 'no MCP server after --', args: ['--out', 'x.jsonl', '--'], says: 'Failed to start connect: no MCP server' },
     { why: 'no key', args: ['--out', 'x.jsonl', '--', '--mcp', 'w=http://127.0.0.1:9/mcp'], env: {}, says: 'no API key' },

@@ -5,9 +5,8 @@
  */
 import { createReadStream, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { audioSidecarPath, idMapSidecarPath } from '../node/fileRecorder.js';
-import { usageError, type Command, type CommandIo } from './command.js';
+import { parseFlags, usageError, type Command, type CommandIo } from './command.js';
 import { parseConnectArgs, runConnect } from './connect.js';
 
 export const recordUsage = `Usage: realtime-mcp-proxy record --out file.jsonl [options] -- <connect flags>
@@ -44,27 +43,21 @@ export function parseRecordArgs(argv: string[]): RecordCliOptions {
   const split = argv.indexOf('--');
   const own = split < 0 ? argv : argv.slice(0, split);
   const connect = split < 0 ? [] : argv.slice(split + 1);
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: own,
-      options: {
-        out: { type: 'string' },
-        audio: { type: 'string' },
-        'raw-ids': { type: 'boolean' },
-        'id-map': { type: 'boolean' },
-        description: { type: 'string' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    const e = error as Error & { code?: string };
-    const flag = /'(--[\w-]+)'/.exec(e.message)?.[1];
-    if (flag && CONNECT_FLAGS.includes(flag)) throw usageError('record', `${flag} is a connect flag: put it after \`--\` (record --out file.jsonl -- ${flag} …)`);
-    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && /ambiguous/.test(e.message) && flag) throw usageError('record', `${flag} needs a value`);
-    throw usageError('record', e.message.replace(/\.$/, '').replace(/To specify a positional argument.*$/s, '').trim());
-  }
+  const { values } = parseFlags(
+    'record',
+    own,
+    {
+      out: { type: 'string' },
+      audio: { type: 'string' },
+      'raw-ids': { type: 'boolean' },
+      'id-map': { type: 'boolean' },
+      description: { type: 'string' },
+    },
+    {
+      unknownFlag: (flag) =>
+        CONNECT_FLAGS.includes(flag) ? `${flag} is a connect flag: put it after \`--\` (record --out file.jsonl -- ${flag} …)` : undefined,
+    },
+  );
   if (!values.out) throw usageError('record', 'no --out file given');
   if (values['raw-ids'] && values['id-map']) throw usageError('record', '--id-map maps placeholders to ids, and --raw-ids writes no placeholders: give one of them');
   const audio = values.audio ?? 'elided';

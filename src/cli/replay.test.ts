@@ -193,6 +193,7 @@ describe('realtime-mcp-proxy replay', () => {
     { why: 'a bad --speed', args: ['x.jsonl', '--speed', '0'], says: '--speed must be a number above 0' },
     { why: 'a bad --wait', args: ['x.jsonl', '--wait', 'soon'], says: '--wait must be a positive number of milliseconds' },
     { why: 'a bad --mcp', args: ['x.jsonl', '--mcp', 'http://127.0.0.1:9/mcp'], says: 'is not label=url' },
+    { why: 'a --wait without its value', args: ['x.jsonl', '--wait', '--json'], says: '--wait needs a value (write a value that starts with "-" as --wait=VALUE)' },
     { why: 'an unknown flag', args: ['x.jsonl', '--bogus'], says: "Unknown option '--bogus'" },
   ])('bad usage exits 2: $why', async ({ args, says }) => {
     const result = await replay(...args);

@@ -4,7 +4,6 @@
  * with a short diff). Exit 0 when every file passes, 1 when one fails, 2 for bad flags.
  */
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import { ProxyError } from '../errors.js';
 import type { McpServerConfig } from '../mcp/types.js';
 import { readRecordingLines } from '../node/readRecording.js';
@@ -12,7 +11,7 @@ import { replayRecording, type ReplayFailure, type ReplayOptions, type ReplayRes
 import { describeDifference } from '../node/replayDiff.js';
 import { isJsonObject } from '../isJsonObject.js';
 import type { RecordingRecord } from '../recording/format.js';
-import { usageError, type Command, type CommandIo } from './command.js';
+import { parseFlags, usageError, type Command, type CommandIo } from './command.js';
 
 export const replayUsage = `Usage: realtime-mcp-proxy replay <file.jsonl…> [options]
 
@@ -54,30 +53,19 @@ export type StepInput = NodeJS.ReadableStream & { isTTY?: boolean };
 const STEP_WAIT_MS = 3_600_000;
 
 export function parseReplayArgs(argv: string[]): ReplayCliOptions {
-  let values;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      options: {
-        speed: { type: 'string' },
-        fast: { type: 'boolean' },
-        step: { type: 'boolean' },
-        mcp: { type: 'string', multiple: true },
-        wait: { type: 'string' },
-        json: { type: 'boolean' },
-      },
-      strict: true,
-      allowPositionals: true,
-    }));
-  } catch (error) {
-    const e = error as Error & { code?: string };
-    const flag = /'(--[\w-]+)'/.exec(e.message)?.[1];
-    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && /ambiguous/.test(e.message) && flag) {
-      throw usageError('replay', `${flag} needs a value`);
-    }
-    throw usageError('replay', e.message.replace(/\.$/, '').replace(/To specify a positional argument.*$/s, '').trim());
-  }
+  const { values, positionals } = parseFlags(
+    'replay',
+    argv,
+    {
+      speed: { type: 'string' },
+      fast: { type: 'boolean' },
+      step: { type: 'boolean' },
+      mcp: { type: 'string', multiple: true },
+      wait: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    { positionals: true },
+  );
   if (positionals.length === 0) throw usageError('replay', 'no recording given (pass one or more .jsonl files)');
   const modes = [values.fast && '--fast', values.speed !== undefined && '--speed', values.step && '--step'].filter(Boolean);
   if (modes.length > 1) throw usageError('replay', `${modes.join(' and ')} cannot be combined (pick one pace)`);
