@@ -13,6 +13,7 @@
 import type { FetchLike } from '../mcp/transports.js';
 import type { RecordingRecord, RecordingRecordOf } from '../recording/format.js';
 import { formatSseEvent } from '../recording/sse.js';
+import { isJsonRpcResponse, withId } from './recordedJsonRpc.js';
 import { createWakeups } from './wakeups.js';
 
 export interface RecordedMcpServer {
@@ -37,6 +38,8 @@ export interface RecordedMcpServerOptions {
 
 interface Exchange {
   request: RecordingRecordOf<'http.request'>;
+  /** The JSON-RPC method the recorded request carried (read once: claims look at it on every wake-up). */
+  rpcMethod: string | undefined;
   response?: RecordingRecordOf<'http.response'>;
   events: Array<RecordingRecordOf<'sse.event'>>;
   /** Per event of a GET stream: how many POSTs of this server the recording had seen before it. */
@@ -155,7 +158,7 @@ export function createRecordedMcpServer(options: RecordedMcpServerOptions): Reco
           const data = event.event === 'endpoint' && typeof event.data === 'string' ? replayedEndpoint(event.data, label) : typeof event.data === 'string' ? event.data : JSON.stringify(withId(event.data, id));
           controller.enqueue(encoder.encode(formatSseEvent({ ...(event.event ? { event: event.event } : {}), ...(event.id ? { id: event.id } : {}), data })));
           // The answer to this request ends its stream, as MCP servers do.
-          if (method === 'POST' && isResponseTo(event.data)) return end(undefined);
+          if (method === 'POST' && isJsonRpcResponse(event.data)) return end(undefined);
         }
       }
       end(undefined);
@@ -178,7 +181,7 @@ export function createRecordedMcpServer(options: RecordedMcpServerOptions): Reco
     if (state.exchanges.length > 64) state.exchanges = state.exchanges.filter((exchange) => !(exchange.claimed && exchange.complete));
     // Concurrent requests may leave in another order than recorded (a tools/list and a retried
     // tools/call after a re-initialization), so a POST takes the first of its own JSON-RPC method.
-    const matches = (exchange: Exchange) => !exchange.claimed && exchange.request.method === method && (method !== 'POST' || parseRpc(exchange.request.body)?.method === rpcMethod);
+    const matches = (exchange: Exchange) => !exchange.claimed && exchange.request.method === method && (method !== 'POST' || exchange.rpcMethod === rpcMethod);
     let candidate: Exchange | undefined;
     const found = await wakeups.until(
       () => (candidate = state.exchanges.find(matches)) !== undefined || (method === 'POST' && state.exchanges.some((exchange) => !exchange.claimed && exchange.request.method === 'POST')),
@@ -189,7 +192,7 @@ export function createRecordedMcpServer(options: RecordedMcpServerOptions): Reco
     if (candidate === undefined) {
       const other = state.exchanges.find((exchange) => !exchange.claimed && exchange.request.method === 'POST')!;
       options.onMismatch(
-        `Failed to replay MCP server "${label}": the proxy sent ${method} ${rpcMethod ?? '(no JSON-RPC method)'} where the recording has ${method} ${parseRpc(other.request.body)?.method ?? '(none)'} (seq ${other.request.seq}). Please record the scenario again if the proxy's behaviour changed on purpose.`,
+        `Failed to replay MCP server "${label}": the proxy sent ${method} ${rpcMethod ?? '(no JSON-RPC method)'} where the recording has ${method} ${other.rpcMethod ?? '(none)'} (seq ${other.request.seq}). Please record the scenario again if the proxy's behaviour changed on purpose.`,
       );
       return 'mismatch';
     }
@@ -208,7 +211,7 @@ export function createRecordedMcpServer(options: RecordedMcpServerOptions): Reco
       if (!record.peer.startsWith('mcp:')) return;
       const state = stateOf(record.peer.slice(4));
       if (record.kind === 'http.request') {
-        const exchange: Exchange = { request: record, events: [], gates: [], claimed: false, complete: false };
+        const exchange: Exchange = { request: record, rpcMethod: parseRpc(record.body)?.method, events: [], gates: [], claimed: false, complete: false };
         if (record.method === 'POST') state.postsFed++;
         state.exchanges.push(exchange);
         state.byRid.set(record.rid, exchange);
@@ -222,7 +225,7 @@ export function createRecordedMcpServer(options: RecordedMcpServerOptions): Reco
           exchange.events.push(record);
           exchange.gates.push(state.postsFed);
           // A POST's stream ends with its answer; a GET stream (legacy SSE: every answer) goes on.
-          exchange.complete = exchange.request.method === 'POST' && isResponseTo(record.data);
+          exchange.complete = exchange.request.method === 'POST' && isJsonRpcResponse(record.data);
         }
         if (exchange.complete) state.byRid.delete(record.rid);
       }
@@ -277,14 +280,4 @@ function parseRpc(body: unknown): { method?: string; id?: string | number } | un
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const { method, id } = value as { method?: unknown; id?: unknown };
   return { ...(typeof method === 'string' ? { method } : {}), ...(typeof id === 'string' || typeof id === 'number' ? { id } : {}) };
-}
-
-function isResponseTo(data: unknown): boolean {
-  return typeof data === 'object' && data !== null && 'id' in data && ('result' in data || 'error' in data);
-}
-
-/** A recorded JSON-RPC response carries the id of the request that is being answered now. */
-function withId(data: unknown, id: string | number | undefined): unknown {
-  if (id === undefined || !isResponseTo(data)) return data;
-  return { ...(data as object), id };
 }

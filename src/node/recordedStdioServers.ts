@@ -6,6 +6,7 @@
  */
 import type { Transport } from '../mcp/transports.js';
 import type { RecordingRecord, RecordingRecordOf } from '../recording/format.js';
+import { withId } from './recordedJsonRpc.js';
 
 export interface RecordedStdioServers {
   /** The transport for one label (what `mcp.stdioTransport` returns for it). */
@@ -41,7 +42,7 @@ export function createRecordedStdioServers(options: { onMismatch(message: string
     if (!transport?.onmessage) return;
     while (state.pending.length > 0 && state.pending[0]!.afterOut <= state.sentOut) {
       const { message } = state.pending.shift()!;
-      const answered = 'id' in message && ('result' in message || 'error' in message) && state.ids.has(message.id) ? { ...message, id: state.ids.get(message.id) } : message;
+      const answered = withId(message, state.ids.get(message.id));
       // As from a pipe: after the current call stack.
       setImmediate(() => transport.onmessage?.(answered as never));
     }
