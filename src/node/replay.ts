@@ -9,7 +9,7 @@ import type { McpServerConfig } from '../mcp/types.js';
 import type { ApprovalRequest } from '../machines/types.js';
 import { createMemoryTransport } from '../protocol/memoryTransport.js';
 import { createRealtimeMcpProxy } from '../proxy/createRealtimeMcpProxy.js';
-import type { RecordingHeader, RecordingLine, RecordingRecord } from '../recording/format.js';
+import { ELIDED_AUDIO_FIELDS, type RecordingHeader, type RecordingLine, type RecordingRecord } from '../recording/format.js';
 import { matchIds } from '../recording/ids.js';
 import { readRecordingBatches } from './readRecording.js';
 import { createRecordedMcpServer, type RecordedMcpServer } from './recordedMcpServer.js';
@@ -237,17 +237,13 @@ function describe(event: unknown): string {
 
 /** Elided audio goes back in as silence of the same length, so the frame still decodes. */
 function restoreAudio(data: Record<string, unknown>): Record<string, unknown> {
-  for (const key of AUDIO_KEYS) {
-    const value = data[key];
-    if (typeof value === 'object' && value !== null && (value as { $elided?: unknown }).$elided === 'base64') {
-      return { ...data, [key]: silence(Number((value as { bytes?: unknown }).bytes) || 0) };
-    }
+  const field = ELIDED_AUDIO_FIELDS[String(data.type)];
+  const value = field === undefined ? undefined : data[field];
+  if (typeof value === 'object' && value !== null && (value as { $elided?: unknown }).$elided === 'base64') {
+    return { ...data, [field!]: silence(Number((value as { bytes?: unknown }).bytes) || 0) };
   }
   return data;
 }
-
-/** Where the recorder elides audio: `delta` of audio deltas, `audio` of input_audio_buffer.append. */
-const AUDIO_KEYS = ['delta', 'audio'] as const;
 
 const silences = new Map<number, string>();
 

@@ -7,6 +7,7 @@ import { ProxyError } from '../errors.js';
 import type { FetchLike, Transport } from '../mcp/transports.js';
 import type { RealtimeTransport } from '../protocol/transport.js';
 import {
+  ELIDED_AUDIO_FIELDS,
   RECORDING_FORMAT,
   RECORDING_VERSION,
   formatRecordingLine,
@@ -50,12 +51,6 @@ export interface RecorderOptions {
   secrets?: readonly string[];
 }
 
-/** Events whose audio payload is elided: the field holding the base64. */
-const AUDIO_FIELDS: Record<string, string> = {
-  'response.output_audio.delta': 'delta',
-  'response.audio.delta': 'delta',
-  'input_audio_buffer.append': 'audio',
-};
 
 export class Recorder {
   readonly #sink: RecordingSink;
@@ -64,6 +59,8 @@ export class Recorder {
   readonly #redactor: Redactor;
   readonly #ids: IdNormalizer | undefined;
   readonly #options: RecorderOptions;
+  /** What happens to audio payloads: `elided`/`sidecar` only with a hash (the constructor checks). */
+  readonly #audio: 'elided' | 'sidecar' | 'kept';
   #seq = 0;
   #requests = 0;
   #closed = false;
@@ -73,6 +70,7 @@ export class Recorder {
       throw new ProxyError('invalid_options', `Failed to create a recorder: audio "${options.audio}" needs a hash function (the sha256 of the base64). Please pass hash, or use createFileRecorder from realtime-mcp-proxy/node, which has one.`);
     }
     this.#options = options;
+    this.#audio = options.audio ?? (options.hash ? 'elided' : 'kept');
     this.#sink = options.sink;
     this.#now = options.now ?? (() => performance.now());
     this.#t0 = this.#now();
@@ -86,7 +84,7 @@ export class Recorder {
       clock: 'monotonic-ms',
       model: options.model ?? null,
       ...(options.description ? { description: options.description } : {}),
-      redaction: { profile: 'default', ids: options.ids ?? 'placeholders', audio: options.audio ?? (options.hash ? 'elided' : 'kept') },
+      redaction: { profile: 'default', ids: options.ids ?? 'placeholders', audio: this.#audio },
       ...(options.servers ? { servers: this.#redactor.value(options.servers) } : {}),
       ...(options.proxy ? { proxy: this.#redactor.value(options.proxy) } : {}),
       ...(options.meta ? { meta: this.#redactor.value(options.meta) } : {}),
@@ -233,12 +231,11 @@ export class Recorder {
   }
 
   #elide(data: Record<string, unknown>): Record<string, unknown> {
-    const field = AUDIO_FIELDS[String(data.type)];
-    const mode = this.#options.audio ?? (this.#options.hash ? 'elided' : 'kept');
-    if (field === undefined || mode === 'kept' || typeof data[field] !== 'string' || !this.#options.hash) return data;
+    const field = ELIDED_AUDIO_FIELDS[String(data.type)];
+    if (field === undefined || this.#audio === 'kept' || typeof data[field] !== 'string') return data;
     const base64 = data[field] as string;
-    const sha256 = this.#options.hash(base64);
-    if (mode === 'sidecar') this.#options.onAudio?.(sha256, base64);
+    const sha256 = this.#options.hash!(base64);
+    if (this.#audio === 'sidecar') this.#options.onAudio?.(sha256, base64);
     return { ...data, [field]: { $elided: 'base64', bytes: base64ByteLength(base64), sha256 } };
   }
 }
