@@ -16,7 +16,8 @@ import { recordCommand } from './record.js';
 import { replayCommand } from './replay.js';
 import { embeddedMcpConfig, embeddedScript } from './start.js';
 
-const KEY = 'sk-proj-RECORDtestSECRET0123456789abcdefXYZ';
+// Not shaped like a real key: what keeps it out of the file is the proxy handing its key to the recorder.
+const KEY = 'local-simulator-key-RECORDtestSECRET';
 
 interface Run {
   code: number;
@@ -125,7 +126,7 @@ describe('realtime-mcp-proxy record', () => {
   it('exits 1 and still reports the file when the session cannot start', async () => {
     const { sim, mcp } = await servers();
     const out = join(dir, 'refused.jsonl');
-    const result = await run(recordCommand, ['--out', out, '--', '--realtime-url', sim.url, '--mcp', `weather=${mcp.url}`], { OPENAI_API_KEY: 'sk-proj-wrongKEY000000000000000000000' });
+    const result = await run(recordCommand, ['--out', out, '--', '--realtime-url', sim.url, '--mcp', `weather=${mcp.url}`], { OPENAI_API_KEY: 'local-simulator-key-wrongKEY' });
     expect(result.code).toBe(1);
     expect(result.out).toMatch(/^error +Failed to connect to .*401/m);
     expect(result.out.trim().split('\n').at(-1)).toMatch(new RegExp(`^recorded \\d+ lines? to ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));

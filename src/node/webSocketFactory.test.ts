@@ -77,7 +77,7 @@ describe('createNodeWebSocket', () => {
 
   it('lets the promise continuations of one frame run before the next frame of the same read, then delivers the close last', async () => {
     const { url, socket } = await serverSocket();
-    const transport = createNodeWebSocketTransport({ url, apiKey: 'sk-test-key-not-used-here-0123456789' });
+    const transport = createNodeWebSocketTransport({ url, apiKey: 'local-test-key-not-used-here' });
     cleanups.push(() => void transport.close().catch(() => undefined));
     await transport.connect();
     const ws = await socket;
