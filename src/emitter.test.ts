@@ -40,3 +40,21 @@ describe('Emitter', () => {
     expect(emitter.hasListeners('ping')).toBe(false);
   });
 });
+
+describe('Emitter with onErrorListenerThrew', () => {
+  it('hands an exception thrown by an error listener to the sink instead of rethrowing it', () => {
+    const thrown: unknown[] = [];
+    const emitter = new Emitter<Events>({ onErrorListenerThrew: (cause) => thrown.push(cause) });
+    const after = vi.fn();
+    emitter.on('error', () => {
+      throw new Error('error listener broke');
+    });
+    emitter.on('error', after);
+    emitter.on('ping', () => {
+      throw new Error('boom');
+    });
+    emitter.emit('ping', 1);
+    expect((thrown[0] as Error).message).toBe('error listener broke');
+    expect(after).toHaveBeenCalledTimes(1);
+  });
+});

@@ -5,14 +5,27 @@ export type EventMap = { [event: string]: unknown[] };
 
 export type Listener<Args extends unknown[]> = (...args: Args) => void;
 
+export interface EmitterOptions {
+  /**
+   * Where an exception thrown by an `error` listener goes. Default: rethrown on a fresh stack, so it
+   * stays visible without unwinding the code that emitted. A host-facing emitter passes its logger,
+   * so that a buggy error listener cannot take the process down.
+   */
+  onErrorListenerThrew?: (cause: unknown) => void;
+}
+
 /**
  * A small typed emitter. A listener that throws never breaks the emitter: its exception is reported
- * to the `error` listeners (or, from an `error` listener itself, rethrown on a fresh stack so it
- * stays visible without unwinding the code that emitted).
+ * to the `error` listeners (or, from an `error` listener itself, to `onErrorListenerThrew`).
  */
 export class Emitter<Events extends EventMap & { error: [ProxyError] }> {
   // Stored untyped: the map ties each event to its own argument list, which one Map type cannot say.
   readonly #listeners = new Map<keyof Events, Set<Function>>();
+  readonly #onErrorListenerThrew: ((cause: unknown) => void) | undefined;
+
+  constructor(options: EmitterOptions = {}) {
+    this.#onErrorListenerThrew = options.onErrorListenerThrew;
+  }
 
   /** Adds a listener; returns a function that removes it. */
   on<E extends keyof Events>(event: E, listener: Listener<Events[E]>): () => void {
@@ -38,9 +51,18 @@ export class Emitter<Events extends EventMap & { error: [ProxyError] }> {
         (listener as Listener<Events[E]>)(...args);
       } catch (cause) {
         if (event === 'error') {
-          setTimeout(() => {
-            throw cause;
-          });
+          const sink = this.#onErrorListenerThrew;
+          if (sink) {
+            try {
+              sink(cause);
+            } catch {
+              // The sink is the last resort: nothing is left to tell.
+            }
+          } else {
+            setTimeout(() => {
+              throw cause;
+            });
+          }
         } else {
           const message = `Failed to run a "${String(event)}" listener: it threw ${cause instanceof Error ? cause.message : String(cause)}. Please catch errors inside your listener.`;
           this.emit('error', ...([new ProxyError('listener_error', message, { cause })] as Events['error']));

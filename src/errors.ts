@@ -31,7 +31,15 @@ export type ProxyErrorCode =
   /** An MCP session expired during a request that was not safe to send again. */
   | 'mcp_session_expired'
   /** A request on an MCP connection that was closed. */
-  | 'mcp_closed';
+  | 'mcp_closed'
+  /** The Realtime server repeated or reordered something (a call already answered, a call it never finished); the proxy ignored it and went on. */
+  | 'unexpected_event'
+  /** Every retry of a refused `response.create` was refused: the model was not asked to speak. */
+  | 'response_create_failed'
+  /** An approval handler answered with something that is not an answer: the call was denied. */
+  | 'invalid_approval_answer'
+  /** The proxy failed inside (a bug): the session was ended and torn down. */
+  | 'internal_error';
 
 const brand = Symbol.for('realtime-mcp-proxy.ProxyError');
 

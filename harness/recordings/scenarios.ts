@@ -162,9 +162,9 @@ export const scenarios: RecordingScenario[] = [
   },
   {
     name: 'native-mcp-approval',
-    description: 'Native MCP mode: OpenAI asks to approve its own MCP call (mcp_approval_request); the host approves; the proxy answers with mcp_approval_response and asks the model to go on.',
+    description: 'Native MCP mode: OpenAI asks to approve its own MCP call (mcp_approval_request); under approval mode always the host is asked and approves; the proxy answers with mcp_approval_response and asks the model to go on.',
     mock: mock([lookup]),
-    proxy: { nativeMcp: [{ type: 'mcp', server_label: 'docs', server_url: 'https://mcp.example.com/mcp', require_approval: 'always' }] as never },
+    proxy: { approval: { mode: 'always' }, nativeMcp: [{ type: 'mcp', server_label: 'docs', server_url: 'https://mcp.example.com/mcp', require_approval: 'always' }] as never },
     approve: { approved: true },
     script: steps('native MCP approval', [
       { user: 'Search the docs.' },

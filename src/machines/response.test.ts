@@ -7,49 +7,57 @@ import {
   RESPONSE_CREATE_TIMEOUT_MS,
   isCreateInFlight,
   isResponseActive,
+  responseCreateEventId,
   responseMachine,
+  type ResponseInput,
   type ResponseSnapshot,
 } from './response.js';
-import type { Outbound, ResponseTrackerEvent } from './types.js';
+import type { Outbound, ResponseReport, ResponseTrackerEvent } from './types.js';
 
 /** sendParent needs a parent: this one forwards tracker events, as the session does, and records outbound. */
 const testParent = setup({
   types: {
-    context: {} as { outbound: ClientEvent[] },
-    events: {} as ResponseTrackerEvent | Outbound,
+    context: {} as { outbound: ClientEvent[]; reports: ResponseReport[] },
+    events: {} as ResponseTrackerEvent | Outbound | ResponseReport,
+    input: {} as ResponseInput,
   },
   actors: { response: responseMachine },
 }).createMachine({
-  context: { outbound: [] },
-  invoke: { src: 'response', id: 'response', systemId: 'response' },
+  context: { outbound: [], reports: [] },
+  invoke: { src: 'response', id: 'response', systemId: 'response', input: ({ event }) => (event as unknown as { input: ResponseInput }).input },
   on: {
     outbound: { actions: assign({ outbound: ({ context, event }) => [...context.outbound, event.event] }) },
+    'response.createSent': { actions: assign({ reports: ({ context, event }) => [...context.reports, event as ResponseReport] }) },
+    'response.createFailed': { actions: assign({ reports: ({ context, event }) => [...context.reports, event as ResponseReport] }) },
     'response.*': { actions: sendTo('response', ({ event }) => event as ResponseTrackerEvent) },
   },
 });
 
-function start(options: { clock?: SimulatedClock } = {}) {
-  const actor = createActor(testParent, options).start();
+function start(options: { clock?: SimulatedClock; input?: ResponseInput } = {}) {
+  const actor = createActor(testParent, { ...(options.clock ? { clock: options.clock } : {}), input: options.input ?? {} }).start();
   const child = actor.getSnapshot().children.response!;
   return {
     send: (...events: ResponseTrackerEvent[]) => events.forEach((e) => actor.send(e)),
     creates: () => actor.getSnapshot().context.outbound.filter((e) => e.type === 'response.create').length,
     outbound: () => actor.getSnapshot().context.outbound,
+    reports: () => actor.getSnapshot().context.reports,
     snap: (): ResponseSnapshot => child.getSnapshot(),
   };
 }
 
-const request = { type: 'response.request' } as const;
+const request = { type: 'response.request', turnId: 'turn-1' } as const;
+const requestFor = (turnId: string) => ({ type: 'response.request', turnId }) as const;
 const created = (responseId: string) => ({ type: 'response.created', responseId }) as const;
 const done = (responseId: string, status = 'completed') => ({ type: 'response.done', responseId, status }) as const;
-const error = (code: string | null | undefined) => ({ type: 'response.error', code }) as const;
+const error = (code: string | null | undefined, eventId?: string) => ({ type: 'response.error', code, ...(eventId === undefined ? {} : { eventId }) }) as const;
 const refusal = error('conversation_already_has_active_response');
 
 describe('responseMachine', () => {
-  it('sends one response.create for a request when idle, and tracks the response it starts', () => {
+  it('sends one response.create (with its own event_id) for a request when idle, and tracks the response it starts', () => {
     const t = start();
     t.send(request);
-    expect(t.outbound()).toEqual([{ type: 'response.create' }]);
+    expect(t.outbound()).toEqual([{ type: 'response.create', event_id: responseCreateEventId(1) }]);
+    expect(t.reports()).toEqual([{ type: 'response.createSent', turnIds: ['turn-1'] }]);
     expect(t.snap().value).toBe('requested');
     expect(isCreateInFlight(t.snap())).toBe(true);
     t.send(created('resp_1'));
@@ -57,64 +65,113 @@ describe('responseMachine', () => {
     expect(t.snap().context.activeResponseId).toBe('resp_1');
     t.send(done('resp_1'));
     expect(t.snap().value).toBe('idle');
-    expect(t.snap().context).toMatchObject({ activeResponseId: null, pending: false, createsSent: 1 });
+    expect(t.snap().context).toMatchObject({ activeResponseId: null, waiting: [], retryOwed: false, createsSent: 1 });
   });
 
   it('holds a request made while a response is active until its response.done', () => {
     const t = start();
     t.send(created('resp_vad'), request);
     expect(t.creates()).toBe(0);
-    expect(t.snap().context.pending).toBe(true);
+    expect(t.snap().context.waiting).toEqual(['turn-1']);
     t.send(done('resp_vad'));
     expect(t.creates()).toBe(1);
     expect(t.snap().value).toBe('requested');
   });
 
-  it('collapses three requests made while busy into one create', () => {
+  it('serves the turns that asked while busy with one create, and forgets a turn that withdrew', () => {
     const t = start();
-    t.send(created('resp_1'), request, request, request, done('resp_1'));
+    t.send(created('resp_1'), requestFor('turn-1'), requestFor('turn-2'), requestFor('turn-3'), { type: 'response.withdraw', turnId: 'turn-2' }, done('resp_1'));
     expect(t.creates()).toBe(1);
+    expect(t.reports()).toEqual([{ type: 'response.createSent', turnIds: ['turn-1', 'turn-3'] }]);
     // Same while our own create is in flight: one for the first request, one for the three after it.
-    t.send(request, request, request);
+    t.send(requestFor('turn-4'), requestFor('turn-5'), requestFor('turn-5'));
     expect(t.creates()).toBe(1);
     t.send(created('resp_2'), done('resp_2'));
     expect(t.creates()).toBe(2);
+    expect(t.reports().at(-1)).toEqual({ type: 'response.createSent', turnIds: ['turn-4', 'turn-5'] });
     t.send(created('resp_3'), done('resp_3'));
     expect(t.creates()).toBe(2);
     expect(t.snap().value).toBe('idle');
   });
 
-  it('after an active-response refusal, waits for response.done and then sends once', () => {
+  it('sends nothing when every waiting turn withdrew', () => {
     const t = start();
+    t.send(created('resp_1'), request, { type: 'response.withdraw', turnId: 'turn-1' }, done('resp_1'));
+    expect(t.creates()).toBe(0);
+    expect(t.snap().value).toBe('idle');
+  });
+
+  it('after an active-response refusal, waits for response.done, backs off, then sends once', () => {
+    const clock = new SimulatedClock();
+    const t = start({ clock, input: { backoffMs: 100 } });
     t.send(request, refusal);
-    expect(t.snap().value).toBe('active');
-    expect(t.snap().context).toMatchObject({ activeResponseId: null, pending: true, refusals: 1 });
-    t.send(request);
+    expect(t.snap().value).toBe('blocked');
+    expect(t.snap().context).toMatchObject({ activeResponseId: null, retryOwed: true, refusals: 1 });
+    t.send(requestFor('turn-2'));
     expect(t.creates()).toBe(1);
     t.send(done('resp_unknown'));
+    expect(t.snap().value).toBe('backingOff');
+    clock.increment(99);
+    expect(t.creates()).toBe(1);
+    clock.increment(1);
     expect(t.creates()).toBe(2);
     t.send(created('resp_ours'), done('resp_ours'));
     expect(t.creates()).toBe(2);
+    expect(t.snap().context.refusals).toBe(0);
+  });
+
+  it('gives up after maxRetries refusals in a row, waiting longer each time, and reports it', () => {
+    const clock = new SimulatedClock();
+    const t = start({ clock, input: { backoffMs: 100, maxRetries: 2 } });
+    t.send(request);
+    const waits: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      t.send(refusal, done(`resp_other_${round}`));
+      const before = t.creates();
+      let waited = 0;
+      while (t.creates() === before && waited < 10_000) {
+        clock.increment(10);
+        waited += 10;
+      }
+      if (t.creates() === before) break;
+      waits.push(waited);
+    }
+    // Two retries (after 100 ms, then 200 ms), then the third refusal ends it.
+    expect(waits).toEqual([100, 200]);
+    expect(t.creates()).toBe(3);
+    expect(t.reports().filter((r) => r.type === 'response.createFailed')).toEqual([{ type: 'response.createFailed', refusals: 3 }]);
+    expect(t.snap().value).toBe('idle');
+    // A later request starts afresh.
+    t.send(requestFor('turn-9'));
+    expect(t.creates()).toBe(4);
+  });
+
+  it('takes only a refusal naming our latest create (or naming none) as ours', () => {
+    const t = start();
+    t.send(request, error('conversation_already_has_active_response', 'someone_elses_event'));
+    expect(t.snap().value).toBe('requested');
+    t.send(error('conversation_already_has_active_response', responseCreateEventId(1)));
+    expect(t.snap().value).toBe('blocked');
   });
 
   it('resends after response.done when the server started a response while our create was on the wire', () => {
-    const t = start();
+    const t = start({ input: { backoffMs: 0 } });
     t.send(request, created('resp_vad'), refusal);
-    expect(t.snap().context).toMatchObject({ activeResponseId: 'resp_vad', pending: true });
+    expect(t.snap().context).toMatchObject({ activeResponseId: 'resp_vad', retryOwed: true });
     expect(t.creates()).toBe(1);
     t.send(done('resp_vad'));
-    expect(t.creates()).toBe(2);
+    expect(t.snap().value).toBe('backingOff');
   });
 
   it('does not ask again when the racing response began after our items had arrived (it answers them)', () => {
-    const t = start();
+    const t = start({ input: { backoffMs: 0 } });
     t.send(request, { type: 'response.created', responseId: 'resp_vad', coversRequest: true }, refusal, done('resp_vad'));
     expect(t.creates()).toBe(1);
     expect(t.snap().value).toBe('idle');
-    // Without that knowledge, the refused request is sent again.
-    const u = start();
+    // Without that knowledge, the refused request is owed a retry.
+    const u = start({ input: { backoffMs: 0 } });
     u.send(request, { type: 'response.created', responseId: 'resp_vad', coversRequest: false }, refusal, done('resp_vad'));
-    expect(u.creates()).toBe(2);
+    expect(u.snap().context.retryOwed).toBe(true);
   });
 
   it('ignores response_cancel_not_active and other error codes in every state', () => {
@@ -168,25 +225,26 @@ describe('responseMachine', () => {
   it('sends a request that arrived during a timed-out create once the timeout fires', () => {
     const clock = new SimulatedClock();
     const t = start({ clock });
-    t.send(request, request);
+    t.send(requestFor('turn-1'), requestFor('turn-2'));
     clock.increment(RESPONSE_CREATE_TIMEOUT_MS);
     expect(t.creates()).toBe(2);
     expect(t.snap().value).toBe('requested');
-    expect(t.snap().context.pending).toBe(false);
+    expect(t.snap().context.waiting).toEqual([]);
   });
 
   it('reaches every state through xstate/graph shortest paths', () => {
     const afterTimeout = { type: 'xstate.after.createTimeout.response.requested' } as unknown as ResponseTrackerEvent;
+    const afterBackoff = { type: 'xstate.after.backoff.response.backingOff' } as unknown as ResponseTrackerEvent;
     // The graph walks the pure transition function with no parent to send to; sendParent is named, so stub it.
-    const paths = getShortestPaths(responseMachine.provide({ actions: { sendCreate: () => {} } }), {
-      events: [request, created('r1'), done('r1'), done('r2'), refusal, error('response_cancel_not_active'), afterTimeout],
+    const paths = getShortestPaths(responseMachine.provide({ actions: { sendCreate: () => {}, reportSent: () => {}, giveUp: () => {} } }), {
+      events: [request, created('r1'), done('r1'), done('r2'), refusal, error('response_cancel_not_active'), afterTimeout, afterBackoff],
+      input: { maxRetries: 1 },
       // Counters grow forever: keep what the behaviour depends on, plus whether the timeout edge was taken.
-      serializeState: (s) =>
-        JSON.stringify([s.value, s.context.pending, s.context.activeResponseId, s.context.timeouts > 0]),
+      serializeState: (s) => JSON.stringify([s.value, s.context.waiting.length, s.context.retryOwed, s.context.refusals, s.context.activeResponseId, s.context.timeouts > 0]),
     });
     const reached = new Set(paths.map((p) => String(p.state.value)));
-    expect([...reached].sort()).toEqual(['active', 'idle', 'requested']);
-    expect(paths.some((p) => p.state.matches('active') && p.state.context.pending)).toBe(true);
+    expect([...reached].sort()).toEqual(['active', 'backingOff', 'blocked', 'idle', 'requested']);
+    expect(paths.some((p) => p.state.matches('active') && p.state.context.retryOwed)).toBe(true);
     expect(paths.some((p) => p.state.context.timeouts > 0)).toBe(true);
   });
 });
@@ -200,7 +258,9 @@ describe('responseMachine', () => {
 type Command = 'request' | 'serverStart' | 'deliver' | 'finish' | 'bargeIn' | 'cancelNotActive' | 'otherError';
 
 function simulate(commands: Command[]) {
-  const t = start();
+  const clock = new SimulatedClock();
+  // No cap here: the property is about ordering; the cap has its own test.
+  const t = start({ clock, input: { backoffMs: 1, maxRetries: 1_000 } });
   const server = { active: null as string | null, nextId: 1, wire: [] as number[], acceptedSentAt: [] as number[] };
   let tick = 0;
   let lastRequestTick = -1;
@@ -218,6 +278,8 @@ function simulate(commands: Command[]) {
     if (event === refusal) refusalsSeen += 1;
     const before = t.creates();
     t.send(event);
+    // Let a backoff run out (1 ms) right away: time passes between any two server events.
+    clock.increment(1);
     for (let i = before; i < t.creates(); i++) {
       // No create while a response is active (the client has seen everything the server said).
       expect(server.active).toBeNull();
@@ -246,7 +308,7 @@ function simulate(commands: Command[]) {
   };
 
   for (const command of commands) {
-    if (command === 'request') feed(request);
+    if (command === 'request') feed(requestFor(`turn-${requests + 1}`));
     else if (command === 'serverStart' && server.active === null) startResponse();
     else if (command === 'deliver' && server.wire.length > 0) deliver();
     else if (command === 'finish' && server.active !== null) finish('completed');
@@ -283,7 +345,8 @@ describe('responseMachine against a simulated server (property)', () => {
         const { t, server, requests, lastRequestTick } = simulate(commands);
         expect(server.wire).toEqual([]);
         expect(t.snap().value).toBe('idle');
-        expect(t.snap().context.pending).toBe(false);
+        expect(t.snap().context.waiting).toEqual([]);
+        expect(t.snap().context.retryOwed).toBe(false);
         // Each accepted create answers at least one request; the last request got exactly one.
         expect(server.acceptedSentAt.length).toBeLessThanOrEqual(requests);
         const afterLast = server.acceptedSentAt.filter((sentAt) => sentAt >= lastRequestTick);

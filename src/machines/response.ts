@@ -9,79 +9,126 @@
  * States:
  * - `idle`: nothing active, nothing in flight. A request sends `response.create` at once.
  * - `requested`: our create is in flight, until the next `response.created` (it becomes `active`)
- *   or its refusal (the server says a response is active: wait in `active` for its `response.done`).
+ *   or its refusal (a response we never saw is active: `blocked` until its `response.done`).
  * - `active`: a response is running, ours or the server's (server VAD, `timeout_triggered`).
+ * - `blocked`: our create was refused because of a response we never saw; wait for its done.
+ * - `backingOff`: a refused create is owed a retry; wait a little longer after each refusal, so a
+ *   server that keeps refusing cannot make us send creates in a loop. Past `maxRetries` refusals in a
+ *   row the machine gives up and reports `response.createFailed`.
  *
- * Requests that arrive while busy collapse into one `pending` flag; `idle` sends it on entry.
- * The session must forward only default-conversation responses (out-of-band ones run side by side).
+ * The turns waiting for a create are served together by one create (`response.createSent`). The
+ * session forwards only default-conversation responses (out-of-band ones run side by side).
  */
-import { assign, sendParent, setup, type SnapshotFrom } from 'xstate';
-import type { Outbound, ResponseTrackerEvent } from './types.js';
+import { and, assign, not, sendParent, setup, type SnapshotFrom } from 'xstate';
+import type { Outbound, ResponseReport, ResponseTrackerEvent } from './types.js';
 
 /** How long a create may go unanswered before we stop treating it as in flight. */
 export const RESPONSE_CREATE_TIMEOUT_MS = 15_000;
+/** Retries of a refused create before giving up, and the first wait before one (doubled each time). */
+export const DEFAULT_CREATE_RETRIES = 3;
+export const DEFAULT_CREATE_BACKOFF_MS = 250;
 
 /** The refusal of a `response.create` while a response is active. */
 const ACTIVE_RESPONSE_CODE = 'conversation_already_has_active_response';
 
+/** The `event_id` of our n-th `response.create` (n from 1): refusals echo it in `error.event_id`. */
+export function responseCreateEventId(n: number): string {
+  return `rmp_response_create_${n}`;
+}
+
+export interface ResponseInput {
+  maxRetries?: number;
+  backoffMs?: number;
+}
+
 export interface ResponseContext {
   /** The active response's id; null when idle, or when a refusal told us one is active without its id. */
   activeResponseId: string | null;
-  /** A request is waiting for the active response (or the in-flight create) to finish. */
-  pending: boolean;
+  /** Turns waiting for a create. */
+  waiting: readonly string[];
+  /** A refused create is owed another try (for the turns it served). */
+  retryOwed: boolean;
   /** The active response was created after the server had every item we asked it to answer. */
   activeCoversRequest: boolean;
+  /** Refusals of our creates since one was last answered by a response. */
+  refusals: number;
+  maxRetries: number;
+  backoffMs: number;
   /** For tests and inspection. */
   createsSent: number;
-  refusals: number;
   timeouts: number;
 }
 
 export const responseMachine = setup({
   types: {
+    input: {} as ResponseInput,
     context: {} as ResponseContext,
     events: {} as ResponseTrackerEvent,
   },
   delays: {
     createTimeout: RESPONSE_CREATE_TIMEOUT_MS,
+    backoff: ({ context }) => context.backoffMs * 2 ** Math.max(0, context.refusals - 1),
   },
   guards: {
-    hasPending: ({ context }) => context.pending,
+    hasWork: ({ context }) => context.waiting.length > 0 || context.retryOwed,
+    owesRetry: ({ context }) => context.retryOwed,
+    // A refusal names the create it refuses (`error.event_id`); one naming another event is not ours.
+    isOurRefusal: ({ context, event }) =>
+      event.type === 'response.error' &&
+      event.code === ACTIVE_RESPONSE_CODE &&
+      (event.eventId == null || event.eventId === responseCreateEventId(context.createsSent)),
     // The race where the server's own response (created after our items arrived) answers them:
     // asking again after it would make the model talk about the same outputs twice.
-    isRefusalAlreadyAnswered: ({ context, event }) => event.type === 'response.error' && event.code === ACTIVE_RESPONSE_CODE && context.activeCoversRequest,
-    isRefusal: ({ event }) => event.type === 'response.error' && event.code === ACTIVE_RESPONSE_CODE,
+    isRefusalAlreadyAnswered: ({ context }) => context.activeCoversRequest,
+    retriesLeft: ({ context }) => context.refusals < context.maxRetries,
     // Lenient: a done ends the active response when it names it, or when we never learnt its id.
     endsActive: ({ context, event }) =>
-      event.type === 'response.done' &&
-      (context.activeResponseId === null || event.responseId === context.activeResponseId),
+      event.type === 'response.done' && (context.activeResponseId === null || event.responseId === context.activeResponseId),
   },
   actions: {
-    sendCreate: sendParent({ type: 'outbound', event: { type: 'response.create' } } satisfies Outbound),
-    countCreate: assign({ createsSent: ({ context }) => context.createsSent + 1, pending: false }),
+    addWaiting: assign(({ context, event }) =>
+      event.type === 'response.request' && !context.waiting.includes(event.turnId) ? { waiting: [...context.waiting, event.turnId] } : {},
+    ),
+    removeWaiting: assign(({ context, event }) => (event.type === 'response.withdraw' ? { waiting: context.waiting.filter((id) => id !== event.turnId) } : {})),
+    sendCreate: sendParent(({ context }) => ({ type: 'outbound', event: { type: 'response.create', event_id: responseCreateEventId(context.createsSent) } }) satisfies Outbound),
+    reportSent: sendParent(({ context }): ResponseReport => ({ type: 'response.createSent', turnIds: context.waiting })),
+    // One assign per create (every assign rebuilds the snapshot): counted before sendCreate reads it.
+    countCreate: assign({ createsSent: ({ context }) => context.createsSent + 1 }),
+    clearWaiting: assign({ waiting: [], retryOwed: false }),
     rememberResponse: assign({
       activeResponseId: ({ event }) => (event.type === 'response.created' ? event.responseId : null),
       activeCoversRequest: ({ event }) => event.type === 'response.created' && event.coversRequest === true,
     }),
+    answered: assign({ refusals: 0 }),
     forgetResponse: assign({ activeResponseId: null, activeCoversRequest: false }),
-    markPending: assign({ pending: true }),
-    // Our create lost the race to another response: ask again once that one is done.
-    noteRefusal: assign({ pending: true, refusals: ({ context }) => context.refusals + 1 }),
-    countRefusalOnly: assign({ refusals: ({ context }) => context.refusals + 1 }),
+    noteRefusal: assign({ retryOwed: true, refusals: ({ context }) => context.refusals + 1 }),
+    giveUp: sendParent(({ context }): ResponseReport => ({ type: 'response.createFailed', refusals: context.refusals + 1 })),
+    forgetRetry: assign({ retryOwed: false, refusals: 0 }),
     countTimeout: assign({ timeouts: ({ context }) => context.timeouts + 1 }),
   },
 }).createMachine({
   id: 'response',
-  context: { activeResponseId: null, pending: false, activeCoversRequest: false, createsSent: 0, refusals: 0, timeouts: 0 },
+  context: ({ input }) => ({
+    activeResponseId: null,
+    waiting: [],
+    retryOwed: false,
+    activeCoversRequest: false,
+    refusals: 0,
+    maxRetries: Math.max(0, input?.maxRetries ?? DEFAULT_CREATE_RETRIES),
+    backoffMs: Math.max(0, input?.backoffMs ?? DEFAULT_CREATE_BACKOFF_MS),
+    createsSent: 0,
+    timeouts: 0,
+  }),
   initial: 'idle',
-  // While busy (requested or active), requests collapse into one pending flag.
-  on: { 'response.request': { actions: 'markPending' } },
+  // While busy, requests wait together; the next create serves them all.
+  on: {
+    'response.request': { actions: 'addWaiting' },
+    'response.withdraw': { actions: 'removeWaiting' },
+  },
   states: {
     idle: {
-      // A request held back while busy goes out as soon as nothing is active or in flight.
-      always: { guard: 'hasPending', target: 'requested' },
+      always: { guard: 'hasWork', target: 'requested' },
       on: {
-        'response.request': { target: 'requested' },
         // A response we did not ask for (server VAD): track it so a request waits for it.
         'response.created': { target: 'active', actions: 'rememberResponse' },
         // A late refusal of a create we gave up on (see `requested.after`) is ignored: that request
@@ -89,30 +136,48 @@ export const responseMachine = setup({
       },
     },
     requested: {
-      entry: ['countCreate', 'sendCreate'],
+      entry: ['countCreate', 'sendCreate', 'reportSent', 'clearWaiting'],
       // Safety valve: the server answers a create within a second; silence this long means the
-      // create, or its answer, was lost (or refused with a code the session handles). We do not
-      // resend that create (a slow server would then speak twice), but a request that arrived
-      // meanwhile is sent from `idle`. Restored snapshots do not re-arm this timer (xstate#5331).
+      // create, or its answer, was lost. We do not resend that create (a slow server would then
+      // speak twice), but a request that arrived meanwhile is sent from `idle`. Restored snapshots
+      // do not re-arm this timer (xstate#5331).
       after: { createTimeout: { target: 'idle', actions: 'countTimeout' } },
       on: {
         // The first response.created after our create is taken as its answer (ids cannot tell).
-        'response.created': { target: 'active', actions: 'rememberResponse' },
-        // A response we never saw created is active: wait for its done, then send once.
-        'response.error': { guard: 'isRefusal', target: 'active', actions: 'noteRefusal' },
+        'response.created': { target: 'active', actions: ['rememberResponse', 'answered'] },
+        // A response we never saw created is active: wait for its done, then try again (or give up).
+        'response.error': [
+          { guard: and(['isOurRefusal', 'retriesLeft']), target: 'blocked', actions: 'noteRefusal' },
+          { guard: 'isOurRefusal', target: 'blocked', actions: ['giveUp', 'forgetRetry'] },
+        ],
       },
     },
     active: {
       on: {
         // A new id without a done for the old one: the done was missed; follow the newest.
         'response.created': { actions: 'rememberResponse' },
-        'response.done': { guard: 'endsActive', target: 'idle', actions: 'forgetResponse' },
+        'response.done': { guard: 'endsActive', target: 'backingOff', actions: 'forgetResponse' },
         // The server started a response (VAD) while our create was on the wire, then refused ours.
         'response.error': [
-          { guard: 'isRefusalAlreadyAnswered', actions: 'countRefusalOnly' },
-          { guard: 'isRefusal', actions: 'noteRefusal' },
+          { guard: and(['isOurRefusal', 'isRefusalAlreadyAnswered']) },
+          { guard: and(['isOurRefusal', 'retriesLeft']), actions: 'noteRefusal' },
+          { guard: 'isOurRefusal', actions: ['giveUp', 'forgetRetry'] },
         ],
       },
+    },
+    blocked: {
+      // If its done never comes, stop waiting for it.
+      after: { createTimeout: { target: 'backingOff', actions: 'countTimeout' } },
+      on: {
+        'response.created': { target: 'active', actions: 'rememberResponse' },
+        'response.done': 'backingOff',
+      },
+    },
+    backingOff: {
+      // Only a refused create waits: a fresh request goes out as soon as nothing is active.
+      always: { guard: not('owesRetry'), target: 'idle' },
+      after: { backoff: 'idle' },
+      on: { 'response.created': { target: 'active', actions: 'rememberResponse' } },
     },
   },
 });

@@ -19,7 +19,7 @@ function start(input: Partial<SessionInput> = {}, executor: Executor = async (ca
   const machine = sessionMachine.provide({ actors: { toolCall: toolCallMachine.provide({ actors: { executeToolCall } }) } });
   const actor = createActor(machine, { input: { tools: [{ type: 'function', name: 'lookup', description: 'd', parameters: { type: 'object' } }], ...input } });
   const emitted: SessionEmitted[] = [];
-  for (const type of ['send', 'session.ready', 'session.error', 'session.ended', 'approval.requested', 'toolCall.settled', 'response.requested'] as const) {
+  for (const type of ['send', 'session.ready', 'session.error', 'session.ended', 'approval.requested', 'toolCall.settled', 'batch.finished', 'session.anomaly', 'approval.settled'] as const) {
     actor.on(type, (event) => emitted.push(event as SessionEmitted));
   }
   actor.start();
@@ -59,10 +59,10 @@ describe('sessionMachine', () => {
   it('sends session.update with the tools right after session.created, and is ready on session.updated', () => {
     const session = start({ instructions: 'Be brief.' });
     session.server({ type: 'session.created', event_id: 'e1', session: { type: 'realtime' } });
-    expect(session.sent()).toEqual([{ type: 'session.update', session: expect.objectContaining({ type: 'realtime', instructions: 'Be brief.', tool_choice: 'auto', tools: [expect.objectContaining({ name: 'lookup' })] }) }]);
+    expect(session.sent()).toEqual([{ type: 'session.update', event_id: 'rmp_session_update_1', session: expect.objectContaining({ type: 'realtime', instructions: 'Be brief.', tool_choice: 'auto', tools: [expect.objectContaining({ name: 'lookup' })] }) }]);
     expect(session.actor.getSnapshot().value).toBe('configuring');
     session.server({ type: 'session.updated', event_id: 'e2', session: { type: 'realtime' } });
-    expect(session.actor.getSnapshot().value).toBe('ready');
+    expect(session.actor.getSnapshot().value).toEqual({ ready: 'toolsSynced' });
     expect(session.emitted.some((e) => e.type === 'session.ready')).toBe(true);
   });
 
@@ -137,7 +137,7 @@ describe('sessionMachine', () => {
   });
 
   it('auto mode asks only for tools not marked read-only', () => {
-    const session = start({ approval: { mode: 'auto' }, toolInfo: { lookup: { annotations: { readOnlyHint: true } } } });
+    const session = start({ approval: { mode: 'auto' }, toolInfo: new Map([['lookup', { annotations: { readOnlyHint: true } }]]) });
     ready(session);
     callResponse(session, 'resp_1', [{ callId: 'call_1' }, { callId: 'call_2', name: 'write' }]);
     expect(session.emitted.filter((e) => e.type === 'approval.requested').map((e) => (e as { request: { functionName: string } }).request.functionName)).toEqual(['write']);
@@ -145,7 +145,7 @@ describe('sessionMachine', () => {
 
   it('cancels a running read-only call on barge-in: the signal aborts, one cancelled output, no response.create', async () => {
     let aborted = false;
-    const session = start({ toolInfo: { lookup: { annotations: { readOnlyHint: true } } } }, (_call, signal) => new Promise((_, reject) => signal.addEventListener('abort', () => ((aborted = true), reject(signal.reason)))));
+    const session = start({ toolInfo: new Map([['lookup', { annotations: { readOnlyHint: true } }]]) }, (_call, signal) => new Promise((_, reject) => signal.addEventListener('abort', () => ((aborted = true), reject(signal.reason)))));
     ready(session);
     callResponse(session, 'resp_1', [{ callId: 'call_1' }]);
     responseDone(session, 'resp_1');
@@ -181,13 +181,13 @@ describe('sessionMachine', () => {
   it('surfaces a rejected session.update and ends', () => {
     const session = start();
     session.server({ type: 'session.created', event_id: 'e1', session: { type: 'realtime' } });
-    session.server({ type: 'error', event_id: 'e', error: { type: 'invalid_request_error', code: 'invalid_value', message: 'Invalid tool schema.' } });
+    session.server({ type: 'error', event_id: 'e', error: { type: 'invalid_request_error', code: 'invalid_value', message: 'Invalid tool schema.', event_id: 'rmp_session_update_1' } });
     expect(session.emitted.map((e) => e.type)).toEqual(['send', 'session.error', 'session.ended']);
     expect(session.emitted.at(-1)).toMatchObject({ end: { reason: 'session_update_rejected' } });
   });
 
   it('native MCP: asks the host about an mcp_approval_request, answers with mcp_approval_response and one response.create', () => {
-    const session = start({ nativeTools: [{ type: 'mcp', server_label: 'docs', server_url: 'https://mcp.example.com/mcp', require_approval: 'always' }] });
+    const session = start({ approval: { mode: 'always' }, nativeTools: [{ type: 'mcp', server_label: 'docs', server_url: 'https://mcp.example.com/mcp', require_approval: 'always' }] });
     session.server({ type: 'session.created', event_id: 'e1', session: { type: 'realtime' } });
     expect((session.sent()[0] as { session: { tools: Array<{ type: string }> } }).session.tools.map((t) => t.type)).toEqual(['function', 'mcp']);
     session.server({ type: 'session.updated', event_id: 'e2', session: { type: 'realtime' } });
@@ -203,9 +203,9 @@ describe('sessionMachine', () => {
     expect(creates(session.sent())).toBe(1);
     // The server adds the response item (with its own id): the answer counts as acknowledged, so
     // the next response.created is known to cover it.
-    expect(session.actor.getSnapshot().context.unacknowledged).toEqual(['approval:mcpr_abc']);
+    expect([...session.actor.getSnapshot().context.unacknowledged]).toEqual(['approval:mcpr_abc']);
     session.server({ type: 'conversation.item.added', event_id: 'e3b', previous_item_id: 'mcpr_abc', item: { type: 'mcp_approval_response', id: 'mcpr_srv1', approval_request_id: 'mcpr_abc', approve: true } });
-    expect(session.actor.getSnapshot().context.unacknowledged).toEqual([]);
+    expect([...session.actor.getSnapshot().context.unacknowledged]).toEqual([]);
     // Sticky: the next request for the same tool is answered without asking.
     session.server({ type: 'conversation.item.done', event_id: 'e4', item: { ...item, id: 'mcpr_def' } });
     expect(session.emitted.filter((e) => e.type === 'approval.requested')).toHaveLength(1);
@@ -213,7 +213,7 @@ describe('sessionMachine', () => {
   });
 
   it('native MCP: a barge-in denies a pending approval (fails closed)', () => {
-    const session = start();
+    const session = start({ approval: { mode: 'always' } });
     ready(session);
     session.server({ type: 'conversation.item.done', event_id: 'e3', item: { type: 'mcp_approval_request', id: 'mcpr_1', server_label: 'docs', name: 'delete', arguments: '{}' } });
     session.server({ type: 'input_audio_buffer.speech_started', event_id: 'e', audio_start_ms: 0, item_id: 'item_u' });

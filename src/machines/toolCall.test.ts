@@ -306,7 +306,7 @@ async function replay(input: Partial<ToolCallInput>, events: readonly { type: st
 }
 
 /** The traversal has no parent to report to: the reports are checked on the replays instead. */
-const structure = toolCallMachine.provide({ actions: { notifySettled: () => {}, requestApproval: () => {} } });
+const structure = toolCallMachine.provide({ actions: { notifySettled: () => {}, requestApproval: () => {}, reportApproval: () => {} } });
 
 describe('toolCallMachine: reachability (xstate/graph)', () => {
   it('reaches every final state, and each path settles the same way on a real actor', async () => {

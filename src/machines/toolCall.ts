@@ -15,6 +15,7 @@ import { approvalMachine } from './approval.js';
 import type {
   ApprovalOutput,
   ApprovalRequest,
+  ApprovalSettled,
   ExecuteToolCallInput,
   ToolCallApprovalRequested,
   ToolCallEvent,
@@ -44,6 +45,7 @@ const NO_EXECUTOR =
 export const POLICY_DENY_REASON = 'The user declined this tool for the rest of the session.';
 export const BARGE_IN_DENY_REASON = 'The user interrupted before answering.';
 export const CANCELLED_MESSAGE = 'The user interrupted; the tool call was cancelled.';
+export const TEARDOWN_DENY_REASON = 'The session ended before an answer.';
 
 /** Tells the model it was not allowed, and why, so that it neither retries nor claims success. */
 export function denialOutput(denial: ApprovalOutput): string {
@@ -144,6 +146,13 @@ export const toolCallMachine = setup({
     recordResult: assign((_, params: { result: ToolCallResult }) => ({ result: params.result, mcpFinishedAt: Date.now() })),
     recordFailure: assign(({ context }, params: { error: unknown }) => ({ result: failureResult(context, params.error), mcpFinishedAt: Date.now() })),
     requestApproval: sendParent(({ context }): ToolCallApprovalRequested => ({ type: 'toolCall.approvalRequested', request: approvalRequest(context) })),
+    reportApproval: sendParent(({ context }, params: { output: ApprovalOutput }): ApprovalSettled => ({
+      type: 'approval.settled',
+      approvalId: context.callId,
+      kind: 'function',
+      decision: params.output.decision,
+      ...(params.output.reason === undefined ? {} : { reason: params.output.reason }),
+    })),
     forwardToApproval: sendTo('approval', ({ event }) => event),
     cancelApproval: sendTo('approval', { type: 'approval.cancel', reason: BARGE_IN_DENY_REASON }),
     notifySettled: sendParent(({ context }, params: { end: ToolCallEnd }) => settledEvent(context, params.end)),
@@ -175,8 +184,18 @@ export const toolCallMachine = setup({
         src: 'approval',
         input: ({ context }) => ({ request: approvalRequest(context), timeoutMs: context.approvalTimeoutMs }),
         onDone: [
-          { guard: { type: 'approvalGranted', params: ({ event }) => ({ output: event.output }) }, target: 'executing', actions: 'recordMcpStart' },
-          { target: 'denied', actions: { type: 'recordDenial', params: ({ event }) => ({ output: event.output }) } },
+          {
+            guard: { type: 'approvalGranted', params: ({ event }) => ({ output: event.output }) },
+            target: 'executing',
+            actions: ['recordMcpStart', { type: 'reportApproval', params: ({ event }) => ({ output: event.output }) }],
+          },
+          {
+            target: 'denied',
+            actions: [
+              { type: 'recordDenial', params: ({ event }) => ({ output: event.output }) },
+              { type: 'reportApproval', params: ({ event }) => ({ output: event.output }) },
+            ],
+          },
         ],
       },
       on: {
@@ -185,8 +204,9 @@ export const toolCallMachine = setup({
         'approval.cancel': { actions: 'forwardToApproval' },
         // The user spoke over the question: nobody said yes, so the approval ends denied.
         'call.bargeIn': { actions: 'cancelApproval' },
-        // The session is closing and will send nothing; leaving the state stops the approval.
-        'call.teardown': 'skipped',
+        // The session is closing and will send nothing; leaving the state stops the approval, which
+        // fails closed: the host still hears that it is over.
+        'call.teardown': { target: 'skipped', actions: { type: 'reportApproval', params: { output: { decision: 'denied', reason: TEARDOWN_DENY_REASON } } } },
       },
     },
     executing: {

@@ -10,11 +10,29 @@ import type { ToolAnnotations, ToolCallCode, ToolCallResult } from '../mcp/types
 /** `auto` asks for tools that are not read-only (`readOnlyHint` absent or false). */
 export type ApprovalMode = 'never' | 'always' | 'auto';
 
+/** A per-tool approval rule, winning over the mode. */
+export type ApprovalRule = 'never' | 'always';
+
+/** The approval settings the proxy takes (its `approval` option, without `onRequest`). */
 export interface ApprovalConfig {
   /** Default `never`. */
   mode?: ApprovalMode;
-  /** Per function name, winning over `mode`. */
-  tools?: Record<string, 'never' | 'always'>;
+  /** Per tool, winning over `mode`. */
+  tools?: Record<string, ApprovalRule>;
+  /** An approval nobody answers is denied after this long, in ms. Default 60 000. */
+  timeoutMs?: number;
+}
+
+/** The approval policy the session machine applies (built by the proxy from its options). */
+export interface SessionApprovalPolicy {
+  /** Default `never`. */
+  mode?: ApprovalMode;
+  /**
+   * Per tool, by MCP identity `"server/tool"` (toolIdentity), winning over `mode`: a function
+   * tool is looked up through its `SessionToolInfo`, a native MCP approval request by its
+   * `server_label` and tool name. A rule in the tool's `SessionToolInfo` wins over this map.
+   */
+  tools?: ReadonlyMap<string, ApprovalRule>;
   /** An approval nobody answers is denied after this long, in ms. Default 60 000. */
   timeoutMs?: number;
 }
@@ -54,6 +72,19 @@ export type ApprovalEvent =
 
 /** Output of the approval machine (its final state). */
 export interface ApprovalOutput {
+  decision: ApprovalDecision;
+  reason?: string;
+}
+
+/**
+ * Reported to the session, exactly once per approval, however it ended: the host's answer, the
+ * deadline, a barge-in or the session's end (the last three are `denied` or `expired`: approvals
+ * fail closed). The session emits it to the host as `approval.settled`.
+ */
+export interface ApprovalSettled {
+  type: 'approval.settled';
+  approvalId: string;
+  kind: ApprovalRequest['kind'];
   decision: ApprovalDecision;
   reason?: string;
 }
@@ -127,15 +158,50 @@ export interface ExecuteToolCallInput {
 
 /* ---------------------------------------------------------------- responses */
 
-/** Events the session forwards to the response machine. */
+/** Events the session forwards to the response machine (the one owner of `response.create`). */
 export type ResponseTrackerEvent =
   /** `coversRequest`: every item the session asked a response for had reached the server before this response began. */
   | { type: 'response.created'; responseId: string; coversRequest?: boolean }
   | { type: 'response.done'; responseId: string; status: string }
-  /** A Realtime `error` event (only its code matters here). */
-  | { type: 'response.error'; code: string | null | undefined }
-  /** The session wants the model to speak (after tool outputs): exactly one `response.create`. */
-  | { type: 'response.request' };
+  /** A Realtime `error` event: its code, and the `event_id` of the client event it refuses, if any. */
+  | { type: 'response.error'; code: string | null | undefined; eventId?: string | null | undefined }
+  /** A response turn wants the model to speak about its outputs: one `response.create` serves every waiting turn. */
+  | { type: 'response.request'; turnId: string }
+  /** The turn no longer wants it (the user barged in before the create left). */
+  | { type: 'response.withdraw'; turnId: string };
+
+/** Reported by the response machine to the session. */
+export type ResponseReport =
+  /** A `response.create` left for these turns. */
+  | { type: 'response.createSent'; turnIds: readonly string[] }
+  /** Every retry of a refused `response.create` was refused too: the machine gave up. */
+  | { type: 'response.createFailed'; refusals: number };
+
+/** Input of one response turn: the calls of one default-conversation response, until their outputs are in. */
+export interface ResponseTurnInput {
+  responseId: string;
+  /** The turn's actor id, which the response machine names it by. */
+  turnId: string;
+}
+
+/** Events the session forwards to a response turn. */
+export type ResponseTurnEvent =
+  | { type: 'turn.callJoined'; callId: string }
+  /** `hadOutput`: a `function_call_output` was sent for it (skipped calls have none). */
+  | { type: 'turn.callSettled'; callId: string; hadOutput: boolean }
+  /** The server's `response.done` for this response; `completed` is false when it was cancelled, failed or cut short. */
+  | { type: 'turn.responseDone'; completed: boolean }
+  /** The user started speaking. */
+  | { type: 'turn.bargeIn' }
+  /** The `response.create` asked for this turn left. */
+  | { type: 'turn.createSent' };
+
+/** Reported by a response turn to the session. */
+export type ResponseTurnReport =
+  | { type: 'turn.requestResponse'; turnId: string }
+  | { type: 'turn.withdrawRequest'; turnId: string }
+  /** The turn is over: every call settled, and `responseRequested` says whether a `response.create` went out for them. */
+  | { type: 'turn.finished'; turnId: string; responseId: string; callIds: readonly string[]; responseRequested: boolean };
 
 /* ---------------------------------------------------------------- outbound */
 

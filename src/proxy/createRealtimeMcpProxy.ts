@@ -1,11 +1,11 @@
 /**
  * The composition root of one session: transport → decode → session machine → MCP → encode →
  * transport. Audio deltas go to `audio` listeners only; lifecycle events go to the machine. The
- * machine decides, this file does the I/O: sending what the machine emits and running the calls
- * through the ToolCaller.
+ * machine decides, this file does the I/O: sending what the machine emits, running the calls
+ * through the ToolCaller, and telling the host (through the host channel, which no host code can
+ * break). If the machine itself fails, the session ends as `internal_error` and is torn down.
  */
 import { createActor, fromPromise, type Subscription } from 'xstate';
-import { Emitter } from '../emitter.js';
 import { ProxyError } from '../errors.js';
 import { silentLogger } from '../logger.js';
 import { ToolCatalog } from '../mcp/catalog.js';
@@ -17,18 +17,23 @@ import type { RealtimeTransport } from '../protocol/transport.js';
 import { createWebSocketTransport } from '../protocol/websocketTransport.js';
 import { toolCallMachine } from '../machines/toolCall.js';
 import { sessionMachine, type SessionEmitted, type SessionEndReason, type SessionToolInfo } from '../machines/session.js';
-import type { ApprovalRequest, ExecuteToolCallInput } from '../machines/types.js';
-import { projectInspectionEvent, type InspectionRecord } from './inspection.js';
-import { isAudioEvent, type ProxyEvents, type RealtimeMcpProxyOptions, type ToolCallTimeline } from './options.js';
+import type { ApprovalRequest, ApprovalRule, ExecuteToolCallInput, SessionApprovalPolicy } from '../machines/types.js';
+import { parseApprovalAnswer } from './approvalAnswer.js';
+import { createHostChannel } from './hostChannel.js';
+import { projectInspectionEvent } from './inspection.js';
+import { isAudioEvent, type ProxyEvents, type RealtimeMcpProxyOptions } from './options.js';
+import { createToolCallTimelines } from './timelines.js';
 
 export interface RealtimeMcpProxy {
   /** Lists the MCP tools, then opens the Realtime session. Resolves once the socket is open. */
   start(): Promise<void>;
   /** Ends the session (pending calls aborted, approvals denied) and closes the socket and MCP connections. */
   close(): Promise<void>;
+  /** Approves a pending approval; false when there is none by that id (already answered, expired, or unknown). */
   approve(approvalId: string, options?: { sticky?: boolean }): boolean;
   deny(approvalId: string, reason?: string, options?: { sticky?: boolean }): boolean;
   on<E extends keyof ProxyEvents>(event: E, listener: (...args: ProxyEvents[E]) => void): () => void;
+  /** `state`: `connecting`, `configuring`, `ready` or `closed`. */
   snapshot(): { state: string; tools: string[]; pendingApprovals: ApprovalRequest[]; runningCalls: string[]; end?: SessionEndReason };
   readonly catalog: ToolCatalog;
   /** Resolves with the reason when the session ends. */
@@ -36,8 +41,8 @@ export interface RealtimeMcpProxy {
 }
 
 export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): RealtimeMcpProxy {
-  const logger = options.hooks?.logger ?? silentLogger;
-  const events = new Emitter<ProxyEvents>();
+  const host = createHostChannel(options.hooks, options.hooks?.logger ?? silentLogger);
+  const { notify, report, logger } = host;
   const transport: RealtimeTransport =
     options.transport ?? createWebSocketTransport({ ...(options.url ? { url: options.url } : {}), ...(options.apiKey ? { apiKey: options.apiKey } : {}) });
   const recorder = options.recorder;
@@ -63,25 +68,16 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
     ...(options.strictOutputSchema ? { strictOutputSchema: true } : {}),
     logger,
   });
+  /** Approvals the host may still answer, by approval id. */
   const pendingApprovals = new Map<string, ApprovalRequest>();
-  const timelines = new Map<string, ToolCallTimeline>();
-  const awaitingCreate = new Set<string>();
+  const timelines = createToolCallTimelines((timeline) => notify('toolCall.end', timeline));
+  let lastCreateSentAt: number | undefined;
   let resolveEnded!: (end: SessionEndReason) => void;
   const ended = new Promise<SessionEndReason>((resolve) => (resolveEnded = resolve));
+  let end: SessionEndReason | undefined;
   const detach: Array<() => void> = [];
   let subscription: Subscription | undefined;
   let untapRecorder: (() => void) | undefined;
-
-  const report = (error: ProxyError) => {
-    logger.warn({ code: error.code }, error.message);
-    options.hooks?.onError?.(error);
-    events.emit('error', error);
-  };
-  const notify = <E extends keyof ProxyEvents>(event: E, ...args: ProxyEvents[E]) => {
-    options.hooks?.onEvent?.(event, args[0]);
-    events.emit(event, ...args);
-  };
-  events.on('error', () => undefined); // errors also reach hooks.onError; an unheard one must not be lost silently either
 
   const allowed = (name: string) => {
     const filter = options.allowedTools;
@@ -90,145 +86,171 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
     return Array.isArray(filter) ? filter.includes(name) : tool !== undefined && (filter as (t: typeof tool) => boolean)(tool);
   };
   const sessionTools = () => catalog.functionTools().filter((tool) => allowed(tool.name));
-  const toolInfo = (): Record<string, SessionToolInfo> =>
-    Object.fromEntries(
-      catalog.tools.filter((tool) => allowed(tool.functionName)).map((tool) => [tool.functionName, { server: tool.server, tool: tool.mcpName, ...(tool.annotations ? { annotations: tool.annotations } : {}) }]),
-    );
+  const toolInfo = (): Map<string, SessionToolInfo> => {
+    const info = new Map<string, SessionToolInfo>();
+    for (const tool of catalog.tools) {
+      if (!allowed(tool.functionName)) continue;
+      const rule = options.approval?.tools && Object.hasOwn(options.approval.tools, tool.functionName) ? options.approval.tools[tool.functionName] : undefined;
+      const bargeIn = options.bargeIn && Object.hasOwn(options.bargeIn, tool.functionName) ? options.bargeIn[tool.functionName] : undefined;
+      info.set(tool.functionName, {
+        server: tool.server,
+        tool: tool.mcpName,
+        ...(tool.annotations ? { annotations: tool.annotations } : {}),
+        ...(rule ? { approval: rule } : {}),
+        ...(bargeIn ? { bargeIn } : {}),
+      });
+    }
+    return info;
+  };
+  const approvalPolicy = (): SessionApprovalPolicy | undefined => {
+    const config = options.approval;
+    if (!config) return undefined;
+    return {
+      ...(config.mode ? { mode: config.mode } : {}),
+      ...(config.timeoutMs !== undefined ? { timeoutMs: config.timeoutMs } : {}),
+      ...(config.tools ? { tools: new Map(Object.entries(config.tools) as Array<[string, ApprovalRule]>) } : {}),
+    };
+  };
 
   // The MCP call: the signal is aborted when the tool-call child leaves `executing` (barge-in, teardown).
   const executeToolCall = fromPromise<ToolCallResult, ExecuteToolCallInput>(({ input, signal }) => {
-    // Refined by the result's own requestSentAt (after routing and argument checks) when there is one.
-    const timeline = timelines.get(input.callId);
-    if (timeline) timeline.mcpRequestAt = Date.now();
+    timelines.mcpRequested(input.callId);
     return caller.call(input.functionName, input.arguments, { signal, callId: input.callId });
   });
   const machine = sessionMachine.provide({ actors: { toolCall: toolCallMachine.provide({ actors: { executeToolCall } }) } });
   // Transcript deltas, rate limits and the like change nothing in the machine: each event it does
   // not handle would still cost a full macrostep (several µs), so they go to listeners only.
   const machineEvents = new Set<string>(machine.events);
+  const policy = approvalPolicy();
   const actor = createActor(machine, {
     input: {
       tools: [],
       ...(options.instructions !== undefined ? { instructions: options.instructions } : {}),
       ...(options.session ? { session: options.session } : {}),
-      ...(options.approval ? { approval: options.approval } : {}),
-      ...(options.bargeIn ? { bargeIn: options.bargeIn } : {}),
+      ...(policy ? { approval: policy } : {}),
       ...(options.nativeMcp ? { nativeTools: options.nativeMcp } : {}),
     },
-    ...(options.inspect ? { inspect: (event) => { const record = projectInspectionEvent(event); if (record) notify('inspect', record); } } : {}),
+    ...(options.inspect
+      ? {
+          inspect: (event) => {
+            const record = projectInspectionEvent(event);
+            if (record) notify('inspect', record);
+          },
+        }
+      : {}),
   });
+  const running = () => actor.getSnapshot().status === 'active';
+  const tell = (event: Parameters<typeof actor.send>[0]) => {
+    if (running()) actor.send(event);
+  };
 
   const send = (event: ClientEvent) => {
     const result = transport.send(event);
-    if (!result.ok) report(result.error);
-    return result.ok;
+    if (result.ok) return true;
+    report(result.error);
+    // The machine learns of it: an unsent session.update must not leave it waiting for an answer.
+    tell({ type: 'outbound.failed', event, message: result.error.message });
+    return false;
+  };
+
+  /** The one way a session ends, whatever ended it: every approval and call is closed, then everything is released. */
+  const finish = (reason: SessionEndReason) => {
+    if (end) return;
+    end = reason;
+    for (const [approvalId, request] of [...pendingApprovals]) {
+      pendingApprovals.delete(approvalId);
+      notify('approval.settled', { approvalId, kind: request.kind, decision: 'denied', reason: 'The session ended before an answer.' });
+    }
+    // Calls still running are aborted with the session; their own report cannot arrive any more.
+    timelines.endAll();
+    resolveEnded(reason);
+    notify('ended', reason);
+    void shutdown();
   };
 
   const onMachineEvent = (emitted: SessionEmitted) => {
     switch (emitted.type) {
-      case 'send': {
-        if (!send(emitted.event)) return;
-        if (emitted.event.type === 'response.create') {
-          const at = Date.now();
-          for (const callId of awaitingCreate) finishTimeline(callId, at);
-          awaitingCreate.clear();
-        }
+      case 'send':
+        if (send(emitted.event) && emitted.event.type === 'response.create') lastCreateSentAt = Date.now();
         return;
-      }
       case 'session.ready':
         return notify('ready', { tools: sessionTools().map((t) => t.name) });
       case 'session.error':
         return notify('realtimeError', emitted.error);
+      case 'session.anomaly':
+        return report(new ProxyError('unexpected_event', `Failed to follow the Realtime server: ${emitted.anomaly.message} Please report it if it repeats.`, { data: emitted.anomaly }));
       case 'session.ended':
-        // Calls still running are aborted with the session; their own report cannot arrive any more.
-        for (const [callId, timeline] of [...timelines]) {
-          timeline.code ??= 'skipped';
-          finishTimeline(callId, undefined);
-        }
-        resolveEnded(emitted.end);
-        notify('ended', emitted.end);
-        void shutdown();
-        return;
-      case 'approval.requested': {
-        pendingApprovals.set(emitted.request.approvalId, emitted.request);
-        notify('approval.requested', emitted.request);
-        const onRequest = options.approval?.onRequest;
-        if (onRequest) {
-          Promise.resolve()
-            .then(() => onRequest(emitted.request))
-            .then(
-              (answer) => {
-                if (answer === undefined) return;
-                const decision = typeof answer === 'boolean' ? { approved: answer } : answer;
-                if (decision.approved) approve(emitted.request.approvalId, decision);
-                else deny(emitted.request.approvalId, decision.reason, decision);
-              },
-              (cause: unknown) => {
-                report(new ProxyError('listener_error', `Failed to ask for approval of "${emitted.request.functionName}": the approval handler threw. Please catch errors in approval.onRequest; the call was denied.`, { cause }));
-                deny(emitted.request.approvalId, 'The approval could not be asked.');
-              },
-            );
-        }
+        return finish(emitted.end);
+      case 'approval.requested':
+        return requestApproval(emitted.request);
+      case 'approval.settled': {
+        const { type: _type, ...settled } = emitted;
+        // Only approvals the host was asked about are reported settled (and only once).
+        if (pendingApprovals.delete(settled.approvalId)) notify('approval.settled', settled);
         return;
       }
-      case 'toolCall.started': {
-        timelines.set(emitted.callId, { callId: emitted.callId, functionName: emitted.functionName, startedAt: Date.now() });
-        return notify('toolCall.start', { callId: emitted.callId, functionName: emitted.functionName, responseId: emitted.responseId });
-      }
-      case 'toolCall.settled': {
-        pendingApprovals.delete(emitted.callId);
-        const timeline = timelines.get(emitted.callId);
-        if (!timeline) return;
-        Object.assign(timeline, {
-          code: emitted.code,
-          argumentsCompleteAt: emitted.completedAt,
-          ...(emitted.result
-            ? {
-                result: emitted.result,
-                mcpResultAt: emitted.result.timings.startedAt + emitted.result.timings.durationMs,
-                ...(emitted.result.timings.requestSentAt ? { mcpRequestAt: emitted.result.timings.requestSentAt } : {}),
-              }
-            : {}),
-          ...(emitted.outcome === 'output' ? { output: emitted.output, outputSentAt: Date.now() } : {}),
-        });
-        return;
-      }
-      case 'response.requested':
-        for (const callId of emitted.callIds) if (timelines.has(callId)) awaitingCreate.add(callId);
-        return notify('response.requested', { responseId: emitted.responseId, callIds: emitted.callIds });
+      case 'toolCall.started':
+        timelines.started(emitted.callId, emitted.functionName);
+        return notify('toolCall.start', { callId: emitted.callId, functionName: emitted.functionName, responseId: emitted.responseId, actorId: emitted.actorId });
+      case 'toolCall.settled':
+        return timelines.settled(emitted);
+      case 'batch.finished':
+        if (emitted.responseRequested) notify('response.requested', { responseId: emitted.responseId, callIds: [...emitted.callIds] });
+        return timelines.batchFinished(emitted.callIds, emitted.responseRequested ? lastCreateSentAt : undefined);
+      case 'response.createFailed':
+        return report(
+          new ProxyError('response_create_failed', `Failed to ask the model to speak: the server refused response.create ${emitted.refusals} times in a row (a response was always active). Please check what else creates responses on this session.`, {
+            data: { refusals: emitted.refusals },
+          }),
+        );
       case 'nativeMcp':
         return notify('nativeMcp', emitted.event);
-      case 'batch.finished':
-        if (!emitted.responseRequested) for (const callId of emitted.callIds) finishTimeline(callId, undefined);
-        return;
     }
   };
 
-  const finishTimeline = (callId: string, responseCreateSentAt: number | undefined) => {
-    const timeline = timelines.get(callId);
-    if (!timeline) return;
-    timelines.delete(callId);
-    notify('toolCall.end', { ...timeline, ...(responseCreateSentAt ? { responseCreateSentAt } : {}) });
+  const requestApproval = (request: ApprovalRequest) => {
+    pendingApprovals.set(request.approvalId, request);
+    notify('approval.requested', request);
+    const onRequest = options.approval?.onRequest;
+    if (!onRequest) return;
+    const what = `"${request.functionName}"`;
+    Promise.resolve()
+      .then(() => onRequest(request))
+      .then(
+        (value) => {
+          const parsed = parseApprovalAnswer(value);
+          if (!parsed.ok) {
+            report(new ProxyError('invalid_approval_answer', `Failed to read the approval of ${what}: ${parsed.why}. Please return true, false, or { approved: boolean }; the call was denied.`));
+            return void deny(request.approvalId, 'The approval answer could not be understood.');
+          }
+          const { answer } = parsed;
+          if (answer === undefined) return;
+          if (answer.approved) approve(request.approvalId, answer);
+          else deny(request.approvalId, answer.reason, answer);
+        },
+        (cause: unknown) => {
+          report(new ProxyError('listener_error', `Failed to ask for approval of ${what}: the approval handler threw. Please catch errors in approval.onRequest; the call was denied.`, { cause }));
+          deny(request.approvalId, 'The approval could not be asked.');
+        },
+      );
   };
 
-  const approve = (approvalId: string, answer: { sticky?: boolean } = {}): boolean => {
-    if (!pendingApprovals.delete(approvalId)) return false;
-    recorder?.approval({ approvalId, approved: true, ...(answer.sticky ? { sticky: true } : {}) });
-    actor.send({ type: 'approval.answer', approvalId, approved: true, ...(answer.sticky ? { sticky: true } : {}) });
+  const answer = (approvalId: string, approved: boolean, reason: string | undefined, sticky: boolean): boolean => {
+    if (typeof approvalId !== 'string' || !pendingApprovals.has(approvalId) || !running()) return false;
+    const why = typeof reason === 'string' && reason.length > 0 ? reason : undefined;
+    recorder?.approval({ approvalId, approved, ...(why ? { reason: why } : {}), ...(sticky ? { sticky: true } : {}) });
+    actor.send({ type: 'approval.answer', approvalId, approved, ...(why ? { reason: why } : {}), ...(sticky ? { sticky: true } : {}) });
     return true;
   };
-  const deny = (approvalId: string, reason?: string, answer: { sticky?: boolean } = {}): boolean => {
-    if (!pendingApprovals.delete(approvalId)) return false;
-    recorder?.approval({ approvalId, approved: false, ...(reason ? { reason } : {}), ...(answer.sticky ? { sticky: true } : {}) });
-    actor.send({ type: 'approval.answer', approvalId, approved: false, ...(reason ? { reason } : {}), ...(answer.sticky ? { sticky: true } : {}) });
-    return true;
-  };
+  const approve = (approvalId: string, options: { sticky?: boolean } = {}): boolean => answer(approvalId, true, undefined, options?.sticky === true);
+  const deny = (approvalId: string, reason?: string, options: { sticky?: boolean } = {}): boolean => answer(approvalId, false, reason, options?.sticky === true);
 
   let shuttingDown: Promise<void> | undefined;
   const shutdown = () =>
     (shuttingDown ??= (async () => {
       for (const off of detach.splice(0)) off();
       subscription?.unsubscribe();
+      if (running()) actor.stop();
       catalog.close();
       if (transport.state === 'open' || transport.state === 'connecting') {
         // The host ends the session: the recording says so (`out`), rather than a close from the server.
@@ -241,6 +263,21 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
       await recorder?.close();
     })());
 
+  const emittedTypes = [
+    'send',
+    'session.ready',
+    'session.error',
+    'session.anomaly',
+    'session.ended',
+    'approval.requested',
+    'approval.settled',
+    'toolCall.started',
+    'toolCall.settled',
+    'batch.finished',
+    'response.createFailed',
+    'nativeMcp',
+  ] as const satisfies ReadonlyArray<SessionEmitted['type']>;
+
   return {
     catalog,
     ended,
@@ -251,51 +288,60 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
         catalog.on('changed', (diff) => {
           caller.prepare();
           notify('catalog.changed', diff);
-          actor.send({ type: 'catalog.changed', tools: sessionTools(), toolInfo: toolInfo() });
+          tell({ type: 'catalog.changed', tools: sessionTools(), toolInfo: toolInfo() });
         }),
         ...connections.map((connection) => connection.on('error', report)),
         caller.on('progress', (progress) => notify('toolCall.progress', progress)),
         caller.on('result', (result) => notify('toolCall.result', result)),
       );
-      for (const emitted of ['send', 'session.ready', 'session.error', 'session.ended', 'approval.requested', 'toolCall.started', 'toolCall.settled', 'response.requested', 'batch.finished', 'nativeMcp'] as const) {
-        const sub = actor.on(emitted, onMachineEvent as never);
+      for (const type of emittedTypes) {
+        const sub = actor.on(type, onMachineEvent as never);
         detach.push(() => sub.unsubscribe());
       }
+      // A failure inside the machine (a bug) must not leave a session that looks alive and answers
+      // nothing: it ends, typed, and everything is released.
+      subscription = actor.subscribe({
+        error: (cause) => {
+          report(new ProxyError('internal_error', `Failed to run the session: ${cause instanceof Error ? cause.message : String(cause)}. Please report this bug; the session was ended.`, { cause }));
+          finish({ reason: 'internal_error', message: cause instanceof Error ? cause.message : String(cause) });
+        },
+      });
       if (recorder) untapRecorder = recorder.tapTransport(transport, options.url);
       await catalog.load();
       caller.prepare();
       actor.start();
-      actor.send({ type: 'catalog.changed', tools: sessionTools(), toolInfo: toolInfo() });
+      tell({ type: 'catalog.changed', tools: sessionTools(), toolInfo: toolInfo() });
       detach.push(
         transport.on('event', (event, meta) => {
           if (isAudioEvent(event)) return notify('audio', event as ServerEvent);
           notify('serverEvent', event, meta);
-          if (event.type === 'response.output_item.done' && event.item.type === 'function_call' && event.item.call_id) {
-            const timeline = timelines.get(event.item.call_id);
-            if (timeline) timeline.arguments = event.item.arguments;
+          if (event.type === 'response.output_item.done' && event.item.type === 'function_call' && typeof event.item.call_id === 'string') {
+            timelines.arguments(event.item.call_id, event.item.arguments);
           }
-          if (machineEvents.has(event.type)) actor.send(event as ServerEvent);
+          if (machineEvents.has(event.type)) tell(event as ServerEvent);
         }),
         transport.on('error', report),
-        transport.on('close', (info) => actor.send({ type: 'transport.closed', code: info.code, reason: info.reason })),
+        transport.on('close', (info) => tell({ type: 'transport.closed', code: info.code, reason: info.reason })),
       );
       await transport.connect();
     },
     async close() {
-      if (actor.getSnapshot().status === 'active') actor.send({ type: 'session.close' });
+      if (running()) actor.send({ type: 'session.close' });
+      else finish(end ?? { reason: 'closed_by_host' });
       await shutdown();
     },
     approve,
     deny,
-    on: (event, listener) => events.on(event, listener),
+    on: (event, listener) => host.events.on(event, listener),
     snapshot() {
       const snapshot = actor.getSnapshot();
       return {
-        state: typeof snapshot.value === 'string' ? snapshot.value : JSON.stringify(snapshot.value),
+        // The lifecycle stage (`ready`, not `ready.toolsSynced`): what a host branches on.
+        state: typeof snapshot.value === 'string' ? snapshot.value : Object.keys(snapshot.value)[0] ?? '',
         tools: snapshot.context.tools.map((t) => t.name),
         pendingApprovals: [...pendingApprovals.values()],
-        runningCalls: Object.keys(snapshot.context.calls),
-        ...(snapshot.context.end ? { end: snapshot.context.end } : {}),
+        runningCalls: [...snapshot.context.calls.keys()],
+        ...(end ?? snapshot.context.end ? { end: end ?? snapshot.context.end } : {}),
       };
     },
   };

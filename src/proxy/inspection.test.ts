@@ -26,10 +26,10 @@ describe('projectInspectionEvent', () => {
     send({ type: 'response.output_item.done', response_id: 'r', output_index: 0, item: { type: 'function_call', status: 'completed', call_id: 'call_1', name: 'f', arguments: '{"pin":"SECRET-ARGS"}' } });
     await new Promise((done) => setTimeout(done, 0));
     const sessionStates = records.filter((r) => r.kind === 'snapshot' && r.actorId === actor.id).map((r) => r.state);
-    expect(sessionStates).toEqual(expect.arrayContaining(['connecting', 'configuring', 'ready']));
-    const callStates = records.filter((r) => r.kind === 'snapshot' && r.actorId === 'call_1').map((r) => r.state);
+    expect(sessionStates).toEqual(expect.arrayContaining(['connecting', 'configuring', { ready: 'toolsSynced' }]));
+    const callStates = records.filter((r) => r.kind === 'snapshot' && r.actorId === 'call-1').map((r) => r.state);
     expect(callStates).toEqual(expect.arrayContaining(['streaming', 'executing', 'executed']));
-    expect(records.find((r) => r.actorId === 'call_1')?.parentId).toBe(actor.id);
+    expect(records.find((r) => r.actorId === 'call-1')?.parentId).toBe(actor.id);
     const text = JSON.stringify(records);
     expect(text).not.toContain('SECRET-ARGS');
     expect(text).not.toContain('SECRET-OUTPUT');

@@ -13,7 +13,7 @@ import type { DecodedServerEvent } from '../protocol/codec.js';
 import type { McpTool, RealtimeError, RealtimeSessionConfig, ServerEvent } from '../protocol/generated/types.js';
 import type { InboundEventMeta, RealtimeTransport } from '../protocol/transport.js';
 import type { SessionEndReason } from '../machines/session.js';
-import type { ApprovalConfig, ApprovalRequest, BargeInPolicy } from '../machines/types.js';
+import type { ApprovalConfig, ApprovalDecision, ApprovalRequest, BargeInPolicy } from '../machines/types.js';
 import type { Recorder } from '../recording/recorder.js';
 import type { InspectionRecord } from './inspection.js';
 
@@ -85,7 +85,10 @@ export type ProxyEvents = {
   audio: [event: ServerEvent];
   realtimeError: [error: RealtimeError];
   'approval.requested': [request: ApprovalRequest];
-  'toolCall.start': [info: { callId: string; functionName: string; responseId: string }];
+  /** Every approval the host was asked about ends exactly once: answered, expired, interrupted by the user, or closed with the session (all but `approved` fail closed). */
+  'approval.settled': [settled: { approvalId: string; kind: ApprovalRequest['kind']; decision: ApprovalDecision; reason?: string }];
+  /** `actorId` names the call's tool-call actor in `inspect` records. */
+  'toolCall.start': [info: { callId: string; functionName: string; responseId: string; actorId: string }];
   'toolCall.progress': [info: { callId?: string; functionName: string; server: string; tool: string; progress: { progress: number; total?: number; message?: string } }];
   'toolCall.result': [result: ToolCallResult & { callId?: string }];
   'toolCall.end': [timeline: ToolCallTimeline];
