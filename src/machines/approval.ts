@@ -30,7 +30,8 @@ export function expiryReason(timeoutMs: number): string {
   return ms % 1000 === 0 ? `No answer within ${ms / 1000} s.` : `No answer within ${ms} ms.`;
 }
 
-function clampTimeout(timeoutMs: number): number {
+/** A delay timers can wait: NaN and negatives are 0, anything past the timer limit is the limit. */
+export function clampTimeout(timeoutMs: number): number {
   if (Number.isNaN(timeoutMs) || timeoutMs < 0) return 0;
   return Math.min(timeoutMs, MAX_TIMER_MS);
 }

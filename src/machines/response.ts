@@ -20,6 +20,7 @@
  * session forwards only default-conversation responses (out-of-band ones run side by side).
  */
 import { and, assign, not, sendParent, setup, type SnapshotFrom } from 'xstate';
+import { clampTimeout } from './approval.js';
 import type { Outbound, ResponseReport, ResponseTrackerEvent } from './types.js';
 
 /** How long a create may go unanswered before we stop treating it as in flight. */
@@ -67,7 +68,7 @@ export const responseMachine = setup({
   },
   delays: {
     createTimeout: RESPONSE_CREATE_TIMEOUT_MS,
-    backoff: ({ context }) => context.backoffMs * 2 ** Math.max(0, context.refusals - 1),
+    backoff: ({ context }) => clampTimeout(context.backoffMs * 2 ** Math.max(0, context.refusals - 1)),
   },
   guards: {
     hasWork: ({ context }) => context.waiting.length > 0 || context.retryOwed,
@@ -114,8 +115,9 @@ export const responseMachine = setup({
     retryOwed: false,
     activeCoversRequest: false,
     refusals: 0,
-    maxRetries: Math.max(0, input?.maxRetries ?? DEFAULT_CREATE_RETRIES),
-    backoffMs: Math.max(0, input?.backoffMs ?? DEFAULT_CREATE_BACKOFF_MS),
+    // Whole, non-negative numbers: a NaN or negative from a host's config means "none".
+    maxRetries: Math.max(0, Math.floor(input?.maxRetries ?? DEFAULT_CREATE_RETRIES)) || 0,
+    backoffMs: clampTimeout(input?.backoffMs ?? DEFAULT_CREATE_BACKOFF_MS),
     createsSent: 0,
     timeouts: 0,
   }),

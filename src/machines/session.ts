@@ -14,6 +14,7 @@
  */
 import { and, assign, emit, not, setup, type ActorRefFrom } from 'xstate';
 import type { ServerEvent } from '../protocol/generated/types.js';
+import { clampTimeout } from './approval.js';
 import { mcpApprovalMachine } from './mcpApproval.js';
 import type { StickyAnswer } from './policy.js';
 import { RecentIds } from './recentIds.js';
@@ -48,7 +49,7 @@ const sessionSetup = setup({
   },
   actors: { toolCall: toolCallMachine, response: responseMachine, responseTurn: responseTurnMachine, mcpApproval: mcpApprovalMachine },
   delays: {
-    configureTimeout: ({ context }) => context.input.configureTimeoutMs ?? DEFAULT_CONFIGURE_TIMEOUT_MS,
+    configureTimeout: ({ context }) => clampTimeout(context.input.configureTimeoutMs ?? DEFAULT_CONFIGURE_TIMEOUT_MS),
   },
   guards: {
     isSessionExpired: ({ event }) => event.type === 'error' && event.error.code === 'session_expired',

@@ -129,6 +129,8 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
       ...(options.session ? { session: options.session } : {}),
       ...(policy ? { approval: policy } : {}),
       ...(options.nativeMcp ? { nativeTools: options.nativeMcp } : {}),
+      ...(options.responseCreate ? { responseCreate: options.responseCreate } : {}),
+      ...(options.timeouts?.configureMs !== undefined ? { configureTimeoutMs: options.timeouts.configureMs } : {}),
     },
     ...(options.inspect
       ? {
@@ -145,7 +147,13 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
   };
 
   const send = (event: ClientEvent) => {
-    const result = transport.send(event);
+    let result: ReturnType<RealtimeTransport['send']>;
+    try {
+      result = transport.send(event);
+    } catch (cause) {
+      // A host-provided transport may throw: that is a failed send, not a broken session.
+      result = { ok: false, error: new ProxyError('socket_error', `Failed to send "${event.type}": the transport threw ${cause instanceof Error ? cause.message : String(cause)}. Please fix the transport's send().`, { cause }) };
+    }
     if (result.ok) return true;
     report(result.error);
     // The machine learns of it: an unsent session.update must not leave it waiting for an answer.
@@ -337,7 +345,8 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
       const snapshot = actor.getSnapshot();
       return {
         // The lifecycle stage (`ready`, not `ready.toolsSynced`): what a host branches on.
-        state: typeof snapshot.value === 'string' ? snapshot.value : Object.keys(snapshot.value)[0] ?? '',
+        // An actor that failed keeps its last state: the session is over all the same.
+        state: end ? 'closed' : typeof snapshot.value === 'string' ? snapshot.value : (Object.keys(snapshot.value)[0] ?? ''),
         tools: snapshot.context.tools.map((t) => t.name),
         pendingApprovals: [...pendingApprovals.values()],
         runningCalls: [...snapshot.context.calls.keys()],

@@ -36,7 +36,13 @@ export interface RealtimeMcpProxyOptions {
   allowedTools?: readonly string[] | ((tool: CatalogTool) => boolean);
   /** Who must approve which calls. `onRequest` answers (or leaves it to `proxy.approve/deny` by returning undefined). */
   approval?: ApprovalConfig & { onRequest?: (request: ApprovalRequest) => ApprovalHandlerAnswer | Promise<ApprovalHandlerAnswer> };
-  timeouts?: { defaultMs?: number; tools?: Record<string, number> };
+  /**
+   * `defaultMs`/`tools`: tool-call deadlines. `configureMs`: how long the server may take to answer
+   * the first `session.update` before the session ends as `session_update_timeout` (default 15 000).
+   */
+  timeouts?: { defaultMs?: number; tools?: Record<string, number>; configureMs?: number };
+  /** A `response.create` refused because a response was active is retried after a growing wait (default 250 ms, doubled each time), at most `maxRetries` times (default 3); then the `error` event says so. */
+  responseCreate?: { maxRetries?: number; backoffMs?: number };
   /** Per function name: cancel a running call on barge-in, or let it finish and deliver late. */
   bargeIn?: Record<string, BargeInPolicy>;
   instructions?: string;
