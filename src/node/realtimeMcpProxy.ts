@@ -39,6 +39,7 @@ export function recordedProxyOptions(options: RealtimeMcpProxyOptions): Recorded
   return {
     ...(Object.keys(approval).length > 0 ? { approval } : {}),
     ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+    ...(options.responseCreate ? { responseCreate: options.responseCreate } : {}),
     ...(Array.isArray(options.allowedTools) ? { allowedTools: [...(options.allowedTools as readonly string[])] } : {}),
     ...(options.bargeIn ? { bargeIn: options.bargeIn } : {}),
     ...(options.instructions !== undefined ? { instructions: options.instructions } : {}),

@@ -98,6 +98,7 @@ export async function replayRecording(source: string | AsyncIterable<RecordingLi
     },
     ...(recorded.approval ? { approval: recorded.approval } : {}),
     ...(recorded.timeouts ? { timeouts: recorded.timeouts } : {}),
+    ...(recorded.responseCreate ? { responseCreate: recorded.responseCreate } : {}),
     ...(recorded.allowedTools ? { allowedTools: recorded.allowedTools } : {}),
     ...(recorded.bargeIn ? { bargeIn: recorded.bargeIn } : {}),
     ...(recorded.instructions !== undefined ? { instructions: recorded.instructions } : {}),

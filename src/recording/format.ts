@@ -41,7 +41,8 @@ export interface RecordingHeader {
 /** The serializable part of the proxy's options (no functions, no secrets). */
 export interface RecordedProxyOptions {
   approval?: { mode?: 'never' | 'always' | 'auto'; tools?: Record<string, 'never' | 'always'>; timeoutMs?: number };
-  timeouts?: { defaultMs?: number; tools?: Record<string, number> };
+  timeouts?: { defaultMs?: number; tools?: Record<string, number>; configureMs?: number };
+  responseCreate?: { maxRetries?: number; backoffMs?: number };
   allowedTools?: string[];
   bargeIn?: Record<string, 'cancel' | 'finish'>;
   instructions?: string;
