@@ -37,6 +37,7 @@ export function followProxy(proxy: RealtimeMcpProxy, line: Line): () => void {
     }),
     proxy.on('toolCall.start', ({ functionName, callId }) => line('model', `calls ${functionName} (${callId})`)),
     proxy.on('approval.requested', (request) => line('approval', `needed for ${request.functionName}(${clip(request.arguments, 60)}) — id ${request.approvalId}`)),
+    proxy.on('approval.settled', ({ approvalId, decision, reason }) => line('approval', `${decision} — id ${approvalId}${reason ? `: ${clip(reason, 80)}` : ''}`)),
     proxy.on('toolCall.end', (t) => {
       line('mcp', `${t.functionName}(${clip(t.arguments ?? '', 60)}) → ${t.code ?? 'no result'}: ${clip(t.output ?? '', 80)}`);
       line('latency', latencyBreakdown(t));
@@ -50,9 +51,12 @@ export function followProxy(proxy: RealtimeMcpProxy, line: Line): () => void {
 }
 
 export function describeEnd(end: Parameters<Parameters<RealtimeMcpProxy['on']>[1]>[0] | { reason: string; [key: string]: unknown }): string {
-  const e = end as { reason: string; code?: number; detail?: string; message?: string; error?: { message: string } };
+  const e = end as { reason: string; code?: number; detail?: string; message?: string; error?: { message: string }; timeoutMs?: number };
   if (e.reason === 'socket_closed') return `socket closed (${e.code}${e.detail ? `: ${e.detail}` : ''})`;
   if (e.reason === 'session_expired') return `session expired: ${e.message}`;
   if (e.reason === 'session_update_rejected') return `session.update rejected: ${e.error?.message}`;
+  if (e.reason === 'session_update_failed') return `session.update could not be sent: ${e.message}`;
+  if (e.reason === 'session_update_timeout') return `the server did not answer session.update within ${e.timeoutMs} ms`;
+  if (e.reason === 'internal_error') return `internal error: ${e.message}`;
   return 'closed';
 }
