@@ -87,6 +87,15 @@ describe('replayRecording', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it('fails at the record that made the proxy attempt a send its encoder refused, naming the event (nothing went out to compare)', async () => {
+    // The recorded options carry a session field the Realtime API does not have: the proxy's session.update is refused.
+    const path = variant('refused.jsonl', (line, index) => (index === 0 ? { ...line, proxy: { ...(line.proxy as object), session: { not_a_session_field: true } } } : line));
+    const created = parsed.find((line) => line.dir === 'in' && (line.data as { type?: string } | undefined)?.type === 'session.created')!;
+    const result = await replayRecording(path);
+    expect(result.failure).toMatchObject({ seq: created.seq, path: '/session/not_a_session_field', actual: { type: 'session.update', session: expect.objectContaining({ not_a_session_field: true }) } });
+    expect(result.failure!.message).toMatch(new RegExp(`^Failed to replay record ${created.seq}: the proxy attempted a send its encoder refused.*The refused event: \\{"type":"session.update"`));
+  });
+
   it('fails when the proxy sends a client event the recording does not have', async () => {
     const path = variant('extra.jsonl', (line) => (isOut(line, 'response.create') ? undefined : line));
     const result = await replayRecording(path);
