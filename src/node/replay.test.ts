@@ -96,6 +96,29 @@ describe('replayRecording', () => {
     expect(result.failure!.message).toMatch(new RegExp(`^Failed to replay record ${created.seq}: the proxy attempted a send its encoder refused.*The refused event: \\{"type":"session.update"`));
   });
 
+  it('replays frames whose event ids and extra fields are Object.prototype names, as data', async () => {
+    const names = ['__proto__', 'toString', 'constructor', 'hasOwnProperty', 'valueOf'];
+    let n = 0;
+    const path = variant('hostile-event-ids.jsonl', (line) => {
+      const data = line.data as Record<string, unknown> | undefined;
+      if (line.peer !== 'openai' || line.dir !== 'in' || typeof data !== 'object' || data === null) return line;
+      // Own fields, as JSON.parse makes them: the proxy and the replay must treat them as data.
+      return { ...line, data: Object.fromEntries([...Object.entries(data), ['event_id', names[n++ % names.length]], ['__proto__', { polluted: true }], ['constructor', 'x']]) };
+    });
+    expect(readFileSync(path, 'utf8')).toContain('"__proto__":{"polluted":true}');
+    const result = await replayRecording(path);
+    expect(result.failure).toBeUndefined();
+    expect(result.matched).toBe(parsed.filter((line) => line.peer === 'openai' && line.dir === 'out' && line.kind === 'ws.message').length);
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+  });
+
+  it('fails when a recorded client event has a "__proto__" field the proxy does not send (an own field, not Object.prototype)', async () => {
+    const path = variant('proto-field.jsonl', (line) => (isOut(line, 'response.create') ? { ...line, data: JSON.parse('{"type":"response.create","__proto__":{}}') as unknown } : line));
+    const expected = parsed.find((line) => isOut(line, 'response.create'))!;
+    const result = await replayRecording(path);
+    expect(result.failure).toMatchObject({ seq: expected.seq, path: '/__proto__', expected: {}, actual: { type: 'response.create' } });
+  });
+
   it('fails when the proxy sends a client event the recording does not have', async () => {
     const path = variant('extra.jsonl', (line) => (isOut(line, 'response.create') ? undefined : line));
     const result = await replayRecording(path);

@@ -250,7 +250,7 @@ function describe(event: unknown): string {
 
 /** Elided audio goes back in as silence of the same length, so the frame still decodes. */
 function restoreAudio(data: Record<string, unknown>): Record<string, unknown> {
-  const field = ELIDED_AUDIO_FIELDS[String(data.type)];
+  const field = ELIDED_AUDIO_FIELDS.get(String(data.type));
   const value = field === undefined ? undefined : data[field];
   if (typeof value === 'object' && value !== null && (value as { $elided?: unknown }).$elided === 'base64') {
     return { ...data, [field!]: silence(Number((value as { bytes?: unknown }).bytes) || 0) };

@@ -121,6 +121,21 @@ describe('Recorder.tapTransport', () => {
     expect(ofKind('ws.message').map((record) => (record.data as { delta: unknown }).delta)).toStrictEqual(['hello', '{"a":']);
   });
 
+  it('elides only the audio events it lists: a frame whose type is an Object.prototype name is written as it came', async () => {
+    const { recorder, ofKind } = setup({ hash: fakeHash });
+    const transport = createMemoryTransport();
+    recorder.tapTransport(transport);
+    await transport.connect();
+    // Looked up on an ordinary object, these types would find Object.prototype members, whose names as keys are these fields.
+    const frames = [
+      { type: '__proto__', '[object Object]': audioOf(3) },
+      { type: 'toString', [String(Object.prototype.toString)]: audioOf(3) },
+      { type: 'constructor', [String(Object)]: audioOf(3) },
+    ];
+    for (const frame of frames) transport.deliver(JSON.stringify(frame));
+    expect(ofKind('ws.message').map((record) => record.data)).toStrictEqual(frames);
+  });
+
   it('hands each audio payload to onAudio in sidecar mode, and writes it inline in kept mode', async () => {
     const onAudio = vi.fn();
     const sidecar = setup({ hash: fakeHash, audio: 'sidecar', onAudio });
