@@ -142,7 +142,9 @@ describe('a single tool call', () => {
     expect(new Set(calls.map((call) => call.call_id)).size).toBe(2);
     client.send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: calls[0]?.call_id as string, output: 'sunny' } });
     await client.next('conversation.item.done');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The simulator handles client events in order: once it answered this one, it had seen the output above.
+    client.send({ type: 'input_audio_buffer.clear' });
+    await client.next('input_audio_buffer.cleared');
     expect(simulator.state.status).toBe('running');
     answer(client, [[calls[1]?.call_id as string, 'error: bad arguments']]);
     expect((await client.next('response.output_audio_transcript.done')).transcript).toBe('Both: sunny; error: bad arguments');
@@ -344,8 +346,10 @@ describe('the done promise and runs', () => {
     await (await harness.connect(once)).next('response.done');
     const second = await harness.connect(once);
     await second.next('session.created');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(second.received.map((event) => event.type)).toEqual(['session.created']);
+    // A script started on connecting sends its first events before the answer to anything the client sends.
+    second.send({ type: 'input_audio_buffer.clear' });
+    await second.next('input_audio_buffer.cleared');
+    expect(second.received.map((event) => event.type)).toEqual(['session.created', 'input_audio_buffer.cleared']);
     expect(once.sessions.map((session) => session.run?.state.status)).toEqual(['passed', undefined]);
 
     const every = await harness.start({ script: [{ say: 'Hi.' }], startWhen: 'connected', playOn: 'every' });
