@@ -179,6 +179,26 @@ describe('Recorder: ids', () => {
     ]);
   });
 
+  it('treats ids named like Object.prototype properties as ids: placeholders in the records, the real names in the mapping', async () => {
+    const { recorder, ofKind } = setup();
+    const transport = createMemoryTransport();
+    recorder.tapTransport(transport);
+    await transport.connect();
+    transport.deliver({ type: 'response.output_item.added', event_id: 'hasOwnProperty', response_id: 'constructor', output_index: 0, item: { id: '__proto__', type: 'function_call', call_id: 'toString', name: 'f', arguments: '' } });
+    transport.deliver({ type: 'response.function_call_arguments.delta', event_id: 'valueOf', response_id: 'constructor', item_id: '__proto__', call_id: 'toString', output_index: 0, delta: '{}' });
+    expect(ofKind('ws.message').map((record) => record.data)).toStrictEqual([
+      { type: 'response.output_item.added', event_id: '<id:event:1>', response_id: '<id:response:1>', output_index: 0, item: { id: '__proto__', type: 'function_call', call_id: '<id:call:1>', name: 'f', arguments: '' } },
+      { type: 'response.function_call_arguments.delta', event_id: '<id:event:2>', response_id: '<id:response:1>', item_id: '<id:item:1>', call_id: '<id:call:1>', output_index: 0, delta: '{}' },
+    ]);
+    expect(Object.entries(recorder.idMapping())).toStrictEqual([
+      ['<id:event:1>', 'hasOwnProperty'],
+      ['<id:response:1>', 'constructor'],
+      ['<id:call:1>', 'toString'],
+      ['<id:event:2>', 'valueOf'],
+      ['<id:item:1>', '__proto__'],
+    ]);
+  });
+
   it('keeps real ids with ids: raw, and then has no mapping', async () => {
     const { recorder, ofKind } = setup({ ids: 'raw' });
     const transport = createMemoryTransport();
