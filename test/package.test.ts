@@ -1,18 +1,44 @@
 /**
- * The published surface: the root and `./protocol` entries stay browser-safe (no Node built-ins, no
- * `ws`), and the built package loads through its `exports` map as ESM and as CJS.
+ * The published surface: the root, `./protocol` and `./mcp` entries stay browser-safe (no Node
+ * built-ins, no `ws`; `tsconfig.browser.json` type-checks exactly their code without Node's types),
+ * and the built package loads through its `exports` map as ESM and as CJS.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { join } from 'node:path';
-import { build } from 'esbuild';
+import { join, relative } from 'node:path';
+import { build, type Plugin } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..');
 const nodeBuiltins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
 
-async function browserBundleInputs(entry: string): Promise<string[]> {
+const BROWSER_ENTRIES = ['src/index.ts', 'src/protocol/index.ts', 'src/mcp/index.ts'];
+
+/** An import a browser cannot satisfy (a Node built-in, or `ws`), and the file that made it. */
+interface NodeOnlyImport {
+  module: string;
+  importer: string;
+}
+
+/**
+ * Bundles an entry for the browser. Node built-ins and `ws` are not resolved (a browser has neither)
+ * but kept aside with their importer, so the answer says which file pulled in which; any other
+ * failure to bundle fails the build, and so the test.
+ */
+async function browserBundle(entry: string): Promise<{ inputs: string[]; nodeOnly: NodeOnlyImport[] }> {
+  const nodeOnly: NodeOnlyImport[] = [];
+  const setAside: Plugin = {
+    name: 'node-only-imports',
+    setup(context) {
+      context.onResolve({ filter: /.*/ }, (args) => {
+        const isNodeOnly = nodeBuiltins.has(args.path) || args.path.startsWith('node:') || args.path === 'ws' || args.path.startsWith('ws/');
+        if (!isNodeOnly) return undefined;
+        nodeOnly.push({ module: args.path, importer: relative(root, args.importer) });
+        return { path: args.path, external: true };
+      });
+    },
+  };
   const result = await build({
     entryPoints: [join(root, entry)],
     bundle: true,
@@ -21,24 +47,48 @@ async function browserBundleInputs(entry: string): Promise<string[]> {
     write: false,
     metafile: true,
     logLevel: 'silent',
+    plugins: [setAside],
   });
-  return Object.keys(result.metafile.inputs);
+  return { inputs: Object.keys(result.metafile.inputs), nodeOnly };
 }
 
-describe.each(['src/index.ts', 'src/protocol/index.ts', 'src/mcp/index.ts'])('browser-safe entry %s', (entry) => {
+describe.each(BROWSER_ENTRIES)('browser-safe entry %s', (entry) => {
   it('bundles for the browser without Node built-ins or ws', async () => {
-    const inputs = await browserBundleInputs(entry);
+    const { inputs, nodeOnly } = await browserBundle(entry);
     expect(inputs.length).toBeGreaterThan(3);
-    expect(inputs.filter((input) => nodeBuiltins.has(input) || input.includes('node_modules/ws/'))).toEqual([]);
-    expect(inputs.filter((input) => input.startsWith('src/node/'))).toEqual([]);
+    expect(nodeOnly).toEqual([]);
+    expect(inputs.filter((input) => input.startsWith('src/node/') || input.startsWith('src/cli/'))).toEqual([]);
   });
 });
 
 describe('the Node entry', () => {
-  it('is the one that pulls in ws', async () => {
-    const inputs = await browserBundleInputs('src/node/index.ts').catch((error: Error) => [error.message]);
-    expect(inputs.join('\n')).toMatch(/ws|node:|Could not resolve/);
+  it('is the one that pulls in ws and Node built-ins: our src/node files import them, the build fails for nothing else', async () => {
+    const { nodeOnly } = await browserBundle('src/node/index.ts');
+    const ours = nodeOnly.filter((found) => found.importer.startsWith('src/'));
+    expect(ours).toContainEqual({ module: 'ws', importer: 'src/node/webSocketFactory.ts' });
+    expect(ours.some((found) => nodeBuiltins.has(found.module))).toBe(true);
+    expect(ours.filter((found) => !found.importer.startsWith('src/node/'))).toEqual([]);
   });
+});
+
+describe('tsconfig.browser.json', () => {
+  /** The files `tsc -p tsconfig.browser.json` type-checks, relative to the root. */
+  const checkedFiles = () =>
+    execFileSync(join(root, 'node_modules/.bin/tsc'), ['--listFilesOnly', '-p', join(root, 'tsconfig.browser.json')], { cwd: root, encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map((file) => relative(root, file.trim()));
+
+  it("type-checks exactly the browser bundles' sources, without Node's types", async () => {
+    const checked = checkedFiles();
+    expect(checked.filter((file) => file.includes('node_modules/@types/node/'))).toEqual([]);
+    const ours = checked.filter((file) => !file.startsWith('node_modules/'));
+    expect(ours.filter((file) => !file.startsWith('src/') || /^src\/(node|cli)\//.test(file) || file.endsWith('.test.ts'))).toEqual([]);
+    // Every source file the browser bundles contain is type-checked (generated validators: by their .d.ts).
+    const bundled = new Set<string>();
+    for (const entry of BROWSER_ENTRIES) for (const input of (await browserBundle(entry)).inputs) if (input.startsWith('src/') && input.endsWith('.ts')) bundled.add(input);
+    expect([...bundled].filter((file) => !ours.includes(file))).toEqual([]);
+  }, 60_000);
 });
 
 describe('the built package', () => {

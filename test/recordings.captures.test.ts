@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { startMockMcpServer, type MockTool } from '../harness/mock-mcp/index.js';
 import { createFileRecorder } from '../src/node/fileRecorder.js';
 import { replayRecording } from '../src/node/replay.js';
@@ -48,14 +48,16 @@ describe.skipIf(!present)('a recording built from a real capture', () => {
     const proxy = createRealtimeMcpProxy({ transport, servers: [{ label: 'billing', url: mcp.url }], catalogCache: false, recorder });
     const outputs: string[] = [];
     transport.onSend((text) => outputs.push(text));
+    const sentTypes = () => outputs.map((text) => (JSON.parse(text) as { type: string; item?: { type?: string } }).item?.type ?? (JSON.parse(text) as { type: string }).type);
     try {
       await proxy.start();
       for (const event of events) {
         transport.deliver(event);
-        // The call's MCP round trip and outputs happen while the capture goes on, as live.
-        if (event.type === 'response.done') await new Promise((done) => setTimeout(done, 20));
+        // As live, the calls of a response are answered before the capture goes on.
+        if (event.type === 'response.done') await vi.waitFor(() => expect(proxy.snapshot().runningCalls).toEqual([]));
       }
-      await new Promise((done) => setTimeout(done, 300));
+      // The captured call's output, then the response.create that asks the model to speak about it.
+      await vi.waitFor(() => expect(sentTypes().slice(sentTypes().lastIndexOf('function_call_output'))).toEqual(['function_call_output', 'response.create']));
     } finally {
       await proxy.close();
       await mcp.close();

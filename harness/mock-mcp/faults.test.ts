@@ -54,4 +54,11 @@ describe('invalidStructuredContent', () => {
   ])('breaks %j', (schema) => {
     expect(ajv.validate(schema, invalidStructuredContent(schema))).toBe(false);
   });
+
+  it('breaks a property named "__proto__" (an output schema may come from a recorded server) by giving it an own value', () => {
+    const schema = JSON.parse('{"type":"object","properties":{"__proto__":{"type":"string"}}}') as Record<string, unknown>;
+    const broken = invalidStructuredContent(schema);
+    expect(Object.entries(broken)).toEqual([['__proto__', 42]]);
+    expect(Object.getPrototypeOf(broken)).toBe(Object.prototype);
+  });
 });

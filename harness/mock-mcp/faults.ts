@@ -54,11 +54,13 @@ export function planKinds(plan: MockCallPlan): MockFaultKind[] {
  */
 export function invalidStructuredContent(outputSchema: Record<string, unknown>): Record<string, unknown> {
   const properties = isObject(outputSchema.properties) ? outputSchema.properties : {};
-  const out: Record<string, unknown> = {};
-  for (const [name, schema] of Object.entries(properties)) {
-    const type = isObject(schema) ? schema.type : undefined;
-    if (type !== undefined) out[name] = wrongValueFor(type);
-  }
+  // fromEntries defines own properties: a property named "__proto__" stays a property.
+  const out: Record<string, unknown> = Object.fromEntries(
+    Object.entries(properties).flatMap(([name, schema]) => {
+      const type = isObject(schema) ? schema.type : undefined;
+      return type === undefined ? [] : [[name, wrongValueFor(type)]];
+    }),
+  );
   if (Object.keys(out).length === 0 && Array.isArray(outputSchema.required)) return {};
   return out;
 }

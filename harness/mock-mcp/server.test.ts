@@ -250,6 +250,45 @@ describe('routing', () => {
   });
 });
 
+describe('names and ids from the wire are data', () => {
+  const HOSTILE_TOOLS: MockTool[] = ['__proto__', 'constructor', 'toString'].map((name) => ({ name, inputSchema: { type: 'object' } }));
+
+  it('lists, calls and counts tools named like Object.prototype properties; an unknown one of those names is unknown', async () => {
+    const server = await harness.start({ tools: HOSTILE_TOOLS });
+    const { client } = await harness.connect(server);
+    expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['__proto__', 'constructor', 'toString']);
+    for (const name of ['__proto__', 'constructor', 'toString', 'constructor']) {
+      expect(await client.callTool({ name, arguments: { from: name } })).toEqual({ content: [{ type: 'text', text: JSON.stringify({ from: name }) }] });
+    }
+    expect(await rejectionOf(client.callTool({ name: 'hasOwnProperty', arguments: {} }))).toMatchObject({ code: -32602 });
+    expect(server.callLog.map(({ tool, callNumber, outcome }) => [tool, callNumber, outcome])).toEqual([
+      ['__proto__', 1, 'answered'],
+      ['constructor', 1, 'answered'],
+      ['toString', 1, 'answered'],
+      ['constructor', 2, 'answered'],
+      ['hasOwnProperty', 1, 'unknownTool'],
+    ]);
+  });
+
+  it('answers a JSON-RPC request whose id is "__proto__" under that id, and notes its cancellation by that id', async () => {
+    const server = await harness.start({ mode: 'stateless', jsonResponse: true, tools: [{ name: 'slow', faults: [{ kind: 'delay', ms: 60_000 }] }, ...HOSTILE_TOOLS] });
+    const answered = await post(server.url, { jsonrpc: '2.0', id: '__proto__', method: 'tools/call', params: { name: 'toString', arguments: {} } });
+    expect(await answered.json()).toEqual({ jsonrpc: '2.0', id: '__proto__', result: { content: [{ type: 'text', text: '{}' }] } });
+    const client = new AbortController();
+    const pending = fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 'constructor', method: 'tools/call', params: { name: 'slow', arguments: {} } }),
+      signal: client.signal,
+    });
+    await vi.waitFor(() => expect(server.callLog.map((call) => call.requestId)).toEqual(['__proto__', 'constructor']));
+    await post(server.url, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'constructor', reason: 'barge-in' } });
+    await vi.waitFor(() => expect(server.callLog[1]).toMatchObject({ tool: 'slow', requestId: 'constructor', cancelReason: 'barge-in' }));
+    client.abort();
+    await pending.catch(() => undefined);
+  });
+});
+
 describe('listChangedAfterCalls', () => {
   it.each(MODES)('%s: every Nth call toggles listChangedTool and the calling client hears list_changed', async (mode) => {
     const server = await harness.start({ mode, tools: TOOLS, listChangedAfterCalls: 2, listChangedTool: 'last' });

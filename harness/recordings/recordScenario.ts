@@ -1,9 +1,10 @@
 /**
  * Records one scenario: the mock MCP server (or a real stdio server) and the simulator on 127.0.0.1,
  * the Node proxy between them with `record: { path }`, until the script has played and the proxy
- * is quiet.
+ * is quiet. A recording in which the proxy attempted a send its encoder refused is not written: the
+ * silence that follows would become the expected behaviour of every replay.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,15 +12,19 @@ import { startMockMcpServer } from '../mock-mcp/index.js';
 import { startRealtimeSimulator } from '../simulator/index.js';
 import type { McpServerConfig } from '../../src/mcp/types.js';
 import { createNodeRealtimeMcpProxy } from '../../src/node/realtimeMcpProxy.js';
+import { createNodeWebSocketTransport } from '../../src/node/webSocketTransport.js';
+import { describeRefusedSend, watchRefusedSends, type RefusedSend } from '../../src/protocol/refusedSends.js';
 import type { RecordingScenario } from './scenarios.js';
 
 const LOCAL_KEY = 'local-simulator-key-for-recordings';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface RecordedScenario {
-  /** The simulator's verdict on the script. */
+  /** The simulator's verdict on the script, and no send refused. */
   ok: boolean;
   error?: string;
+  /** Whether `path` was written (not when a send was refused). */
+  written: boolean;
 }
 
 export async function recordScenario(scenario: RecordingScenario, path: string): Promise<RecordedScenario> {
@@ -41,9 +46,20 @@ export async function recordScenario(scenario: RecordingScenario, path: string):
   }
   const simulator = await startRealtimeSimulator({ script: scenario.script, apiKey: LOCAL_KEY });
   cleanups.push(() => simulator.close());
+  // Written aside, and copied to `path` only when no send was refused.
+  const aside = mkdtempSync(join(tmpdir(), 'recording-'));
+  const draft = join(aside, 'draft.jsonl');
+  let refused: RefusedSend | undefined;
+  let stopOnRefusal!: () => void;
+  const refusal = new Promise<void>((resolve) => (stopOnRefusal = resolve));
+  const transport = watchRefusedSends(createNodeWebSocketTransport({ url: simulator.url, apiKey: LOCAL_KEY }), (refusedSend) => {
+    refused ??= refusedSend;
+    stopOnRefusal();
+  });
   const proxy = createNodeRealtimeMcpProxy({
     url: simulator.url,
     apiKey: LOCAL_KEY,
+    transport,
     servers: [server],
     catalogCache: false,
     ...scenario.proxy,
@@ -51,17 +67,26 @@ export async function recordScenario(scenario: RecordingScenario, path: string):
       ...scenario.proxy?.approval,
       ...(scenario.approve ? { onRequest: () => scenario.approve } : { onRequest: () => undefined }),
     },
-    record: { path, description: scenario.description },
+    record: { path: draft, description: scenario.description },
   });
   cleanups.push(() => proxy.close());
   proxy.on('error', () => undefined);
+  let outcome: { ok: boolean; error?: string } = { ok: false, error: 'the scenario did not finish' };
   try {
     await proxy.start();
-    const outcome = await simulator.done;
+    // A refused send may leave the script waiting for what never went out: it ends the scenario.
+    outcome = (await Promise.race([simulator.done, refusal])) ?? outcome;
     // Let the last frames (the reply, a late cancellation) arrive before the recording ends.
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    return { ok: outcome.ok, ...(outcome.error ? { error: outcome.error } : {}) };
+    if (!refused) await new Promise((resolve) => setTimeout(resolve, 400));
   } finally {
-    for (const cleanup of cleanups.reverse()) await cleanup();
+    try {
+      // The proxy closes first, and with it the draft.
+      for (const cleanup of cleanups.reverse()) await cleanup();
+      if (!refused && existsSync(draft)) copyFileSync(draft, path);
+    } finally {
+      rmSync(aside, { recursive: true, force: true });
+    }
   }
+  if (refused) return { ok: false, written: false, error: `the proxy attempted a send its encoder refused, so the recording was not written: ${describeRefusedSend(refused)}` };
+  return { ok: outcome.ok, written: true, ...(outcome.error ? { error: outcome.error } : {}) };
 }

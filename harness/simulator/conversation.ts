@@ -29,10 +29,11 @@ interface Entry {
   audioMs: number;
 }
 
-const VAD_DEFAULTS: Record<TurnDetection['type'], TurnDetection> = {
-  server_vad: { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 200, idle_timeout_ms: null, create_response: true, interrupt_response: true },
-  semantic_vad: { type: 'semantic_vad', eagerness: 'auto', create_response: true, interrupt_response: true },
-};
+// A Map: the type comes from the client (validated, but a wire string all the same).
+const VAD_DEFAULTS = new Map<string, TurnDetection>([
+  ['server_vad', { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 200, idle_timeout_ms: null, create_response: true, interrupt_response: true }],
+  ['semantic_vad', { type: 'semantic_vad', eagerness: 'auto', create_response: true, interrupt_response: true }],
+]);
 
 export class Conversation {
   readonly id = newId('conv');
@@ -65,7 +66,7 @@ export class Conversation {
     if (audio !== undefined) {
       const input: AudioInputConfig = { ...this.session.audio?.input, ...structuredClone(audio.input ?? {}) };
       const detection = audio.input?.turn_detection;
-      if (detection) input.turn_detection = { ...VAD_DEFAULTS[detection.type], ...detection } as TurnDetection;
+      if (detection) input.turn_detection = { ...VAD_DEFAULTS.get(detection.type), ...detection } as TurnDetection;
       next.audio = { input, output: { ...this.session.audio?.output, ...structuredClone(audio.output ?? {}) } };
     }
     this.session = next;

@@ -7,9 +7,9 @@ afterEach(() => harness.cleanup());
 
 const types = (events: Received[]): string[] => events.map((event) => event.type);
 
-/** Plays the client side of a tool call: one output per call, then response.create. */
-function answer(client: TestClient, outputs: Record<string, string>): void {
-  for (const [callId, output] of Object.entries(outputs)) {
+/** Plays the client side of a tool call: one output per call (`[callId, output]`, in order), then response.create. */
+function answer(client: TestClient, outputs: Array<[callId: string, output: string]>): void {
+  for (const [callId, output] of outputs) {
     client.send({ type: 'conversation.item.create', event_id: `evt_out_${callId}`, item: { type: 'function_call_output', call_id: callId, output } });
   }
   client.send({ type: 'response.create', event_id: 'evt_create_1' });
@@ -69,7 +69,7 @@ describe('a single tool call', () => {
     const [call] = callsOf(done);
     await client.next('rate_limits.updated');
 
-    answer(client, { [call?.call_id as string]: '42' });
+    answer(client, [[call?.call_id as string, '42']]);
     const reply = await client.until((event) => event.type === 'response.done');
     expect(types(reply).filter((type) => type !== 'conversation.item.added' && type !== 'conversation.item.done').slice(0, 2)).toEqual([
       'response.created',
@@ -87,12 +87,42 @@ describe('a single tool call', () => {
     expect(simulator.clientEvents.map((event) => event.type)).toEqual(['session.update', 'conversation.item.create', 'response.create']);
   });
 
+  it('plays calls whose call_id and item id are Object.prototype names, and pairs each output with its own call', async () => {
+    const simulator = await harness.start({
+      script: [
+        {
+          callTools: [
+            { name: 'weather', callId: 'toString', itemId: '__proto__' },
+            { name: 'weather', callId: '__proto__', itemId: 'constructor' },
+            { name: 'weather', callId: 'hasOwnProperty', itemId: 'toString' },
+          ],
+          reply: 'All: {outputs}',
+        },
+      ],
+    });
+    const client = await harness.ready(simulator, [WEATHER_TOOL]);
+    const calls = callsOf(await client.next('response.done'));
+    expect(calls.map((call) => call.call_id)).toEqual(['toString', '__proto__', 'hasOwnProperty']);
+    // An output for a call_id the session never produced is refused, whatever its name.
+    client.send({ type: 'conversation.item.create', event_id: 'evt_out_constructor', item: { type: 'function_call_output', call_id: 'constructor', output: 'stray' } });
+    expect((await client.next('error')).error).toMatchObject({ param: 'item.call_id', event_id: 'evt_out_constructor' });
+    answer(client, [
+      ['hasOwnProperty', 'third'],
+      ['toString', 'first'],
+      ['__proto__', 'second'],
+    ]);
+    expect((await client.next('response.output_audio_transcript.done')).transcript).toBe('All: first; second; third') // in call order, whatever order the outputs came in;
+    expect(await simulator.done).toEqual({ ok: true, steps: 1 });
+    const added = simulator.serverEvents.filter((event) => event.type === 'response.output_item.added' && (event as Received).item.type === 'function_call').map((event) => (event as Received).item.id);
+    expect(added).toEqual(['__proto__', 'constructor', 'toString']);
+  });
+
   it('quotes only the first 80 characters of a long output', async () => {
     const simulator = await harness.start({ script: [{ callTool: { name: 'weather', reply: 'Result: {output}' } }] });
     const client = await harness.ready(simulator, [WEATHER_TOOL]);
     const [call] = callsOf(await client.next('response.done'));
     const output = 'x'.repeat(200);
-    answer(client, { [call?.call_id as string]: output });
+    answer(client, [[call?.call_id as string, output]]);
     const transcript = (await client.next('response.output_audio_transcript.done')).transcript as string;
     expect(transcript).toBe(`Result: ${'x'.repeat(80)}…`);
     expect((await simulator.done).ok).toBe(true);
@@ -112,9 +142,11 @@ describe('a single tool call', () => {
     expect(new Set(calls.map((call) => call.call_id)).size).toBe(2);
     client.send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: calls[0]?.call_id as string, output: 'sunny' } });
     await client.next('conversation.item.done');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The simulator handles client events in order: once it answered this one, it had seen the output above.
+    client.send({ type: 'input_audio_buffer.clear' });
+    await client.next('input_audio_buffer.cleared');
     expect(simulator.state.status).toBe('running');
-    answer(client, { [calls[1]?.call_id as string]: 'error: bad arguments' });
+    answer(client, [[calls[1]?.call_id as string, 'error: bad arguments']]);
     expect((await client.next('response.output_audio_transcript.done')).transcript).toBe('Both: sunny; error: bad arguments');
     expect(await simulator.done).toEqual({ ok: true, steps: 1 });
   });
@@ -123,7 +155,7 @@ describe('a single tool call', () => {
     const simulator = await harness.start({ script: [{ callTools: [{ name: 'weather' }, { name: 'weather' }] }] });
     const client = await harness.ready(simulator, [WEATHER_TOOL]);
     const [first] = callsOf(await client.next('response.done'));
-    answer(client, { [first?.call_id as string]: 'sunny' });
+    answer(client, [[first?.call_id as string, 'sunny']]);
     const result = await simulator.done;
     expect(result.ok).toBe(false);
     expect(result.error).toMatch(/^step 1 \(calls\): the client sent response\.create before the function_call_output of call_/);
@@ -199,7 +231,7 @@ describe('injections', () => {
     });
     const client = await harness.ready(simulator, [WEATHER_TOOL]);
     const [call] = callsOf(await client.next('response.done'));
-    answer(client, { [call?.call_id as string]: 'sunny' });
+    answer(client, [[call?.call_id as string, 'sunny']]);
     const reply = await client.until('response.done');
     expect(reply.filter((event) => event.type === 'response.output_audio.delta')).toHaveLength(2);
     const item = reply.find((event) => event.type === 'response.output_item.done')?.item;
@@ -217,7 +249,7 @@ describe('injections', () => {
     const turn = await client.until('conversation.item.input_audio_transcription.completed');
     expect(turn.map((event) => event.type)).toContain('input_audio_buffer.speech_started');
     expect(turn.at(-1)?.transcript).toBe('Also tomorrow?');
-    answer(client, { [call?.call_id as string]: 'rain' });
+    answer(client, [[call?.call_id as string, 'rain']]);
     expect((await client.next('response.output_audio_transcript.done')).transcript).toBe('Here is what I found: rain');
     expect((await simulator.done).ok).toBe(true);
   });
@@ -226,7 +258,7 @@ describe('injections', () => {
     const simulator = await harness.start({ script: [{ activeResponseRace: true }, { callTool: { name: 'weather', reply: 'Got {output}.' } }] });
     const client = await harness.ready(simulator, [WEATHER_TOOL]);
     const [call] = callsOf(await client.next('response.done'));
-    answer(client, { [call?.call_id as string]: 'fog' });
+    answer(client, [[call?.call_id as string, 'fog']]);
     const untilError = await client.until('error');
     const created = untilError.find((event) => event.type === 'response.created');
     const error = untilError.at(-1) as Received;
@@ -314,8 +346,10 @@ describe('the done promise and runs', () => {
     await (await harness.connect(once)).next('response.done');
     const second = await harness.connect(once);
     await second.next('session.created');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(second.received.map((event) => event.type)).toEqual(['session.created']);
+    // A script started on connecting sends its first events before the answer to anything the client sends.
+    second.send({ type: 'input_audio_buffer.clear' });
+    await second.next('input_audio_buffer.cleared');
+    expect(second.received.map((event) => event.type)).toEqual(['session.created', 'input_audio_buffer.cleared']);
     expect(once.sessions.map((session) => session.run?.state.status)).toEqual(['passed', undefined]);
 
     const every = await harness.start({ script: [{ say: 'Hi.' }], startWhen: 'connected', playOn: 'every' });

@@ -142,7 +142,7 @@ async function playCalls(session: SimulatorSession, step: Extract<PlanStep, { ki
   const items: ItemPlan[] = step.say === undefined ? [] : [{ kind: 'message', text: step.say }];
   for (const call of step.calls) {
     const args = typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments ?? {});
-    items.push({ kind: 'call', name: resolveName(session, call), arguments: args, chunks: call.chunks ?? 3 });
+    items.push({ kind: 'call', name: resolveName(session, call), arguments: args, chunks: call.chunks ?? 3, ...(call.callId ? { callId: call.callId } : {}), ...(call.itemId ? { itemId: call.itemId } : {}) });
   }
   const response = await beginWhenIdle(session, timeoutMs);
   const outcome = await speak(session, response, items, armed, ['arguments', 'audio']);

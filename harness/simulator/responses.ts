@@ -24,7 +24,7 @@ export interface ResponseHost {
   responseEnded(response: ActiveResponse): void;
 }
 
-export type ItemPlan = { kind: 'message'; text: string } | { kind: 'call'; name: string; arguments: string; chunks: number };
+export type ItemPlan = { kind: 'message'; text: string } | { kind: 'call'; name: string; arguments: string; chunks: number; callId?: string; itemId?: string };
 
 /** A barge-in: after `afterDeltas` argument deltas (`arguments`) or audio/text deltas (`audio`), `fire` runs and the response is cancelled. */
 export interface Interrupt {
@@ -159,8 +159,8 @@ export class ActiveResponse {
   }
 
   private async playCall(step: Extract<ItemPlan, { kind: 'call' }>, interrupt: Interrupt | undefined): Promise<void> {
-    const callId = newId('call');
-    const item: FunctionCallItem & StoredItem = { id: newId('item'), object: 'realtime.item', type: 'function_call', status: 'in_progress', name: step.name, call_id: callId, arguments: '' };
+    const callId = step.callId ?? newId('call');
+    const item: FunctionCallItem & StoredItem = { id: step.itemId ?? newId('item'), object: 'realtime.item', type: 'function_call', status: 'in_progress', name: step.name, call_id: callId, arguments: '' };
     const added = this.addItem(item);
     const at = { response_id: this.id, item_id: item.id, output_index: added.outputIndex, call_id: callId };
     let sent = '';

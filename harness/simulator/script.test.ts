@@ -43,6 +43,8 @@ describe('validateSimulatorScript', () => {
     [[{ callTool: { arguments: {} } }], 'steps[0].callTool must have exactly one of name and toolFromSession'],
     [[{ callTool: { name: 'x', toolFromSession: 0 } }], 'steps[0].callTool must have exactly one of name and toolFromSession'],
     [[{ callTool: { name: 'x', chunks: 0 } }], 'steps[0].callTool.chunks must be an integer ≥ 1 (got 0)'],
+    [[{ callTool: { name: 'x', callId: '' } }], 'steps[0].callTool.callId must be a non-empty string'],
+    [[{ callTools: [{ name: 'x', itemId: 7 }] }], 'steps[0].callTools[0].itemId must be a non-empty string'],
     [[{ callTool: { name: 'x', arguments: [1] } }], 'steps[0].callTool.arguments must be an object or a string'],
     [[{ callTool: { name: 'x', reply: true } }], 'steps[0].callTool.reply must be a non-empty string or false'],
     [[{ callTool: { name: 'x', when: 1 } }], 'steps[0].callTool.when is not a known key'],

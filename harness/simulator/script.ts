@@ -15,6 +15,10 @@ export interface ScriptCall {
   arguments?: Record<string, unknown> | string;
   /** How many response.function_call_arguments.delta events carry the arguments. Default 3. */
   chunks?: number;
+  /** The call's `call_id`, e.g. a hostile one (`toString`, `__proto__`). Default a fresh `call_…`. */
+  callId?: string;
+  /** The function_call item's `id`. Default a fresh `item_…`. */
+  itemId?: string;
 }
 
 /** After the calls: wait for every output and a response.create, then speak `reply` (false: do not wait). */
@@ -88,7 +92,7 @@ export const DEFAULT_BARGE_IN_USER = 'Wait, actually, never mind.';
 
 const ACTIONS = ['user', 'say', 'callTool', 'callTools', 'bargeIn', 'activeResponseRace', 'unknownEvent', 'betaNames', 'sessionExpired', 'wait', 'close'];
 const SCRIPT_KEYS = ['description', 'startWhen', 'toolTimeoutMs', 'deltaDelayMs', 'audioChunkMs', 'steps'];
-const CALL_KEYS = ['name', 'toolFromSession', 'arguments', 'chunks'];
+const CALL_KEYS = ['name', 'toolFromSession', 'arguments', 'chunks', 'callId', 'itemId'];
 const REPLY_KEYS = ['say', 'reply', 'timeoutMs'];
 
 class ScriptProblem extends Error {}
@@ -203,6 +207,7 @@ function checkCall(call: Record<string, unknown>, at: string): void {
   if (call.name !== undefined && (typeof call.name !== 'string' || call.name === '')) fail(`${at}.name`, 'must be a non-empty string');
   integer(call, 'toolFromSession', `${at}.toolFromSession`, 0);
   integer(call, 'chunks', `${at}.chunks`, 1);
+  for (const key of ['callId', 'itemId']) if (call[key] !== undefined && (typeof call[key] !== 'string' || call[key] === '')) fail(`${at}.${key}`, 'must be a non-empty string');
   const args = call.arguments;
   if (args !== undefined && typeof args !== 'string' && (typeof args !== 'object' || args === null || Array.isArray(args))) {
     fail(`${at}.arguments`, 'must be an object or a string');

@@ -188,6 +188,34 @@ describe('conversation', () => {
     expect((await client.next('error')).error).toMatchObject({ code: 'response_cancel_not_active', event_id: 'evt_none' });
   });
 
+  it("echoes the client's event_id in error.event_id for every error a client event causes, whatever the id (Object.prototype names included)", async () => {
+    const simulator = await harness.start();
+    const client = await harness.connect(simulator);
+    await client.next('session.created');
+    // One client event per error the simulator can answer, each with its own event_id.
+    const failing: Array<[eventId: string, event: Record<string, unknown>, code: string]> = [
+      ['__proto__', { type: 'session.update', session: { type: 'transcription' } }, 'invalid_value'],
+      ['toString', { type: 'input_audio_buffer.commit' }, 'input_audio_buffer_commit_empty'],
+      ['constructor', { type: 'conversation.item.create', item: { type: 'function_call_output', call_id: 'hasOwnProperty', output: '' } }, 'invalid_value'],
+      ['hasOwnProperty', { type: 'conversation.item.create', previous_item_id: 'valueOf', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Hi' }] } }, 'item_not_found'],
+      ['valueOf', { type: 'conversation.item.retrieve', item_id: '__proto__' }, 'item_not_found'],
+      ['isPrototypeOf', { type: 'conversation.item.truncate', item_id: 'toString', content_index: 0, audio_end_ms: 1 }, 'item_not_found'],
+      ['propertyIsEnumerable', { type: 'conversation.item.delete', item_id: 'constructor' }, 'item_not_found'],
+      ['toLocaleString', { type: 'response.cancel' }, 'response_cancel_not_active'],
+      ['__defineGetter__', { type: 'output_audio_buffer.clear' }, 'invalid_value'],
+      ['evt_unknown_field', { type: 'response.create', response: { not_a_field: true } }, 'unknown_parameter'],
+    ];
+    for (const [eventId, event] of failing) client.sendJson({ ...event, event_id: eventId });
+    const errors: Received[] = [];
+    for (let i = 0; i < failing.length; i++) errors.push((await client.next('error')).error as Received);
+    expect(errors.map((error) => [error.event_id, error.code])).toEqual(failing.map(([eventId, , code]) => [eventId, code]));
+    // A duplicate item id needs the item first (the active-response refusal: the test above).
+    client.sendJson({ type: 'conversation.item.create', item: { id: 'toString', type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Hi' }] } });
+    await client.next('conversation.item.done');
+    client.sendJson({ type: 'conversation.item.create', event_id: '__proto__', item: { id: 'toString', type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Again' }] } });
+    expect((await client.next('error')).error).toMatchObject({ param: 'item.id', event_id: '__proto__' });
+  });
+
   it('an out-of-band response runs beside the default one and leaves the conversation alone', async () => {
     const simulator = await harness.start();
     const client = await harness.connect(simulator);

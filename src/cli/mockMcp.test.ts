@@ -40,7 +40,7 @@ let recording: string;
 /** Records the embedded round trip to `path`, through the library's own recorder of scenarios. */
 async function recordSession(path: string): Promise<void> {
   const outcome = await recordScenario({ name: 'cli', description: 'the embedded round trip', label: 'weather', mock: twoTools, script: embeddedScript }, path);
-  expect(outcome).toEqual({ ok: true });
+  expect(outcome).toEqual({ ok: true, written: true });
 }
 
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RecordingRecord } from '../recording/format.js';
 import { readRecordingLines } from './readRecording.js';
 import { createRecordedMcpServer, type RecordedMcpServer } from './recordedMcpServer.js';
@@ -77,7 +77,7 @@ describe('createRecordedMcpServer', () => {
     const pending = post(mock, { id: 5, method: 'tools/call' });
     let answered = false;
     void pending.then(() => (answered = true));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await vi.waitFor(() => expect(mock.waiting).toBe(1)); // the request is in, waiting for its answer
     expect(answered).toBe(false);
     mock.feed(response('r1', 200, SSE));
     const answer = await pending;
@@ -129,9 +129,13 @@ describe('createRecordedMcpServer', () => {
     mock.feed(request('r1', 'POST', { id: 1, method: 'tools/call' }));
     mock.feed(request('r2', 'POST', { id: 2, method: 'tools/call' }));
     const controller = new AbortController();
+    let answered = false;
     const aborted = post(mock, { id: 1, method: 'tools/call' }, { signal: controller.signal });
     const closed = post(mock, { id: 2, method: 'tools/call' });
-    await new Promise((resolve) => setTimeout(resolve, 100)); // past waitMs: still unanswered
+    void Promise.race([aborted, closed]).then(() => (answered = true), () => undefined); // they end by rejecting, below
+    await vi.waitFor(() => expect(mock.waiting).toBe(2)); // both wait for an answer the recording has not got…
+    await vi.waitFor(() => expect(mock.waiting).toBe(0)); // …until waitMs passes: then they stay unanswered
+    expect(answered).toBe(false);
     controller.abort();
     await expect(aborted).rejects.toMatchObject({ name: 'AbortError' });
     mock.close();
@@ -179,7 +183,7 @@ describe('createRecordedMcpServer', () => {
       held = false;
       return chunk.value;
     });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await vi.waitFor(() => expect(mock.waiting).toBe(1)); // the stream waits for the POST recorded before its next event
     expect(held).toBe(true);
     expect((await post(mock, { id: 1, method: 'initialize' })).status).toBe(202);
     expect(await next).toContain('"protocolVersion":"2025-11-25"');

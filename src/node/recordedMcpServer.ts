@@ -27,6 +27,12 @@ export interface RecordedMcpServer {
   finish(): void;
   /** Ends every open answer stream and fails the requests still waiting, as a closed server would. */
   close(): void;
+  /**
+   * How many requests and answer streams wait now for records not fed yet (a request, its answer,
+   * an SSE event, or the POSTs a GET stream's next event comes after). A request whose answer never
+   * came within `waitMs` no longer counts: it stays unanswered.
+   */
+  readonly waiting: number;
 }
 
 export interface RecordedMcpServerOptions {
@@ -241,6 +247,9 @@ export function createRecordedMcpServer(options: RecordedMcpServerOptions): Reco
       wakeups.wakeAll();
       for (const end of [...open]) end(connectionClosed());
       open.clear();
+    },
+    get waiting() {
+      return wakeups.sleeping;
     },
   };
 }

@@ -45,22 +45,35 @@ describe('replayRecording', () => {
 
   it('step mode plays a record only when beforeRecord lets it', async () => {
     const seen: number[] = [];
+    /** Per call of beforeRecord: how many gates the test had opened by then (a replay that does not wait asks early). */
+    const openedWhenAsked: number[] = [];
+    let opened = 0;
+    // Each call of beforeRecord waits for its gate; `asked` resolves when the replay asks about the next record.
     let gate: () => void = () => {};
-    const running = replayRecording(source, { mode: 'step', beforeRecord: (record: RecordingRecord) => new Promise<void>((resolve) => ((gate = resolve), seen.push(record.seq))) });
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(seen).toEqual([1]);
-    for (let i = 0; i < original.length; i++) {
-      gate();
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    let asked!: Promise<void>;
+    let heard: () => void = () => {};
+    const expectCall = () => (asked = new Promise<void>((resolve) => (heard = resolve)));
+    expectCall();
+    const beforeRecord = (record: RecordingRecord) =>
+      new Promise<void>((resolve) => {
+        gate = resolve;
+        seen.push(record.seq);
+        openedWhenAsked.push(opened);
+        heard();
+      });
+    const running = replayRecording(source, { mode: 'step', beforeRecord });
+    const finished = running.then(() => 'finished' as const);
+    await asked;
     for (;;) {
+      expectCall();
+      opened++;
       gate();
-      const done = await Promise.race([running.then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 5))]);
-      if (done) break;
+      if ((await Promise.race([asked.then(() => 'asked' as const), finished])) === 'finished') break;
     }
     const result = await running;
     expect(result.failure).toBeUndefined();
     expect(seen).toEqual(parsed.slice(1).map((line) => line.seq));
+    expect(openedWhenAsked).toEqual(seen.map((_, i) => i)); // record i+1 was asked about only once i gates were open
     await expect(replayRecording(source, { mode: 'step' })).rejects.toThrow(/beforeRecord/);
   });
 
@@ -81,10 +94,40 @@ describe('replayRecording', () => {
     const last = parsed.at(-1) as { seq: number; t: number };
     const path = join(dir, 'missing.jsonl');
     writeFileSync(path, `${original.join('\n')}\n${JSON.stringify({ seq: last.seq + 1, t: last.t + 1, peer: 'openai', dir: 'out', kind: 'ws.message', data: { type: 'response.create' } })}\n`);
-    const started = Date.now();
     const result = await replayRecording(path, { waitMs: 300 });
     expect(result.failure).toMatchObject({ seq: last.seq + 1, message: expect.stringContaining('the client event "response.create" did not happen within 300 ms') });
-    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('fails at the record that made the proxy attempt a send its encoder refused, naming the event (nothing went out to compare)', async () => {
+    // The recorded options carry a session field the Realtime API does not have: the proxy's session.update is refused.
+    const path = variant('refused.jsonl', (line, index) => (index === 0 ? { ...line, proxy: { ...(line.proxy as object), session: { not_a_session_field: true } } } : line));
+    const created = parsed.find((line) => line.dir === 'in' && (line.data as { type?: string } | undefined)?.type === 'session.created')!;
+    const result = await replayRecording(path);
+    expect(result.failure).toMatchObject({ seq: created.seq, path: '/session/not_a_session_field', actual: { type: 'session.update', session: expect.objectContaining({ not_a_session_field: true }) } });
+    expect(result.failure!.message).toMatch(new RegExp(`^Failed to replay record ${created.seq}: the proxy attempted a send its encoder refused.*The refused event: \\{"type":"session.update"`));
+  });
+
+  it('replays frames whose event ids and extra fields are Object.prototype names, as data', async () => {
+    const names = ['__proto__', 'toString', 'constructor', 'hasOwnProperty', 'valueOf'];
+    let n = 0;
+    const path = variant('hostile-event-ids.jsonl', (line) => {
+      const data = line.data as Record<string, unknown> | undefined;
+      if (line.peer !== 'openai' || line.dir !== 'in' || typeof data !== 'object' || data === null) return line;
+      // Own fields, as JSON.parse makes them: the proxy and the replay must treat them as data.
+      return { ...line, data: Object.fromEntries([...Object.entries(data), ['event_id', names[n++ % names.length]], ['__proto__', { polluted: true }], ['constructor', 'x']]) };
+    });
+    expect(readFileSync(path, 'utf8')).toContain('"__proto__":{"polluted":true}');
+    const result = await replayRecording(path);
+    expect(result.failure).toBeUndefined();
+    expect(result.matched).toBe(parsed.filter((line) => line.peer === 'openai' && line.dir === 'out' && line.kind === 'ws.message').length);
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+  });
+
+  it('fails when a recorded client event has a "__proto__" field the proxy does not send (an own field, not Object.prototype)', async () => {
+    const path = variant('proto-field.jsonl', (line) => (isOut(line, 'response.create') ? { ...line, data: JSON.parse('{"type":"response.create","__proto__":{}}') as unknown } : line));
+    const expected = parsed.find((line) => isOut(line, 'response.create'))!;
+    const result = await replayRecording(path);
+    expect(result.failure).toMatchObject({ seq: expected.seq, path: '/__proto__', expected: {}, actual: { type: 'response.create' } });
   });
 
   it('fails when the proxy sends a client event the recording does not have', async () => {

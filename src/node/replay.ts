@@ -8,6 +8,7 @@ import { ProxyError } from '../errors.js';
 import type { McpServerConfig } from '../mcp/types.js';
 import type { ApprovalRequest } from '../machines/types.js';
 import { createMemoryTransport } from '../protocol/memoryTransport.js';
+import { describeRefusedSend, watchRefusedSends } from '../protocol/refusedSends.js';
 import { createRealtimeMcpProxy } from '../proxy/createRealtimeMcpProxy.js';
 import { ELIDED_AUDIO_FIELDS, type RecordingHeader, type RecordingLine, type RecordingRecord } from '../recording/format.js';
 import { matchIds } from '../recording/ids.js';
@@ -87,8 +88,19 @@ export async function replayRecording(source: string | AsyncIterable<RecordingLi
   });
   transport.on('open', progress);
   const recorded = header.proxy ?? {};
+  /** The record being played: where a send the encoder refused is reported. */
+  let playing = 0;
+  // A refused send never reaches the wire, so the comparison below cannot see it: it is a mismatch of its own.
+  const watched = watchRefusedSends(transport, (refused) =>
+    fail({
+      seq: playing,
+      message: `Failed to replay${playing > 0 ? ` record ${playing}` : ''}: the proxy attempted a send its encoder refused, so nothing went out. ${describeRefusedSend(refused)} Please fix the event the proxy builds; a refused send is never the expected behaviour.`,
+      actual: refused.event,
+      ...(refused.error.data && typeof (refused.error.data as { path?: unknown }).path === 'string' ? { path: (refused.error.data as { path: string }).path } : {}),
+    }),
+  );
   const proxy = createRealtimeMcpProxy({
-    transport,
+    transport: watched,
     servers,
     catalogCache: false,
     mcp: {
@@ -137,6 +149,7 @@ export async function replayRecording(source: string | AsyncIterable<RecordingLi
       }
       const record = batch[index++]!;
       played++;
+      playing = record.seq;
       // No await when there is nothing to wait for: each one is a turn of the microtask queue, per record.
       if (options.beforeRecord) await options.beforeRecord(record);
       if (mode === 'realtime') {
@@ -238,7 +251,7 @@ function describe(event: unknown): string {
 
 /** Elided audio goes back in as silence of the same length, so the frame still decodes. */
 function restoreAudio(data: Record<string, unknown>): Record<string, unknown> {
-  const field = ELIDED_AUDIO_FIELDS[String(data.type)];
+  const field = ELIDED_AUDIO_FIELDS.get(String(data.type));
   const value = field === undefined ? undefined : data[field];
   if (typeof value === 'object' && value !== null && (value as { $elided?: unknown }).$elided === 'base64') {
     return { ...data, [field!]: silence(Number((value as { bytes?: unknown }).bytes) || 0) };

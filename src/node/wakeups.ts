@@ -6,6 +6,8 @@
 export interface Wakeups {
   /** Wakes every sleeper; each looks at its condition again. */
   wakeAll(): void;
+  /** How many waiters sleep now (their condition did not hold at the last look). */
+  readonly sleeping: number;
   /**
    * Resolves `true` once `ready()` holds, `false` when `givenUp()` holds or the deadline (a
    * `Date.now()` time; `Infinity` for none) passes first.
@@ -28,6 +30,9 @@ export function createWakeups(): Wakeups {
   return {
     wakeAll() {
       for (const wake of [...sleepers]) wake();
+    },
+    get sleeping() {
+      return sleepers.size;
     },
     async until(ready, deadline, givenUp) {
       for (;;) {

@@ -294,3 +294,32 @@ describe('encode errors', () => {
     expect(expectError(encodeClientEvent({ type: 'input_audio_buffer.append', audio: 1n } as never))).toMatchObject({ code: 'invalid_event', path: '/audio' });
   });
 });
+
+describe('client items as the API takes them', () => {
+  // What a client sends in conversation.item.create, checked against openai-node's request types
+  // (src/resources/realtime/realtime.ts, `ConversationItem`) and the docs' examples: the server
+  // assigns an item's id, so a client item may leave it out.
+  const withoutId: Array<[string, Record<string, unknown>]> = [
+    ['a system message', { type: 'message', role: 'system', content: [{ type: 'input_text', text: 'Be brief.' }] }],
+    ['a user message', { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Hi' }] }],
+    ['an assistant message', { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Hello.' }] }],
+    ['a function call', { type: 'function_call', call_id: 'call_1', name: 'lookup', arguments: '{}' }],
+    ['a function call output', { type: 'function_call_output', call_id: 'call_1', output: 'sunny' }],
+    ['an MCP tool listing', { type: 'mcp_list_tools', server_label: 'docs', tools: [{ name: 'search', input_schema: { type: 'object' } }] }],
+    // The docs' example and agents-js `sendMcpResponse` send it without an id (openai-node's type declares one).
+    ['an MCP approval response', { type: 'mcp_approval_response', approval_request_id: 'mcpr_1', approve: true, reason: 'user confirmed' }],
+  ];
+
+  it.each(withoutId)('encodes %s without an id', (_name, item) => {
+    const text = expectText(encodeClientEvent({ type: 'conversation.item.create', previous_item_id: 'mcpr_1', item } as never));
+    expect(JSON.parse(text)).toEqual({ type: 'conversation.item.create', previous_item_id: 'mcpr_1', item });
+  });
+
+  it('still wants the id of items only the server makes (an MCP call, an MCP approval request), as openai-node does', () => {
+    const call = { type: 'mcp_call', server_label: 'docs', name: 'search', arguments: '{}' };
+    const request = { type: 'mcp_approval_request', server_label: 'docs', name: 'search', arguments: '{}' };
+    for (const item of [call, request]) {
+      expect(expectError(encodeClientEvent({ type: 'conversation.item.create', item } as never))).toMatchObject({ code: 'invalid_event', path: '/item/id' });
+    }
+  });
+});

@@ -12,12 +12,13 @@ export const RECORDING_VERSION = 1;
 /**
  * Events whose audio payload a recording may elide (`{ $elided: 'base64', bytes, sha256 }`), and the
  * field holding it: the recorder elides there, a replay puts silence of the same length back there.
+ * A Map, as the type it is looked up by comes off the wire.
  */
-export const ELIDED_AUDIO_FIELDS: Readonly<Record<string, string>> = {
-  'response.output_audio.delta': 'delta',
-  'response.audio.delta': 'delta',
-  'input_audio_buffer.append': 'audio',
-};
+export const ELIDED_AUDIO_FIELDS: ReadonlyMap<string, string> = new Map([
+  ['response.output_audio.delta', 'delta'],
+  ['response.audio.delta', 'delta'],
+  ['input_audio_buffer.append', 'audio'],
+]);
 
 export type RecordingPeer = 'openai' | 'client' | 'host' | `mcp:${string}`;
 export type RecordingDirection = 'in' | 'out';

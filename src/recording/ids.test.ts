@@ -116,6 +116,49 @@ describe('createIdNormalizer().normalize', () => {
   });
 });
 
+describe('wire ids named like Object.prototype properties', () => {
+  const hostile = { item_id: '__proto__', call_id: 'toString', response_id: 'constructor', event_id: 'hasOwnProperty', previous_item_id: 'valueOf' };
+
+  it('become placeholders like any other id, and map back to themselves', () => {
+    const normalizer = createIdNormalizer();
+    const out = normalizer.normalize({ ...hostile, item: { id: '__proto__', call_id: 'toString' } });
+    expect(out).toStrictEqual({
+      item_id: '<id:item:1>',
+      call_id: '<id:call:1>',
+      response_id: '<id:response:1>',
+      event_id: '<id:event:1>',
+      previous_item_id: '<id:previous_item:1>',
+      item: { id: '__proto__', call_id: '<id:call:1>' }, // an `id` that does not look generated stays
+    });
+    expect(Object.entries(normalizer.mapping())).toStrictEqual([
+      ['<id:item:1>', '__proto__'],
+      ['<id:call:1>', 'toString'],
+      ['<id:response:1>', 'constructor'],
+      ['<id:event:1>', 'hasOwnProperty'],
+      ['<id:previous_item:1>', 'valueOf'],
+    ]);
+  });
+
+  it('bind placeholders in a replay, one to one', () => {
+    const bindings = new Map<string, string>();
+    expect(matchIds({ call_id: '<id:call:1>', item_id: '<id:item:1>' }, { call_id: 'toString', item_id: '__proto__' }, bindings)).toStrictEqual({ ok: true });
+    expect([...bindings]).toStrictEqual([
+      ['<id:call:1>', 'toString'],
+      ['<id:item:1>', '__proto__'],
+    ]);
+    expect(expectMismatch(matchIds({ call_id: '<id:call:2>' }, { call_id: 'toString' }, bindings)).actual).toBe('toString (already stands for <id:call:1>)');
+  });
+
+  it('as keys, compare as own fields only: a missing "__proto__" or "constructor" field is missing, not Object.prototype', () => {
+    const withProto = JSON.parse('{"type":"x","__proto__":{}}') as unknown;
+    expect(expectMismatch(matchIds(withProto, { type: 'x' }, new Map()))).toStrictEqual({ ok: false, path: '/__proto__', expected: {}, actual: undefined });
+    expect(expectMismatch(matchIds({ type: 'x' }, withProto, new Map()))).toStrictEqual({ ok: false, path: '/__proto__', expected: undefined, actual: {} });
+    const withToString = JSON.parse('{"toString":"x"}') as unknown;
+    expect(expectMismatch(matchIds(withToString, {}, new Map()))).toStrictEqual({ ok: false, path: '/toString', expected: 'x', actual: undefined });
+    expect(matchIds(JSON.parse('{"constructor":{"a":1}}'), JSON.parse('{"constructor":{"a":1}}'), new Map())).toStrictEqual({ ok: true });
+  });
+});
+
 describe('createIdNormalizer().placeholder and mapping', () => {
   it('makes a placeholder of a given kind, the same one for the same id', () => {
     const normalizer = createIdNormalizer();

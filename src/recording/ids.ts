@@ -97,10 +97,15 @@ export function matchIds(expected: unknown, actual: unknown, bindings: Map<strin
     if (typeof actual !== 'object' || actual === null || Array.isArray(actual)) return { ok: false, path, expected, actual };
     const keys = new Set([...Object.keys(expected), ...Object.keys(actual)]);
     for (const key of keys) {
-      const inner = matchIds((expected as Record<string, unknown>)[key], (actual as Record<string, unknown>)[key], bindings, `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+      const inner = matchIds(ownField(expected, key), ownField(actual, key), bindings, `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
       if (!inner.ok) return inner;
     }
     return { ok: true };
   }
   return Object.is(expected, actual) ? { ok: true } : { ok: false, path, expected, actual };
+}
+
+/** A field the object has itself: a key such as "__proto__" or "toString" that it lacks is missing, not inherited. */
+function ownField(object: object, key: string): unknown {
+  return Object.hasOwn(object, key) ? (object as Record<string, unknown>)[key] : undefined;
 }

@@ -119,6 +119,21 @@ describe('Recorder.tapFetch', () => {
     ]);
   });
 
+  it('keeps answer headers named like Object.prototype properties ("__proto__", "constructor") as data', async () => {
+    const { recorder, ofKind } = setup();
+    const headers: Array<[string, string]> = [
+      ['content-type', 'application/json'],
+      ['__proto__', 'first'],
+      ['constructor', 'second'],
+      ['tostring', 'third'],
+    ];
+    const tapped = recorder.tapFetch('weather', async () => new Response('{"jsonrpc":"2.0","id":1,"result":{}}', { status: 200, headers }));
+    await (await tapped(`${base}/json`, jsonPost(1))).text();
+    const recorded = ofKind('http.response')[0]!.headers!;
+    expect(Object.entries(recorded).sort()).toStrictEqual([...headers].sort());
+    expect(Object.getPrototypeOf(recorded)).toBe(Object.prototype);
+  });
+
   it('records a non-JSON, non-SSE answer without a body', async () => {
     const { recorder, records } = setup();
     const response = await recorder.tapFetch('weather', realFetch)(`${base}/text`);

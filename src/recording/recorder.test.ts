@@ -121,6 +121,21 @@ describe('Recorder.tapTransport', () => {
     expect(ofKind('ws.message').map((record) => (record.data as { delta: unknown }).delta)).toStrictEqual(['hello', '{"a":']);
   });
 
+  it('elides only the audio events it lists: a frame whose type is an Object.prototype name is written as it came', async () => {
+    const { recorder, ofKind } = setup({ hash: fakeHash });
+    const transport = createMemoryTransport();
+    recorder.tapTransport(transport);
+    await transport.connect();
+    // Looked up on an ordinary object, these types would find Object.prototype members, whose names as keys are these fields.
+    const frames = [
+      { type: '__proto__', '[object Object]': audioOf(3) },
+      { type: 'toString', [String(Object.prototype.toString)]: audioOf(3) },
+      { type: 'constructor', [String(Object)]: audioOf(3) },
+    ];
+    for (const frame of frames) transport.deliver(JSON.stringify(frame));
+    expect(ofKind('ws.message').map((record) => record.data)).toStrictEqual(frames);
+  });
+
   it('hands each audio payload to onAudio in sidecar mode, and writes it inline in kept mode', async () => {
     const onAudio = vi.fn();
     const sidecar = setup({ hash: fakeHash, audio: 'sidecar', onAudio });
@@ -161,6 +176,26 @@ describe('Recorder: ids', () => {
       { type: 'response.created', event_id: '<id:event:1>', response: { id: '<id:resp:1>', object: 'realtime.response' } },
       { type: 'response.output_item.done', event_id: '<id:event:2>', response_id: '<id:resp:1>', item: { id: '<id:item:1>', type: 'function_call', call_id: '<id:call:1>' } },
       { type: 'conversation.item.create', item: { type: 'function_call_output', call_id: '<id:call:1>', output: '{}' } },
+    ]);
+  });
+
+  it('treats ids named like Object.prototype properties as ids: placeholders in the records, the real names in the mapping', async () => {
+    const { recorder, ofKind } = setup();
+    const transport = createMemoryTransport();
+    recorder.tapTransport(transport);
+    await transport.connect();
+    transport.deliver({ type: 'response.output_item.added', event_id: 'hasOwnProperty', response_id: 'constructor', output_index: 0, item: { id: '__proto__', type: 'function_call', call_id: 'toString', name: 'f', arguments: '' } });
+    transport.deliver({ type: 'response.function_call_arguments.delta', event_id: 'valueOf', response_id: 'constructor', item_id: '__proto__', call_id: 'toString', output_index: 0, delta: '{}' });
+    expect(ofKind('ws.message').map((record) => record.data)).toStrictEqual([
+      { type: 'response.output_item.added', event_id: '<id:event:1>', response_id: '<id:response:1>', output_index: 0, item: { id: '__proto__', type: 'function_call', call_id: '<id:call:1>', name: 'f', arguments: '' } },
+      { type: 'response.function_call_arguments.delta', event_id: '<id:event:2>', response_id: '<id:response:1>', item_id: '<id:item:1>', call_id: '<id:call:1>', output_index: 0, delta: '{}' },
+    ]);
+    expect(Object.entries(recorder.idMapping())).toStrictEqual([
+      ['<id:event:1>', 'hasOwnProperty'],
+      ['<id:response:1>', 'constructor'],
+      ['<id:call:1>', 'toString'],
+      ['<id:event:2>', 'valueOf'],
+      ['<id:item:1>', '__proto__'],
     ]);
   });
 

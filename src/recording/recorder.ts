@@ -231,7 +231,7 @@ export class Recorder {
   }
 
   #elide(data: Record<string, unknown>): Record<string, unknown> {
-    const field = ELIDED_AUDIO_FIELDS[String(data.type)];
+    const field = ELIDED_AUDIO_FIELDS.get(String(data.type));
     if (field === undefined || this.#audio === 'kept' || typeof data[field] !== 'string') return data;
     const base64 = data[field] as string;
     const sha256 = this.#options.hash!(base64);
@@ -251,9 +251,8 @@ function parseJson(text: string): Record<string, unknown> | string {
 
 function headersOf(headers: HeadersInit | undefined): Record<string, string> | undefined {
   if (headers === undefined) return undefined;
-  const out: Record<string, string> = {};
-  new Headers(headers).forEach((value, name) => (out[name] = value));
-  return out;
+  // Own properties, whatever the names: a header called "__proto__" stays a header.
+  return Object.fromEntries(new Headers(headers));
 }
 
 /** Decoded size of base64 text. */

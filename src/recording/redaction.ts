@@ -57,9 +57,8 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
   return {
     headers(headers) {
       if (headers === undefined) return undefined;
-      const out: Record<string, string> = {};
-      for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = DENIED_HEADERS.test(name) ? REDACTED : text(value);
-      return out;
+      // fromEntries defines own properties: a header named "__proto__" stays a header.
+      return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), DENIED_HEADERS.test(name) ? REDACTED : text(value)]));
     },
     value: <T>(value: T) => walk(value, []) as T,
     text,

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { lookup, mockConfig, writeNote } from './mockTools.js';
-import { errorOf, startE2E, useE2E } from './support.js';
+import { errorOf, startE2E, useE2E, waitFor } from './support.js';
 
 useE2E();
 
@@ -108,5 +108,37 @@ describe('approval end to end', () => {
     expect(e2e.mock!.callLog.map((c) => c.arguments)).toEqual([{ text: 'first' }, { text: 'second' }]);
     expect(e2e.outputs().map((o) => o.output)).toEqual(['{"text":"first"}', '{"text":"second"}']);
     expect(e2e.creates()).toBe(2);
+  });
+
+  it('native MCP: an mcp_approval_request the host approves is answered with an mcp_approval_response (no id) and a response.create', async () => {
+    const requestId = 'mcpr_native0approval0e2e0001';
+    const e2e = await startE2E({
+      mock: mockConfig([lookup]),
+      proxy: {
+        nativeMcp: [{ type: 'mcp', server_label: 'docs', server_url: 'https://mcp.example.com/mcp', require_approval: 'always' }] as never,
+        approval: { mode: 'always', onRequest: () => ({ approved: true }) },
+      },
+      script: [
+        { user: 'Search the docs.' },
+        {
+          unknownEvent: {
+            type: 'conversation.item.done',
+            previous_item_id: null,
+            item: { id: requestId, object: 'realtime.item', type: 'mcp_approval_request', server_label: 'docs', name: 'search', arguments: '{"query":"tea"}' },
+          },
+        },
+      ],
+    });
+    expect(await e2e.sim.done).toEqual({ ok: true, steps: 2 });
+    const answer = await waitFor(
+      () => e2e.sim.clientEvents.find((event) => event.type === 'conversation.item.create' && event.item.type === 'mcp_approval_response'),
+      'the mcp_approval_response',
+    );
+    await waitFor(() => e2e.creates() === 1, 'the response.create after the answer');
+    await e2e.quiesce();
+    expect(answer).toMatchObject({ item: { type: 'mcp_approval_response', approval_request_id: requestId, approve: true } });
+    expect(answer.type === 'conversation.item.create' && answer.item.id).toBeUndefined();
+    expect(e2e.mock!.callLog).toEqual([]); // OpenAI runs native MCP tools, not the proxy
+    expect(e2e.creates()).toBe(1);
   });
 });

@@ -7,6 +7,9 @@
  * Assertions read what the SIMULATOR received (`sim.clientEvents`), plus an ordered record of the
  * proxy's wire (`wire`, from the transport's `frame` event: both directions, in the order the
  * proxy saw and sent them) and every proxy event (`events`, via `hooks.onEvent`).
+ *
+ * A send the proxy's strict encoder refuses (nothing goes out) fails the test that caused it, in
+ * the afterEach, naming the refused event: a refusal must never pass as the expected behaviour.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +24,7 @@ import { createNodeRealtimeMcpProxy } from '../../src/node/realtimeMcpProxy.js';
 import { createNodeWebSocketTransport } from '../../src/node/webSocketTransport.js';
 import type { RealtimeMcpProxy } from '../../src/proxy/createRealtimeMcpProxy.js';
 import type { ProxyEvents, RealtimeMcpProxyOptions, ToolCallTimeline } from '../../src/proxy/options.js';
+import { describeRefusedSend, watchRefusedSends, type RefusedSend } from '../../src/protocol/refusedSends.js';
 import { serverScripts, startEverything, type RunningServer } from '../support/mcpServers.js';
 
 export const API_KEY = 'sk-e2e-test-key';
@@ -99,8 +103,13 @@ export interface E2E {
 
 type Cleanup = () => Promise<void> | void;
 const cleanups: Cleanup[] = [];
+/** Sends the encoder refused since the last check, in every session the current test started. */
+const refusedSends: string[] = [];
 
-/** Registers the afterEach that closes everything the tests of this file started. */
+/**
+ * Registers the afterEach that closes everything the tests of this file started, then fails the
+ * test if the proxy attempted a send the encoder refused.
+ */
 export function useE2E(): void {
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) {
@@ -110,7 +119,15 @@ export function useE2E(): void {
         // Closing is best effort: one failure must not keep the others open.
       }
     }
+    failOnRefusedSends();
   });
+}
+
+/** Throws (and forgets them) when the proxy attempted sends the encoder refused; the afterEach calls it. */
+export function failOnRefusedSends(): void {
+  if (refusedSends.length === 0) return;
+  const lines = refusedSends.splice(0);
+  throw new Error(`The proxy attempted ${lines.length} send(s) its encoder refused (nothing went out):\n${lines.map((line) => `- ${line}`).join('\n')}`);
 }
 
 export async function waitFor<T>(check: () => T | undefined | false, what: string, timeoutMs = 5000): Promise<T> {
@@ -124,6 +141,9 @@ export async function waitFor<T>(check: () => T | undefined | false, what: strin
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
+
+/** How the codec words a refused encode ("Failed to encode the client event …"). */
+const ENCODER_REFUSAL = /^Failed to encode the client event/;
 
 export async function startE2E(options: E2EOptions): Promise<E2E> {
   const servers: McpServerConfig[] = [];
@@ -170,7 +190,7 @@ export async function startE2E(options: E2EOptions): Promise<E2E> {
   const hooks = options.proxy?.hooks;
 
   const own = (options.transport ?? 'own') === 'own';
-  const transport = own ? createNodeWebSocketTransport({ url: sim.url, apiKey }) : undefined;
+  const transport = own ? watchRefusedSends(createNodeWebSocketTransport({ url: sim.url, apiKey }), (refused: RefusedSend) => refusedSends.push(describeRefusedSend(refused))) : undefined;
   transport?.on('frame', (dir, text) => void wire.push({ dir, event: JSON.parse(text) as Loose }));
 
   const proxy = createNodeRealtimeMcpProxy({
@@ -186,6 +206,8 @@ export async function startE2E(options: E2EOptions): Promise<E2E> {
       },
       onError: (error) => {
         errors.push(error);
+        // With the proxy's own transport there is no send to watch: its report of the refusal stands in.
+        if (!own && ENCODER_REFUSAL.test(error.message)) refusedSends.push(error.message);
         hooks?.onError?.(error);
       },
     },

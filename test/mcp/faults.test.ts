@@ -59,7 +59,8 @@ describe('faults injected by the mock, as ToolCallResults', () => {
   it('hang + abort (barge-in): cancelled, not timeout, and the server is told', async () => {
     const { caller, mock } = await mockSession({ tools: [tool('stuck', { faults: [{ kind: 'hang' }] })] });
     const abort = new AbortController();
-    setTimeout(() => abort.abort(new Error('user barge-in')), 100);
+    // The barge-in comes while the server holds the call.
+    void vi.waitFor(() => expect(mock.callLog[0]?.outcome).toBe('pending')).then(() => abort.abort(new Error('user barge-in')));
     const result = await caller.call('stuck', '{}', { signal: abort.signal, callId: 'call_7' });
     expect(result.code).toBe('cancelled');
     expect(result.message).toContain('user barge-in');

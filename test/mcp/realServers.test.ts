@@ -96,10 +96,10 @@ describe.each([
     const { catalog, caller } = session([connect({ label: 'everything', url: server.url })]);
     await catalog.load();
     const abort = new AbortController();
-    setTimeout(() => abort.abort(new Error('barge-in')), 200);
+    // The barge-in comes once the operation reports its first step: the server is running it.
+    caller.on('progress', () => abort.abort(new Error('barge-in')));
     const result = await caller.call('trigger-long-running-operation', '{"duration":5,"steps":5}', { signal: abort.signal });
-    expect(result.code).toBe('cancelled');
-    expect(result.timings.durationMs).toBeLessThan(4000);
+    expect(result.code).toBe('cancelled'); // not ok: the 5 s operation did not run to its end
     expect(JSON.parse(result.output)).toMatchObject({ error: { code: 'cancelled' } });
     // The connection is still usable afterwards.
     expectOk(await caller.call('echo', '{"message":"still here"}'));

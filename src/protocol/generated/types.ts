@@ -593,9 +593,12 @@ export interface McpApprovalRequestItem {
   name: string;
   arguments: string;
 }
+/**
+ * The client's answer to an mcp_approval_request. The client sends it without `id` (the docs' example, agents-js `sendMcpResponse`); the server assigns one and its echo carries it.
+ */
 export interface McpApprovalResponseItem {
   type: 'mcp_approval_response';
-  id: string;
+  id?: string;
   approval_request_id: string;
   approve: boolean;
   reason?: string | null;

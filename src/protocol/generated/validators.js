@@ -4966,7 +4966,7 @@ validate134.errors = vErrors;
 return errors === 0;
 }
 
-const schema67 = {"title":"McpApprovalResponseItem","type":"object","properties":{"type":{"const":"mcp_approval_response"},"id":{"type":"string"},"approval_request_id":{"type":"string"},"approve":{"type":"boolean"},"reason":{"type":["string","null"]}},"required":["type","id","approval_request_id","approve"]};
+const schema67 = {"title":"McpApprovalResponseItem","description":"The client's answer to an mcp_approval_request. The client sends it without `id` (the docs' example, agents-js `sendMcpResponse`); the server assigns one and its echo carries it.","type":"object","properties":{"type":{"const":"mcp_approval_response"},"id":{"type":"string"},"approval_request_id":{"type":"string"},"approve":{"type":"boolean"},"reason":{"type":["string","null"]}},"required":["type","approval_request_id","approve"]};
 
 function validate135(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -4974,7 +4974,7 @@ let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if(((((data.type === undefined) && (missing0 = "type")) || ((data.id === undefined) && (missing0 = "id"))) || ((data.approval_request_id === undefined) && (missing0 = "approval_request_id"))) || ((data.approve === undefined) && (missing0 = "approve"))){
+if((((data.type === undefined) && (missing0 = "type")) || ((data.approval_request_id === undefined) && (missing0 = "approval_request_id"))) || ((data.approve === undefined) && (missing0 = "approve"))){
 validate135.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
@@ -14282,7 +14282,7 @@ validate292.errors = vErrors;
 return errors === 0;
 }
 
-const schema156 = {"title":"McpApprovalResponseItem","type":"object","properties":{"type":{"const":"mcp_approval_response"},"id":{"type":"string"},"approval_request_id":{"type":"string"},"approve":{"type":"boolean"},"reason":{"type":["string","null"]}},"required":["type","id","approval_request_id","approve"],"additionalProperties":false};
+const schema156 = {"title":"McpApprovalResponseItem","description":"The client's answer to an mcp_approval_request. The client sends it without `id` (the docs' example, agents-js `sendMcpResponse`); the server assigns one and its echo carries it.","type":"object","properties":{"type":{"const":"mcp_approval_response"},"id":{"type":"string"},"approval_request_id":{"type":"string"},"approve":{"type":"boolean"},"reason":{"type":["string","null"]}},"required":["type","approval_request_id","approve"],"additionalProperties":false};
 
 function validate293(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -14290,7 +14290,7 @@ let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if(((((data.type === undefined) && (missing0 = "type")) || ((data.id === undefined) && (missing0 = "id"))) || ((data.approval_request_id === undefined) && (missing0 = "approval_request_id"))) || ((data.approve === undefined) && (missing0 = "approve"))){
+if((((data.type === undefined) && (missing0 = "type")) || ((data.approval_request_id === undefined) && (missing0 = "approval_request_id"))) || ((data.approve === undefined) && (missing0 = "approve"))){
 validate293.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
