@@ -34,12 +34,18 @@ function twoCalls(tool: string): Parameters<typeof startE2E>[0]['script'] {
   ];
 }
 
-/** Closes the proxy (it must come back clean), then the servers; no socket or process may remain. */
-async function expectReleased(e2e: E2E, baseline: Record<string, number>): Promise<void> {
+/**
+ * The session went on through the fault; then the proxy closes clean, every MCP session got its
+ * DELETE, no socket or process remains once the servers close, and no secret was said.
+ */
+async function expectAliveThenReleased(e2e: E2E, baseline: Record<string, number>): Promise<void> {
+  expect(e2e.proxy.snapshot()).toMatchObject({ state: 'ready', runningCalls: [] });
   await expectClosedClean(e2e);
+  expectMcpSessionsEnded(e2e);
   await e2e.sim.close();
-  await e2e.mock?.close();
+  await e2e.mock!.close();
   await expectHandlesBackTo(baseline);
+  expectNoSecretIn(e2e, [FAULT_SUITE_TOKEN, API_KEY]);
 }
 
 describe('MCP server faults through the whole proxy', () => {
@@ -57,10 +63,7 @@ describe('MCP server faults through the whole proxy', () => {
     expectOneOutputPerCompletedCall(e2e);
     expect(e2e.mock!.callLog.map((call) => call.outcome)).toEqual([status === 500 ? 'fault:http500' : 'fault:httpStatus', 'answered']);
     expect(e2e.creates()).toBe(2);
-    expect(e2e.proxy.snapshot()).toMatchObject({ state: 'ready', runningCalls: [] });
-    await expectReleased(e2e, baseline);
-    expectMcpSessionsEnded(e2e);
-    expectNoSecretIn(e2e, [FAULT_SUITE_TOKEN, API_KEY]);
+    await expectAliveThenReleased(e2e, baseline);
   });
 
   it('the MCP server hangs: a timeout output at the deadline, the server is told to cancel, the next call is answered', async () => {
@@ -77,10 +80,7 @@ describe('MCP server faults through the whole proxy', () => {
     expectOneOutputPerCompletedCall(e2e);
     await waitFor(() => e2e.mock!.callLog[0]?.outcome === 'cancelled', 'notifications/cancelled at the mock');
     expect(e2e.eventsOf('toolCall.result')[0]).toMatchObject({ code: 'timeout', message: expect.stringContaining('no answer within 300 ms') });
-    expect(e2e.proxy.snapshot()).toMatchObject({ state: 'ready', runningCalls: [] });
-    await expectReleased(e2e, baseline);
-    expectMcpSessionsEnded(e2e);
-    expectNoSecretIn(e2e, [FAULT_SUITE_TOKEN, API_KEY]);
+    await expectAliveThenReleased(e2e, baseline);
   });
 
   it('the MCP server answers 50 MB: the output is capped (head and tail kept), the full result still reaches the host', async () => {
@@ -102,10 +102,7 @@ describe('MCP server faults through the whole proxy', () => {
     const [result] = e2e.eventsOf('toolCall.result');
     expect(result).toMatchObject({ code: 'ok' });
     expect((result!.mcpResult!.content[0] as { text: string }).text).toHaveLength(bytes);
-    expect(e2e.proxy.snapshot()).toMatchObject({ state: 'ready', runningCalls: [] });
-    await expectReleased(e2e, baseline);
-    expectMcpSessionsEnded(e2e);
-    expectNoSecretIn(e2e, [FAULT_SUITE_TOKEN, API_KEY]);
+    await expectAliveThenReleased(e2e, baseline);
   });
 
   it('the MCP server process is killed mid-call: one error output, the session goes on, close() still resolves', async () => {
