@@ -45,6 +45,7 @@ describe('validateMockMcpConfig', () => {
             { kind: 'isError', text: 'x' },
             { kind: 'throw', code: -32000, message: 'm' },
             { kind: 'http500' },
+            { kind: 'httpStatus', status: 502 },
             { kind: 'expireSession' },
             { kind: 'malformedSse' },
             { kind: 'hugeResult', bytes: 10 },
@@ -92,6 +93,8 @@ describe('validateMockMcpConfig', () => {
     [{ tools: [{ name: 'a', faults: [{ kind: 'progress', steps: 0, intervalMs: 1 }] }] }, 'tools[0].faults[0].steps must be an integer ≥ 1 (got 0)'],
     [{ tools: [{ name: 'a', faults: [{ kind: 'throw', code: 'E' }] }] }, 'tools[0].faults[0].code must be an integer (got "E")'],
     [{ tools: [{ name: 'a', faults: [{ kind: 'hugeResult', bytes: -1 }] }] }, 'tools[0].faults[0].bytes must be an integer ≥ 0 (got -1)'],
+    [{ tools: [{ name: 'a', faults: [{ kind: 'httpStatus', status: 302 }] }] }, 'tools[0].faults[0].status must be an integer ≥ 400 (got 302)'],
+    [{ tools: [{ name: 'a', faults: [{ kind: 'httpStatus', status: 600 }] }] }, 'tools[0].faults[0].status must be an HTTP error status, 400–599 (got 600)'],
     [{ mode: 'stateless', tools: [{ name: 'a', faults: [{ kind: 'expireSession' }] }] }, 'tools[0].faults[0].kind expireSession needs sessions (mode stateful or sse)'],
     [{ tools: [{ name: 'a', faults: [{ kind: 'invalidStructuredContent' }] }] }, 'tools[0].faults[0] needs structuredContent, or an outputSchema on the tool'],
     [

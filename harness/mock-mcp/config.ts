@@ -37,6 +37,8 @@ export type MockFault = { on?: MockFaultTrigger } & (
   | { kind: 'throw'; code?: number; message?: string }
   /** The HTTP response to the POST is 500 with a text body (the tool never runs). */
   | { kind: 'http500' }
+  /** The HTTP response to the POST has this status (400–599, a gateway's 502 or 503, say) and a text body (the tool never runs). */
+  | { kind: 'httpStatus'; status: number }
   /** Drop the session before answering, so this request gets 404 Session not found (stateful and sse). */
   | { kind: 'expireSession' }
   /** The reply carries an SSE frame whose data is not JSON, and no answer (the tool never runs). */
@@ -98,6 +100,7 @@ const FAULT_FIELDS: Record<MockFaultKind, string[]> = {
   isError: ['text'],
   throw: ['code', 'message'],
   http500: [],
+  httpStatus: ['status'],
   expireSession: [],
   malformedSse: [],
   hugeResult: ['bytes'],
@@ -227,6 +230,10 @@ function checkFault(value: unknown, tool: MockTool, mode: MockMcpMode, at: strin
   }
   if (kind === 'delay') requiredInteger(fault, 'ms', at, 0);
   if (kind === 'hugeResult') requiredInteger(fault, 'bytes', at, 0);
+  if (kind === 'httpStatus') {
+    requiredInteger(fault, 'status', at, 400);
+    if ((fault.status as number) > 599) throw new ConfigProblem(`${at}.status`, `must be an HTTP error status, 400–599 (got ${String(fault.status)})`);
+  }
   if (kind === 'progress') {
     requiredInteger(fault, 'steps', at, 1);
     requiredInteger(fault, 'intervalMs', at, 0);

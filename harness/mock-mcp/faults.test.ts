@@ -37,7 +37,7 @@ describe('planCall', () => {
   });
 
   it('knows which faults the HTTP layer carries out', () => {
-    expect(['http500', 'expireSession', 'malformedSse', 'hang', 'throw'].map((kind) => isHttpFault({ kind } as MockFault))).toEqual([true, true, true, false, false]);
+    expect(['http500', 'httpStatus', 'expireSession', 'malformedSse', 'hang', 'throw'].map((kind) => isHttpFault({ kind } as MockFault))).toEqual([true, true, true, true, false, false]);
     expect(isHttpFault(undefined)).toBe(false);
   });
 });

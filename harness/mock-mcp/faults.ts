@@ -11,7 +11,7 @@ export type MockLeadFault = Fault<'delay'> | Fault<'progress'>;
 /** Faults that decide the answer (or that there is none). */
 export type MockFinalFault = Exclude<MockFault, MockLeadFault>;
 /** Faults the HTTP layer carries out; the tool handler never sees such a call. */
-export type MockHttpFault = Fault<'http500'> | Fault<'expireSession'> | Fault<'malformedSse'>;
+export type MockHttpFault = Fault<'http500'> | Fault<'httpStatus'> | Fault<'expireSession'> | Fault<'malformedSse'>;
 
 export interface MockCallPlan {
   /** Matching `delay` / `progress` faults before `final`, in order. */
@@ -20,7 +20,7 @@ export interface MockCallPlan {
   final?: MockFinalFault;
 }
 
-const HTTP_KINDS: ReadonlySet<MockFaultKind> = new Set(['http500', 'expireSession', 'malformedSse']);
+const HTTP_KINDS: ReadonlySet<MockFaultKind> = new Set(['http500', 'httpStatus', 'expireSession', 'malformedSse']);
 
 /** Whether a fault applies to the `callNumber`th call (from 1) of its tool. */
 export function faultMatches(on: MockFaultTrigger | undefined, callNumber: number): boolean {

@@ -100,6 +100,16 @@ describe.each(MODES)('faults in mode %s', (mode) => {
     expect((await client.callTool({ name: 'ok', arguments: {} })).content).toHaveLength(1);
   });
 
+  it('httpStatus 503: the POST fails with that status, and the next call works', async () => {
+    const { server, client } = await setup(mode, [{ kind: 'httpStatus', status: 503, on: { call: 1 } }]);
+    const error = await rejectionOf(client.callTool({ name: 'flaky', arguments: {} }));
+    if (mode === 'sse') expect((error as Error).message).toBe('Error POSTing to endpoint (HTTP 503): Service Unavailable (mock MCP fault httpStatus)');
+    else expect(error).toMatchObject({ code: 503, message: 'Streamable HTTP error: Error POSTing to endpoint: Service Unavailable (mock MCP fault httpStatus)' });
+    expect(server.callLog[0]?.outcome).toBe('fault:httpStatus');
+    expect(server.requests.at(-1)?.status).toBe(503);
+    expect((await client.callTool({ name: 'flaky', arguments: {} })).content).toHaveLength(1);
+  });
+
   it('hugeResult: a text block of exactly that many bytes', async () => {
     const { client } = await setup(mode, [{ kind: 'hugeResult', bytes: 5 * 1024 * 1024 }]);
     const result = await client.callTool({ name: 'flaky', arguments: {} });

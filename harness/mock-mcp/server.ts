@@ -7,7 +7,7 @@
  * and hands the parsed body on to the SDK transport (`handleRequest(req, res, parsedBody)`).
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
@@ -135,6 +135,7 @@ export async function startMockMcpServer(config: MockMcpConfig, options: StartMo
       await notifyAll(fault.kind === 'expireSession' ? endpoint : undefined);
     }
     if (fault.kind === 'http500') return sendText(res, 500, 'Internal Server Error (mock MCP fault http500)');
+    if (fault.kind === 'httpStatus') return sendText(res, fault.status, `${STATUS_CODES[fault.status] ?? 'Error'} (mock MCP fault httpStatus)`);
     if (fault.kind === 'expireSession') {
       await expire(endpoint);
       return sendSessionNotFound(res);

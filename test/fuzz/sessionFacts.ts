@@ -1,0 +1,72 @@
+/**
+ * What the session saw, from the peer's side: the oracle the invariants are checked against. Frames
+ * are judged as the proxy judges them (decoded with the library's own codec), and only while the
+ * session is live (after `ready`, before `ended`): what a configuring or ended session receives
+ * promises nothing.
+ */
+import { decodeServerEvent } from '../../src/protocol/codec.js';
+
+export interface CallFacts {
+  callId: string;
+  /** Every function name the call was announced with (`added`, then `done`). */
+  names: Set<string>;
+  /** The status of the first `response.output_item.done` while live: it decides the call's fate. */
+  firstDone?: 'completed' | 'incomplete';
+  /** Its response reported `conversation_id: null` when the call was announced. */
+  outOfBand: boolean;
+  /** Announced in a response whose out-of-band flag changed in between: only "at most once" is checked. */
+  ambiguous: boolean;
+}
+
+export interface SessionFacts {
+  readonly calls: Map<string, CallFacts>;
+  /** Native approval requests (`mcp_approval_request` items), by request id. */
+  readonly nativeRequests: Set<string>;
+  /** Default-conversation responses between their `response.created` and `response.done`. */
+  readonly activeResponses: Set<string>;
+  /** Looks at one frame about to be delivered; `live` says whether the session is ready and not ended. */
+  observe(frame: object | string, live: boolean): void;
+}
+
+export function createSessionFacts(): SessionFacts {
+  const calls = new Map<string, CallFacts>();
+  const nativeRequests = new Set<string>();
+  const activeResponses = new Set<string>();
+  const outOfBandResponses = new Map<string, boolean>();
+
+  const announce = (callId: string, name: string, responseId: string): CallFacts => {
+    const outOfBand = outOfBandResponses.get(responseId) ?? false;
+    let facts = calls.get(callId);
+    if (facts === undefined) calls.set(callId, (facts = { callId, names: new Set(), outOfBand, ambiguous: false }));
+    else if (facts.outOfBand !== outOfBand) facts.ambiguous = true;
+    facts.names.add(name);
+    return facts;
+  };
+
+  return {
+    calls,
+    nativeRequests,
+    activeResponses,
+    observe(frame, live) {
+      const decoded = decodeServerEvent(typeof frame === 'string' ? frame : JSON.stringify(frame));
+      if (!decoded.ok) return;
+      const event = decoded.event;
+      // A response is active from the proxy's point of view once it received response.created,
+      // whatever state its session was in.
+      if (event.type === 'response.created') {
+        const outOfBand = event.response.conversation_id === null;
+        if (live) outOfBandResponses.set(event.response.id, outOfBand);
+        if (!outOfBand) activeResponses.add(event.response.id);
+      } else if (event.type === 'response.done') activeResponses.delete(event.response.id);
+      if (!live) return;
+      if (event.type === 'response.output_item.added' && event.item.type === 'function_call' && event.item.call_id !== undefined) {
+        announce(event.item.call_id, event.item.name, event.response_id);
+      } else if (event.type === 'response.output_item.done' && event.item.type === 'function_call' && event.item.call_id !== undefined) {
+        const facts = announce(event.item.call_id, event.item.name, event.response_id);
+        facts.firstDone ??= event.item.status === 'completed' ? 'completed' : 'incomplete';
+      } else if (event.type === 'conversation.item.done' && event.item.type === 'mcp_approval_request') {
+        nativeRequests.add(event.item.id);
+      }
+    },
+  };
+}
