@@ -276,10 +276,16 @@ function simulate(commands: Command[]) {
     }
     if (event.type === 'response.created') createdSeen += 1;
     if (event === refusal) refusalsSeen += 1;
+    // Time passes between any two server events (1 ms: room for the shortest backoff).
+    pass(() => {
+      t.send(event);
+      clock.increment(1);
+    });
+  };
+  /** Runs `act`, then puts every create it made on the wire, checking the promises as it goes. */
+  const pass = (act: () => void) => {
     const before = t.creates();
-    t.send(event);
-    // Let a backoff run out (1 ms) right away: time passes between any two server events.
-    clock.increment(1);
+    act();
     for (let i = before; i < t.creates(); i++) {
       // No create while a response is active (the client has seen everything the server said).
       expect(server.active).toBeNull();
@@ -320,10 +326,13 @@ function simulate(commands: Command[]) {
     else if (command === 'cancelNotActive') feed(error('response_cancel_not_active'));
     else if (command === 'otherError') feed(error('invalid_value'));
   }
-  // Let the server go quiet: answer what is on the wire, finish what is running.
-  for (let guard = 0; guard < 100 && (server.wire.length > 0 || server.active !== null); guard++) {
+  // Let the server go quiet: answer what is on the wire, finish what is running, and let any
+  // backoff run out (refusals in a row wait longer each time), until nothing more happens.
+  for (let guard = 0; guard < 200; guard++) {
     if (server.wire.length > 0) deliver();
-    else finish('completed');
+    else if (server.active !== null) finish('completed');
+    else if (t.snap().matches('backingOff')) pass(() => clock.increment(60_000));
+    else break;
   }
   return { t, server, requests, lastRequestTick };
 }

@@ -101,6 +101,7 @@ export const responseMachine = setup({
       activeCoversRequest: ({ event }) => event.type === 'response.created' && event.coversRequest === true,
     }),
     answered: assign({ refusals: 0 }),
+
     forgetResponse: assign({ activeResponseId: null, activeCoversRequest: false }),
     noteRefusal: assign({ retryOwed: true, refusals: ({ context }) => context.refusals + 1 }),
     giveUp: sendParent(({ context }): ResponseReport => ({ type: 'response.createFailed', refusals: context.refusals + 1 })),
@@ -146,7 +147,7 @@ export const responseMachine = setup({
       after: { createTimeout: { target: 'idle', actions: 'countTimeout' } },
       on: {
         // The first response.created after our create is taken as its answer (ids cannot tell).
-        'response.created': { target: 'active', actions: ['rememberResponse', 'answered'] },
+        'response.created': { target: 'active', actions: 'rememberResponse' },
         // A response we never saw created is active: wait for its done, then try again (or give up).
         'response.error': [
           { guard: and(['isOurRefusal', 'retriesLeft']), target: 'blocked', actions: 'noteRefusal' },
@@ -158,7 +159,13 @@ export const responseMachine = setup({
       on: {
         // A new id without a done for the old one: the done was missed; follow the newest.
         'response.created': { actions: 'rememberResponse' },
-        'response.done': { guard: 'endsActive', target: 'backingOff', actions: 'forgetResponse' },
+        // A response that ends with no refusal of our create since it began answered it: the count of
+        // refusals in a row starts again. (Resetting on response.created instead would let a server
+        // that starts a response of its own before refusing each create keep us asking forever.)
+        'response.done': [
+          { guard: and(['endsActive', 'owesRetry']), target: 'backingOff', actions: 'forgetResponse' },
+          { guard: 'endsActive', target: 'idle', actions: ['forgetResponse', 'answered'] },
+        ],
         // The server started a response (VAD) while our create was on the wire, then refused ours.
         'response.error': [
           { guard: and(['isOurRefusal', 'isRefusalAlreadyAnswered']) },
