@@ -65,6 +65,24 @@ describe('ToolCatalog', () => {
     expect(catalog.tools.map((t) => t.mcpName)).toEqual(['read']);
   });
 
+  it('leaves a tool out when the allowedTools predicate throws on it, and lists the rest', async () => {
+    const connection = new FakeMcpConnection(
+      {
+        label: 's',
+        url: 'http://127.0.0.1:1/mcp',
+        allowedTools: (t) => {
+          if (t.name === 'cursed') throw new TypeError('host bug');
+          return true;
+        },
+      },
+      [fakeTool('fine'), fakeTool('cursed')],
+    );
+    const catalog = new ToolCatalog([connection], { cache: false });
+    await catalog.load();
+    expect(catalog.tools.map((t) => t.mcpName)).toEqual(['fine']);
+    expect(catalog.dropped).toEqual([{ server: 's', tool: 'cursed', reason: expect.stringContaining('threw TypeError') }]);
+  });
+
   it('follows list_changed: lists again and emits added, removed and changed', async () => {
     const connection = new FakeMcpConnection({ label: 's', url: 'http://127.0.0.1:1/mcp' }, [fakeTool('a'), fakeTool('b'), fakeTool('c')]);
     const catalog = new ToolCatalog([connection], { cache: false });
@@ -81,6 +99,44 @@ describe('ToolCatalog', () => {
     connection.emit('toolsChanged');
     await vi.waitFor(() => expect(connection.listings).toBe(3));
     expect(diffs).toHaveLength(1);
+  });
+
+  it('coalesces a storm of list_changed: one listing in flight and one queued, so 500 notices give 2 listings and 1 changed', async () => {
+    const connection = new FakeMcpConnection({ label: 's', url: 'http://127.0.0.1:1/mcp' }, [fakeTool('a')]);
+    const catalog = new ToolCatalog([connection], { cache: false });
+    await catalog.load();
+    const diffs: ToolCatalogDiff[] = [];
+    catalog.on('changed', (diff) => diffs.push(diff));
+    connection.tools = [fakeTool('a'), fakeTool('b')];
+    for (let notice = 0; notice < 500; notice++) connection.emit('toolsChanged');
+    await catalog.settled();
+    expect(connection.listings - 1).toBe(2);
+    expect(diffs.map((diff) => diff.added.map((tool) => tool.mcpName))).toEqual([['b']]);
+  });
+
+  it('never loses a change that arrives while a listing is running: the queued listing sees it', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const connection = new (class extends FakeMcpConnection {
+      override async listTools() {
+        const tools = this.tools;
+        this.listings++;
+        if (this.listings === 2) await gate; // the first refresh hangs until the test lets it go
+        return tools;
+      }
+    })({ label: 's', url: 'http://127.0.0.1:1/mcp' }, [fakeTool('a')]);
+    const catalog = new ToolCatalog([connection], { cache: false });
+    await catalog.load();
+    connection.tools = [fakeTool('a'), fakeTool('b')];
+    connection.emit('toolsChanged');
+    await vi.waitFor(() => expect(connection.listings).toBe(2));
+    connection.tools = [fakeTool('a'), fakeTool('b'), fakeTool('c')];
+    connection.emit('toolsChanged');
+    connection.emit('toolsChanged');
+    release();
+    await catalog.settled();
+    expect(connection.listings).toBe(3);
+    expect(catalog.tools.map((tool) => tool.mcpName)).toEqual(['a', 'b', 'c']);
   });
 
   it('lists again after a re-initialized session', async () => {
