@@ -52,6 +52,11 @@ export interface McpConnectionOptions {
   clientInfo?: Implementation;
   /** Deadline of `initialize`, in ms. Default 10 000. */
   connectTimeoutMs?: number;
+  /**
+   * How long `close()` waits for the server to answer the session's DELETE, in ms. Default 3 000.
+   * Past it the request is abandoned (its socket closed) and the connection closes anyway.
+   */
+  closeTimeoutMs?: number;
   /** Which transport worked per URL, shared between connections so later ones skip the probe. */
   transportMemory?: Map<string, McpTransportKind>;
   /**
@@ -76,6 +81,9 @@ export interface CallToolOptions {
 }
 
 const sharedTransportMemory = new Map<string, McpTransportKind>();
+
+/** Default of `closeTimeoutMs`: a server that ends sessions at all does it in well under a second. */
+export const DEFAULT_MCP_CLOSE_TIMEOUT_MS = 3_000;
 
 /** Answers the SDK's output-schema checks with "valid": results are checked by the catalog, over every page (SDK validators only cover the last page). */
 const skipSdkOutputValidation: jsonSchemaValidator = {
@@ -174,7 +182,7 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
     await this.#withSession('ping', true, (client) => client.ping());
   }
 
-  /** Ends the session (DELETE) and closes. Never rejects. */
+  /** Ends the session (DELETE, given `closeTimeoutMs` to answer) and closes. Never rejects, always finishes. */
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
     const transport = this.#transport;
@@ -330,7 +338,9 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
   async #dispose(client: Client | undefined, transport: Transport | undefined, terminate: boolean): Promise<void> {
     const streamable = transport as { terminateSession?: () => Promise<void>; sessionId?: string } | undefined;
     if (terminate && streamable?.sessionId !== undefined && streamable.terminateSession) {
-      await streamable.terminateSession().catch(() => undefined);
+      // Without a deadline of our own, a server that never answers keeps close() waiting for
+      // undici's headers timeout (300 s). Closing the transport below aborts the DELETE's fetch.
+      await withDeadline(streamable.terminateSession(), this.#options.closeTimeoutMs ?? DEFAULT_MCP_CLOSE_TIMEOUT_MS);
     }
     await (client ?? transport)?.close().catch(() => undefined);
   }
@@ -343,3 +353,16 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
     this.emit('state', next, previous);
   }
 }
+
+/** Waits for `work` (its failure ignored) or `ms`, whichever comes first; the timer never outlives it. */
+async function withDeadline(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  try {
+    await Promise.race([work.then(noop, noop), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function noop(): void {}
