@@ -4,6 +4,7 @@
  * session ends, and on the first SIGTERM or SIGINT, instead of waiting out the DELETE.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -17,11 +18,14 @@ const KEY = 'teardown-test-realtime-key';
 let simulator: RealtimeSimulator | undefined;
 let mock: MockMcpServer | undefined;
 let child: ChildProcessWithoutNullStreams | undefined;
+let silent: Server | undefined;
 afterEach(async () => {
   if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await simulator?.close();
   await mock?.close();
-  simulator = mock = child = undefined;
+  silent?.closeAllConnections();
+  await new Promise((done) => (silent ? silent.close(done) : done(undefined)));
+  simulator = mock = child = silent = undefined;
 });
 
 interface Exit {
@@ -31,11 +35,11 @@ interface Exit {
 }
 
 /** Starts `connect` against the simulator and the hanging mock; `exited` settles when the process is gone. */
-async function startConnect(steps: SimulatorStep[]): Promise<{ stdout: () => string; exited: Promise<Exit> }> {
-  mock = await startMockMcpServer({ tools: [{ name: 'lookup' }], hangDelete: true });
+async function startConnect(steps: SimulatorStep[], mcpUrl?: string): Promise<{ stdout: () => string; exited: Promise<Exit> }> {
+  if (mcpUrl === undefined) mock = await startMockMcpServer({ tools: [{ name: 'lookup' }], hangDelete: true });
   simulator = await startRealtimeSimulator({ script: { steps }, apiKey: KEY });
   const env = { ...process.env, OPENAI_API_KEY: KEY };
-  const spawned = spawn(tsx, ['src/cli/main.ts', 'connect', '--realtime-url', simulator.url, '--mcp', `hangs=${mock.url}`], { cwd: root, env });
+  const spawned = spawn(tsx, ['src/cli/main.ts', 'connect', '--realtime-url', simulator.url, '--mcp', `hangs=${mcpUrl ?? mock!.url}`], { cwd: root, env });
   child = spawned;
   let stdout = '';
   spawned.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -81,5 +85,18 @@ describe('connect exits promptly although the MCP server never answers DELETE', 
     expect(exit.stdout).toMatch(/^ended\s+closed$/m);
     expect(mock!.deletesReceived).toBe(1);
     expect(simulator!.sessions[0]?.closed?.code).toBe(1000);
+  });
+
+  it('on SIGTERM while the MCP server has not answered initialize: exit 0, and the Realtime session is never opened', async () => {
+    let initializeArrived!: () => void;
+    const arrived = new Promise<void>((resolve) => (initializeArrived = resolve));
+    silent = createServer(() => initializeArrived()); // takes the initialize POST and never answers
+    await new Promise<void>((done) => silent!.listen(0, '127.0.0.1', done));
+    const run = await startConnect([{ user: 'Hello?' }], `http://127.0.0.1:${(silent.address() as { port: number }).port}/mcp`);
+    await arrived;
+    child!.kill('SIGTERM');
+    const exit = await run.exited;
+    expect({ code: exit.code, signal: exit.signal }, exit.stdout).toEqual({ code: 0, signal: null });
+    expect(simulator!.connections).toBe(0);
   });
 });

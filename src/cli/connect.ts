@@ -89,14 +89,24 @@ export async function runConnect(options: ConnectOptions, write: (text: string) 
     ...(more.record ? { record: more.record } : {}),
   });
   followProxy(proxy, line);
-  const stop = () => void proxy.close();
+  // The first signal closes the session (teardown is bounded: MCP DELETEs have their own deadline);
+  // the handlers are `once`, so a second signal ends the process the default way.
+  let stopped = false;
+  const stop = () => {
+    stopped = true;
+    void proxy.close();
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
     await proxy.start();
   } catch (error) {
-    line('error', ProxyError.isInstance(error) ? error.message : `Failed to connect: ${(error as Error).message}. Please check the URL and key.`);
     await proxy.close();
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    // Stopped while starting: the start failed because it was asked to.
+    if (stopped) return 0;
+    line('error', ProxyError.isInstance(error) ? error.message : `Failed to connect: ${(error as Error).message}. Please check the URL and key.`);
     return 1;
   }
   const end = await proxy.ended;

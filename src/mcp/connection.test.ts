@@ -124,6 +124,25 @@ describe('McpConnection close', () => {
     await vi.waitFor(() => expect(mock.deletesAbandoned).toBe(1));
   });
 
+  it('abandons a connect in progress: close() ends it at once, and the attempt rejects as closed', async () => {
+    const posts: string[] = [];
+    const server = createServer((req) => void posts.push(`${req.method} ${req.url}`)); // takes the initialize POST, never answers
+    servers.push(server);
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/mcp`;
+    const connection = new McpConnection({ label: 'srv', url, transport: 'streamable-http' }, { transportMemory: new Map(), connectTimeoutMs: 600_000 });
+    const listing = connection.listTools().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await vi.waitFor(() => expect(posts).toEqual(['POST /mcp']));
+    await connection.close();
+    const error = await listing;
+    expect(ProxyError.isInstance(error) && error.code).toBe('mcp_closed');
+    expect(connection.state).toBe('closed');
+    server.closeAllConnections();
+  });
+
   it('still sends the DELETE and waits for its answer when the server does answer', async () => {
     const mock = await startMockMcpServer({ tools: [{ name: 'echo' }] });
     servers.push({ close: (done: () => void) => void mock.close().then(done) } as unknown as Server);

@@ -100,6 +100,8 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
   #transport: Transport | undefined;
   #transportKind: McpTransportKind | undefined;
   #connecting: Promise<Client> | undefined;
+  /** The client and transport of a connect in progress, so that close() can abandon it. */
+  #attempt: { client: Client; transport: Transport | undefined } | undefined;
   readonly #options: McpConnectionOptions;
   readonly #memory: Map<string, McpTransportKind>;
 
@@ -187,7 +189,10 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
     if (this.#state === 'closed') return;
     const transport = this.#transport;
     const client = this.#client;
+    const attempt = this.#attempt;
     this.#setState('closed');
+    // A connect in progress would otherwise hold its caller until connectTimeoutMs.
+    if (attempt) await this.#dispose(attempt.client, attempt.transport, false);
     await this.#dispose(client, transport, true);
     this.removeAllListeners();
   }
@@ -226,9 +231,7 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
 
   async #ready(): Promise<Client> {
     if (this.#state === 'ready' && this.#client) return this.#client;
-    if (this.#state === 'closed') {
-      throw new ProxyError('mcp_closed', `Failed to use MCP server "${this.label}": the connection is closed. Please create a new connection.`);
-    }
+    if (this.#state === 'closed') throw this.#closedError();
     this.#connecting ??= this.#open().finally(() => (this.#connecting = undefined));
     return this.#connecting;
   }
@@ -257,19 +260,22 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
       let transport: Transport | undefined;
       try {
         transport = createMcpTransport(kind, this.config, this.#options);
+        this.#attempt = { client, transport };
         try {
           await client.connect(transport, { timeout: this.#options.connectTimeoutMs ?? 10_000 });
         } catch (error) {
-          if (!(error instanceof UnauthorizedError) || !(await this.#finishAuthorization(transport))) throw error;
+          if (this.#state === 'closed' || !(error instanceof UnauthorizedError) || !(await this.#finishAuthorization(transport))) throw error;
           await this.#dispose(client, transport, false);
           client = this.#newClient();
           transport = createMcpTransport(kind, this.config, this.#options);
+          this.#attempt = { client, transport };
           await client.connect(transport, { timeout: this.#options.connectTimeoutMs ?? 10_000 });
         }
         if (this.#state === 'closed') {
           await this.#dispose(client, transport, true);
           break;
         }
+        this.#attempt = undefined;
         this.#client = client;
         this.#transport = transport;
         this.#transportKind = kind;
@@ -279,11 +285,14 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
       } catch (error) {
         lastError = error;
         await this.#dispose(client, transport, false);
+        if (this.#state === 'closed') break;
         // Only a 400/404/405 on the first POST means "legacy server"; anything else is the real error.
         if (!(kind === 'streamable-http' && isLegacyServerAnswer(error))) break;
       }
     }
-    if (this.#state !== 'closed') this.#setState('idle');
+    this.#attempt = undefined;
+    if (this.#state === 'closed') throw this.#closedError();
+    this.#setState('idle');
     const failure = this.#connectError(lastError);
     this.emit('error', failure);
     throw failure;
@@ -312,6 +321,10 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
     // Transport noise (reconnects of the GET stream, aborted requests) is diagnostics, not liveness.
     client.onerror = () => undefined;
     return client;
+  }
+
+  #closedError(): ProxyError {
+    return new ProxyError('mcp_closed', `Failed to use MCP server "${this.label}": the connection is closed. Please create a new connection.`);
   }
 
   #connectError(cause: unknown): ProxyError {

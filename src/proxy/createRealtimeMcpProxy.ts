@@ -263,6 +263,9 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
       }
       if (recorder) untapRecorder = recorder.tapTransport(transport, options.url);
       await catalog.load();
+      if (shuttingDown) {
+        throw new ProxyError('not_open', 'Failed to start the session: close() was called while the MCP tools were being listed. Please create a new proxy to start again.');
+      }
       caller.prepare();
       actor.start();
       actor.send({ type: 'catalog.changed', tools: sessionTools(), toolInfo: toolInfo() });

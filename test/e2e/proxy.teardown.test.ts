@@ -2,8 +2,12 @@
  * Teardown is bounded: MCP servers that never answer the session DELETE cannot keep `proxy.close()`
  * (or the session's own end) from finishing.
  */
-import { describe, expect, it, vi } from 'vitest';
-import { startE2E, useE2E } from './support.js';
+import { createServer } from 'node:http';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { startRealtimeSimulator } from '../../harness/simulator/index.js';
+import { createNodeRealtimeMcpProxy } from '../../src/node/realtimeMcpProxy.js';
+import { ProxyError } from '../../src/errors.js';
+import { API_KEY, startE2E, useE2E } from './support.js';
 
 useE2E();
 
@@ -32,5 +36,39 @@ describe('teardown with MCP servers that never answer DELETE', () => {
     await e2e.proxy.close();
     expect(e2e.mock!.deletesReceived).toBe(1);
     await vi.waitFor(() => expect(e2e.mock!.deletesAbandoned).toBe(1));
+  });
+});
+
+describe('close() while start() is listing the tools', () => {
+  const closers: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+  });
+
+  it('start() rejects with not_open at once, and the Realtime session is never opened', async () => {
+    let initializeArrived!: () => void;
+    const arrived = new Promise<void>((resolve) => (initializeArrived = resolve));
+    const silent = createServer(() => initializeArrived()); // takes the initialize POST and never answers
+    await new Promise<void>((done) => silent.listen(0, '127.0.0.1', done));
+    closers.push(() => new Promise((done) => (silent.closeAllConnections(), silent.close(done))));
+    const sim = await startRealtimeSimulator({ script: { steps: [{ user: 'Hello?' }] }, apiKey: API_KEY });
+    closers.push(() => sim.close());
+    const proxy = createNodeRealtimeMcpProxy({
+      url: sim.url,
+      apiKey: API_KEY,
+      servers: [{ label: 'silent', url: `http://127.0.0.1:${(silent.address() as { port: number }).port}/mcp` }],
+      catalogCache: false,
+      mcp: { connectTimeoutMs: 600_000, transportMemory: new Map() },
+    });
+    proxy.on('error', () => undefined);
+    const starting = proxy.start().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await arrived;
+    await proxy.close();
+    const error = await starting;
+    expect(ProxyError.isInstance(error) && error.code).toBe('not_open');
+    expect(sim.connections).toBe(0);
   });
 });
