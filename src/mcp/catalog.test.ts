@@ -22,15 +22,38 @@ describe('ToolCatalog', () => {
     expect(catalog.byFunctionName('get_forecast')).toBe(forecast);
   });
 
-  it('prefixes names with the server label when there are several servers, so equal names do not clash', async () => {
-    const a = new FakeMcpConnection({ label: 'a', url: 'http://127.0.0.1:1/a' }, [fakeTool('search')]);
+  it('does not rename a server\'s tools when another server is added: names two servers share get a hash suffix', async () => {
+    const a = new FakeMcpConnection({ label: 'a', url: 'http://127.0.0.1:1/a' }, [fakeTool('search'), fakeTool('delete_file')]);
+    const alone = new ToolCatalog([a], { cache: false });
+    await alone.load();
     const b = new FakeMcpConnection({ label: 'b', url: 'http://127.0.0.1:1/b' }, [fakeTool('search')]);
-    const catalog = new ToolCatalog([a, b], { cache: false });
+    const both = new ToolCatalog([a, b], { cache: false });
+    await both.load();
+    expect(both.find('a', 'delete_file')!.functionName).toBe(alone.find('a', 'delete_file')!.functionName);
+    expect(both.find('a', 'delete_file')!.functionName).toBe('delete_file');
+    const searches = [both.find('a', 'search')!.functionName, both.find('b', 'search')!.functionName];
+    expect(new Set(searches).size).toBe(2);
+    expect(searches.every((name) => /^search_[0-9a-z]{6}$/.test(name))).toBe(true);
+  });
+
+  it('prefixes every name with the server label when asked', async () => {
+    const a = new FakeMcpConnection({ label: 'a', url: 'http://127.0.0.1:1/a' }, [fakeTool('search')]);
+    const b = new FakeMcpConnection({ label: 'b', url: 'http://127.0.0.1:1/b' }, [fakeTool('search'), fakeTool('lookup')]);
+    const catalog = new ToolCatalog([a, b], { cache: false, prefix: true });
     await catalog.load();
-    const names = catalog.tools.map((t) => t.functionName).sort();
-    expect(names).toHaveLength(2);
-    expect(new Set(names).size).toBe(2);
-    expect(names.every((n) => n.startsWith('a__') || n.startsWith('b__'))).toBe(true);
+    expect(catalog.tools.map((t) => t.functionName).sort()).toEqual(['a__search', 'b__lookup', 'b__search']);
+  });
+
+  it('knows its servers and what each listed, including tools it left out, and nothing for a server that failed', async () => {
+    const a = new FakeMcpConnection({ label: 'a', url: 'http://127.0.0.1:1/a', allowedTools: ['kept'] }, [fakeTool('kept'), fakeTool('hidden')]);
+    const down = new FakeMcpConnection({ label: 'down', url: 'http://127.0.0.1:1/b' }, []);
+    down.failWith = new Error('connect ECONNREFUSED');
+    const catalog = new ToolCatalog([a, down], { cache: false });
+    catalog.on('error', () => undefined);
+    await catalog.load();
+    expect(catalog.servers).toEqual(['a', 'down']);
+    expect(catalog.listedTools('a')?.map((t) => t.name)).toEqual(['kept', 'hidden']);
+    expect(catalog.listedTools('down')).toBeUndefined();
   });
 
   it('drops tools outside allowedTools, task-only tools and schemas Realtime cannot take, with a logged reason', async () => {

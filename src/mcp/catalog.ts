@@ -39,7 +39,10 @@ export type ToolCatalogEvents = {
 export interface ToolCatalogOptions {
   /** Listings shared across sessions; `false` lists every time. Default: one cache shared by the process. */
   cache?: ToolListingCache | false;
-  /** Prefix function names with the server label. Default: only when there is more than one server. */
+  /**
+   * Prefix every function name with its server label (`label__tool`). Default false: adding a server
+   * never renames the tools of the others (names two servers share get a hash suffix instead).
+   */
   prefix?: boolean;
   logger?: Logger;
 }
@@ -66,7 +69,7 @@ export class ToolCatalog extends Emitter<ToolCatalogEvents> {
   constructor(connections: readonly CatalogConnection[], options: ToolCatalogOptions = {}) {
     super();
     this.#cache = options.cache === false ? undefined : (options.cache ?? defaultToolListingCache);
-    this.#prefix = options.prefix ?? connections.length > 1;
+    this.#prefix = options.prefix ?? false;
     this.#logger = options.logger ?? silentLogger;
     for (const connection of connections) {
       this.#connections.set(connection.label, connection);
@@ -91,6 +94,16 @@ export class ToolCatalog extends Emitter<ToolCatalogEvents> {
 
   get dropped(): readonly DroppedTool[] {
     return this.#dropped;
+  }
+
+  /** The labels of every server, listed or not. */
+  get servers(): readonly string[] {
+    return [...this.#connections.keys()];
+  }
+
+  /** What a server last listed, tools left out of the catalog included; undefined while it has never listed successfully. */
+  listedTools(server: string): readonly Tool[] | undefined {
+    return this.#listed.get(server);
   }
 
   /** The tools as Realtime function tools, for `session.update`. */

@@ -16,10 +16,11 @@ import type { ClientEvent, ServerEvent } from '../protocol/generated/types.js';
 import type { RealtimeTransport } from '../protocol/transport.js';
 import { createWebSocketTransport } from '../protocol/websocketTransport.js';
 import { toolCallMachine } from '../machines/toolCall.js';
-import { sessionMachine, type SessionEmitted, type SessionEndReason, type SessionToolInfo } from '../machines/session.js';
+import { sessionMachine, type SessionEmitted, type SessionEndReason } from '../machines/session.js';
 import type { ApprovalRequest, ExecuteToolCallInput } from '../machines/types.js';
 import { projectInspectionEvent, type InspectionRecord } from './inspection.js';
 import { isAudioEvent, type ProxyEvents, type RealtimeMcpProxyOptions, type ToolCallTimeline } from './options.js';
+import { SessionToolSettings } from './sessionToolSettings.js';
 
 export interface RealtimeMcpProxy {
   /** Lists the MCP tools, then opens the Realtime session. Resolves once the socket is open. */
@@ -54,10 +55,18 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
           : (options.mcp ?? {}),
       ),
   );
-  const catalog = new ToolCatalog(connections, { ...(options.catalogCache !== undefined ? { cache: options.catalogCache } : {}), logger });
+  const catalog = new ToolCatalog(connections, { ...(options.catalogCache !== undefined ? { cache: options.catalogCache } : {}), prefix: options.prefixToolNames === true, logger });
+  // Per-tool settings by MCP identity ("server/tool"), resolved against the catalog at start and on every change.
+  const toolSettings = new SessionToolSettings({
+    ...(options.allowedTools !== undefined ? { allowedTools: options.allowedTools } : {}),
+    ...(options.approval?.tools !== undefined ? { approval: options.approval.tools } : {}),
+    ...(options.bargeIn !== undefined ? { bargeIn: options.bargeIn } : {}),
+    ...(options.timeouts?.tools !== undefined ? { timeoutsMs: options.timeouts.tools } : {}),
+  });
   const caller = new ToolCaller(catalog, {
     ...(options.routes ? { routes: options.routes } : {}),
-    ...(options.timeouts?.tools ? { timeoutsMs: options.timeouts.tools } : {}),
+    allowed: toolSettings.allowed,
+    toolTimeoutMs: toolSettings.timeoutMs,
     ...(options.timeouts?.defaultMs ? { defaultTimeoutMs: options.timeouts.defaultMs } : {}),
     ...(options.maxOutputBytes ? { maxOutputBytes: options.maxOutputBytes } : {}),
     ...(options.strictOutputSchema ? { strictOutputSchema: true } : {}),
@@ -83,17 +92,14 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
   };
   events.on('error', () => undefined); // errors also reach hooks.onError; an unheard one must not be lost silently either
 
-  const allowed = (name: string) => {
-    const filter = options.allowedTools;
-    if (filter === undefined) return true;
-    const tool = catalog.byFunctionName(name);
-    return Array.isArray(filter) ? filter.includes(name) : tool !== undefined && (filter as (t: typeof tool) => boolean)(tool);
+  const sessionTools = () => toolSettings.sessionTools(catalog);
+  const toolInfo = () => toolSettings.toolInfo();
+  let settingsResolved = false;
+  const resolveToolSettings = () => {
+    const problems = toolSettings.update(catalog);
+    settingsResolved = true;
+    return problems;
   };
-  const sessionTools = () => catalog.functionTools().filter((tool) => allowed(tool.name));
-  const toolInfo = (): Record<string, SessionToolInfo> =>
-    Object.fromEntries(
-      catalog.tools.filter((tool) => allowed(tool.functionName)).map((tool) => [tool.functionName, { server: tool.server, tool: tool.mcpName, ...(tool.annotations ? { annotations: tool.annotations } : {}) }]),
-    );
 
   // The MCP call: the signal is aborted when the tool-call child leaves `executing` (barge-in, teardown).
   const executeToolCall = fromPromise<ToolCallResult, ExecuteToolCallInput>(({ input, signal }) => {
@@ -111,8 +117,9 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
       tools: [],
       ...(options.instructions !== undefined ? { instructions: options.instructions } : {}),
       ...(options.session ? { session: options.session } : {}),
-      ...(options.approval ? { approval: options.approval } : {}),
-      ...(options.bargeIn ? { bargeIn: options.bargeIn } : {}),
+      // The machine reads these by function name; they are refilled in place as the catalog changes.
+      ...(options.approval ? { approval: { ...options.approval, tools: toolSettings.approvalByFunctionName } } : {}),
+      bargeIn: toolSettings.bargeInByFunctionName,
       ...(options.nativeMcp ? { nativeTools: options.nativeMcp } : {}),
     },
     ...(options.inspect ? { inspect: (event) => { const record = projectInspectionEvent(event); if (record) notify('inspect', record); } } : {}),
@@ -249,6 +256,8 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
         catalog.on('error', report),
         catalog.on('dropped', (dropped) => notify('tool.dropped', dropped)),
         catalog.on('changed', (diff) => {
+          // Until the first listing is complete, start() resolves the settings once, with every server in.
+          if (settingsResolved) for (const error of toolSettings.unreported(resolveToolSettings())) report(error);
           caller.prepare();
           notify('catalog.changed', diff);
           actor.send({ type: 'catalog.changed', tools: sessionTools(), toolInfo: toolInfo() });
@@ -266,6 +275,10 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
       if (shuttingDown) {
         throw new ProxyError('not_open', 'Failed to start the session: close() was called while the MCP tools were being listed. Please create a new proxy to start again.');
       }
+      const problems = resolveToolSettings();
+      const fatal = problems.find((problem) => problem.fatal);
+      if (fatal) throw new ProxyError('invalid_options', fatal.error.message, { data: { problems: problems.filter((problem) => problem.fatal).map((problem) => problem.error.message) } });
+      for (const error of toolSettings.unreported(problems)) report(error);
       caller.prepare();
       actor.start();
       actor.send({ type: 'catalog.changed', tools: sessionTools(), toolInfo: toolInfo() });

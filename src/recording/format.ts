@@ -44,6 +44,8 @@ export interface RecordedProxyOptions {
   timeouts?: { defaultMs?: number; tools?: Record<string, number> };
   allowedTools?: string[];
   bargeIn?: Record<string, 'cancel' | 'finish'>;
+  /** Function names carry their server label (`label__tool`). */
+  prefixToolNames?: boolean;
   instructions?: string;
   session?: Record<string, unknown>;
   nativeMcp?: unknown[];
