@@ -46,23 +46,25 @@ export function createToolRouter(catalog: ToolCatalog, options: ToolRouterOption
       if (explicit !== undefined) {
         const tool = catalog.find(explicit.server, explicit.tool);
         if (tool === undefined) return unknownTool(functionName, `it routes to "${explicit.tool}" on "${explicit.server}", which that server does not offer (or it was left out)`);
-        return allow(functionName, tool, `it routes to tool "${tool.mcpName}" on MCP server "${tool.server}", which`);
+        return allow(functionName, tool, true);
       }
       const tool = catalog.byFunctionName(functionName);
       if (tool === undefined) return unknownTool(functionName, 'no tool in the catalog has that function name');
-      return allow(functionName, tool, `tool "${tool.mcpName}" on MCP server "${tool.server}"`);
+      return allow(functionName, tool, false);
     },
   };
 
-  function allow(functionName: string, tool: CatalogTool, which: string): RouteResult {
+  function allow(functionName: string, tool: CatalogTool, routed: boolean): RouteResult {
     if (options.allowed === undefined) return { ok: true, tool };
+    const where = `tool "${tool.mcpName}" on MCP server "${tool.server}"`;
     let verdict: unknown;
     try {
       verdict = options.allowed(tool);
     } catch (cause) {
-      return notAllowed(functionName, tool, `the allowlist threw ${cause instanceof Error ? cause.name : typeof cause} on ${which.replace(/, which$/, '')}, so it is refused`);
+      return notAllowed(functionName, tool, `the allowlist threw ${cause instanceof Error ? cause.name : typeof cause} on ${where}, so it is refused`);
     }
-    return verdict === true ? { ok: true, tool } : notAllowed(functionName, tool, `${which} is not in allowedTools`);
+    if (verdict === true) return { ok: true, tool };
+    return notAllowed(functionName, tool, routed ? `it routes to ${where}, which is not in allowedTools` : `${where} is not in allowedTools`);
   }
 }
 

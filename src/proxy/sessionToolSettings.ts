@@ -47,7 +47,13 @@ export class SessionToolSettings {
 
   /** The problems not reported before (each message once per session). */
   unreported(problems: readonly ToolSettingsProblem[]): ProxyError[] {
-    return problems.filter((problem) => !this.#reported.has(problem.error.message) && this.#reported.add(problem.error.message)).map((problem) => problem.error);
+    const fresh: ProxyError[] = [];
+    for (const { error } of problems) {
+      if (this.#reported.has(error.message)) continue;
+      this.#reported.add(error.message);
+      fresh.push(error);
+    }
+    return fresh;
   }
 
   /** For the ToolCaller: a tool may be called only when the allowlist kept it (matched by identity, not by name). */
