@@ -35,7 +35,7 @@ export type {
 
 /* The proxy and its machines */
 export { createRealtimeMcpProxy, nativeMcpTools } from './proxy/index.js';
-export type { ApprovalHandlerAnswer, InspectionRecord, ProxyEvents, RealtimeMcpProxy, RealtimeMcpProxyOptions, ToolCallTimeline } from './proxy/index.js';
+export type { ApprovalHandlerAnswer, InspectionRecord, PerToolSetting, ProxyEvents, RealtimeMcpProxy, RealtimeMcpProxyOptions, ToolAllowlist, ToolApproval, ToolCallTimeline } from './proxy/index.js';
 export { approvalMachine, responseMachine, sessionMachine, toolCallMachine } from './machines/index.js';
 export type { ApprovalConfig, ApprovalRequest, BargeInPolicy, SessionEndReason } from './machines/index.js';
 

@@ -90,9 +90,11 @@ export interface MockMcpConfig {
   listChangedTool?: string;
   /** Streamable HTTP only: answer POSTs with plain JSON instead of an SSE stream (no progress then). */
   jsonResponse?: boolean;
+  /** Stateful only: never answer a session's DELETE (it is held until the client gives up or the mock closes). */
+  hangDelete?: boolean;
 }
 
-const CONFIG_KEYS = ['mode', 'name', 'version', 'pageSize', 'tools', 'requireBearer', 'listChangedAfterCalls', 'listChangedTool', 'jsonResponse'];
+const CONFIG_KEYS = ['mode', 'name', 'version', 'pageSize', 'tools', 'requireBearer', 'listChangedAfterCalls', 'listChangedTool', 'jsonResponse', 'hangDelete'];
 const TOOL_KEYS = ['name', 'title', 'description', 'inputSchema', 'outputSchema', 'annotations', 'execution', 'result', 'faults'];
 const FAULT_FIELDS: Record<MockFaultKind, string[]> = {
   delay: ['ms'],
@@ -141,6 +143,7 @@ export function validateMockMcpConfig(value: unknown, source?: string): MockMcpC
     optionalInteger(config, 'listChangedAfterCalls', 'config', 1);
     optionalString(config, 'listChangedTool', 'config');
     if (config.jsonResponse !== undefined && typeof config.jsonResponse !== 'boolean') throw new ConfigProblem('jsonResponse', 'must be a boolean');
+    if (config.hangDelete !== undefined && typeof config.hangDelete !== 'boolean') throw new ConfigProblem('hangDelete', 'must be a boolean');
     if (config.requireBearer === '') throw new ConfigProblem('requireBearer', 'must not be empty');
     const tools = checkTools(config.tools, mode ?? 'stateful', 'tools');
     if (config.listChangedTool !== undefined) {

@@ -41,6 +41,8 @@ export interface MockMcpServer {
   readonly sessionsCreated: number;
   /** DELETE requests that carried a session id. */
   readonly deletesReceived: number;
+  /** With `hangDelete`: held DELETEs whose client closed the connection (gave up) before the mock closed. */
+  readonly deletesAbandoned: number;
   /** Replaces the tools (validated like the config) and sends notifications/tools/list_changed. */
   setTools(tools: MockTool[]): Promise<void>;
   /** Sends notifications/tools/list_changed to every connected session (none exist when stateless). */
@@ -156,7 +158,15 @@ export async function startMockMcpServer(config: MockMcpConfig, options: StartMo
   const handleStateful = async (req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> => {
     const header = req.headers['mcp-session-id'];
     const sessionId = Array.isArray(header) ? header[0] : header;
-    if (req.method === 'DELETE' && sessionId) state.deletesReceived += 1;
+    if (req.method === 'DELETE' && sessionId) {
+      state.deletesReceived += 1;
+      if (checked.hangDelete === true) {
+        res.on('close', () => {
+          if (!closing) state.deletesAbandoned += 1;
+        });
+        return;
+      }
+    }
     if (sessionId) {
       const endpoint = sessions.get(sessionId);
       if (!endpoint) return sendSessionNotFound(res);
@@ -264,6 +274,9 @@ export async function startMockMcpServer(config: MockMcpConfig, options: StartMo
     },
     get deletesReceived() {
       return state.deletesReceived;
+    },
+    get deletesAbandoned() {
+      return state.deletesAbandoned;
     },
     async setTools(tools) {
       state.setTools(validateMockTools(tools, mode));

@@ -77,6 +77,7 @@ export class MockState {
   readonly requests: MockRequestRecord[] = [];
   sessionsCreated = 0;
   deletesReceived = 0;
+  deletesAbandoned = 0;
   private readonly callCounts = new Map<string, number>();
   private totalCalls = 0;
   /** The last full tool list given (config or setTools): where a toggled tool comes back from. */

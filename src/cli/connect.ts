@@ -16,7 +16,9 @@ export const connectUsage = `Usage: realtime-mcp-proxy connect --mcp label=url [
   --api-key KEY        OpenAI API key (default: the OPENAI_API_KEY environment variable; prefer it:
                        a flag is visible in process listings)
   --mcp label=url      an MCP server (repeatable)
-  --allow a,b          function names the model may call (default: all)
+  --allow l/t,…        the tools the model may see and call, as label/tool (e.g. weather/get_forecast;
+                       split at the first "/"); a call to any other is refused (default: all)
+  --prefix-tool-names  name functions label__tool (default: the MCP names, hashed only on a clash)
   --approval MODE      never | always | auto (default never; always/auto deny, as there is nobody to ask)
   --timeout MS         tool call deadline (default 30000)
   --instructions TEXT  session instructions
@@ -27,6 +29,7 @@ export interface ConnectOptions {
   apiKey: string;
   servers: McpServerConfig[];
   allow?: string[];
+  prefixToolNames: boolean;
   approval: ApprovalMode;
   timeoutMs?: number;
   instructions?: string;
@@ -43,6 +46,7 @@ export function parseConnectArgs(argv: string[], env: NodeJS.ProcessEnv): Connec
     'api-key': { type: 'string' },
     mcp: { type: 'string', multiple: true },
     allow: { type: 'string' },
+    'prefix-tool-names': { type: 'boolean' },
     approval: { type: 'string' },
     timeout: { type: 'string' },
     instructions: { type: 'string' },
@@ -67,6 +71,7 @@ export function parseConnectArgs(argv: string[], env: NodeJS.ProcessEnv): Connec
     apiKey: apiKey!,
     servers,
     approval,
+    prefixToolNames: values['prefix-tool-names'] ?? false,
     json: values.json ?? false,
     ...(values.allow ? { allow: values.allow.split(',').map((name) => name.trim()).filter(Boolean) } : {}),
     ...(timeoutMs ? { timeoutMs } : {}),
@@ -82,6 +87,7 @@ export async function runConnect(options: ConnectOptions, write: (text: string) 
     apiKey: options.apiKey,
     servers: options.servers,
     ...(options.allow ? { allowedTools: options.allow } : {}),
+    ...(options.prefixToolNames ? { prefixToolNames: true } : {}),
     // Headless: nobody can approve, so a call that needs approval is denied (fails closed).
     approval: { mode: options.approval, onRequest: () => ({ approved: false, reason: 'No one is there to approve it (headless connect).' }) },
     ...(options.timeoutMs ? { timeouts: { defaultMs: options.timeoutMs } } : {}),
@@ -89,14 +95,26 @@ export async function runConnect(options: ConnectOptions, write: (text: string) 
     ...(more.record ? { record: more.record } : {}),
   });
   followProxy(proxy, line);
-  const stop = () => void proxy.close();
+  // The first signal closes the session (teardown is bounded: MCP DELETEs have their own deadline);
+  // the handlers are `once`, so a second signal ends the process the default way.
+  let stopped = false;
+  const stop = () => {
+    stopped = true;
+    void proxy.close();
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
     await proxy.start();
   } catch (error) {
-    line('error', ProxyError.isInstance(error) ? error.message : `Failed to connect: ${(error as Error).message}. Please check the URL and key.`);
     await proxy.close();
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    // Stopped while starting: the start failed because it was asked to.
+    if (stopped) return 0;
+    // A --allow key that names no tool is bad usage (exit 2), found once the servers have listed.
+    if (ProxyError.isInstance(error) && error.code === 'invalid_options') throw error;
+    line('error', ProxyError.isInstance(error) ? error.message : `Failed to connect: ${(error as Error).message}. Please check the URL and key.`);
     return 1;
   }
   const end = await proxy.ended;

@@ -5,6 +5,7 @@
  */
 import { createReadStream, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { ProxyError } from '../errors.js';
 import { audioSidecarPath, idMapSidecarPath } from '../node/fileRecorder.js';
 import { parseFlags, usageError, type Command, type CommandIo } from './command.js';
 import { parseConnectArgs, runConnect } from './connect.js';
@@ -37,7 +38,7 @@ export interface RecordCliOptions {
   connect: string[];
 }
 
-const CONNECT_FLAGS = ['--realtime-url', '--api-key', '--mcp', '--allow', '--approval', '--timeout', '--instructions', '--json'];
+const CONNECT_FLAGS = ['--realtime-url', '--api-key', '--mcp', '--allow', '--prefix-tool-names', '--approval', '--timeout', '--instructions', '--json'];
 
 export function parseRecordArgs(argv: string[]): RecordCliOptions {
   const split = argv.indexOf('--');
@@ -100,6 +101,7 @@ export async function runRecord(options: RecordCliOptions, io: CommandIo): Promi
       record: { path: options.out, audio: options.audio, ids: options.ids, idMap: options.idMap, ...(options.description ? { description: options.description } : {}) },
     });
   } catch (error) {
+    if (ProxyError.isInstance(error) && error.code === 'invalid_options') throw error; // bad usage: exit 2
     line('error', `Failed to record: ${(error as Error).message}. Please check that ${options.out} can be written.`);
     return 1;
   }

@@ -22,15 +22,38 @@ describe('ToolCatalog', () => {
     expect(catalog.byFunctionName('get_forecast')).toBe(forecast);
   });
 
-  it('prefixes names with the server label when there are several servers, so equal names do not clash', async () => {
-    const a = new FakeMcpConnection({ label: 'a', url: 'http://127.0.0.1:1/a' }, [fakeTool('search')]);
+  it('does not rename a server\'s tools when another server is added: names two servers share get a hash suffix', async () => {
+    const a = new FakeMcpConnection({ label: 'a', url: 'http://127.0.0.1:1/a' }, [fakeTool('search'), fakeTool('delete_file')]);
+    const alone = new ToolCatalog([a], { cache: false });
+    await alone.load();
     const b = new FakeMcpConnection({ label: 'b', url: 'http://127.0.0.1:1/b' }, [fakeTool('search')]);
-    const catalog = new ToolCatalog([a, b], { cache: false });
+    const both = new ToolCatalog([a, b], { cache: false });
+    await both.load();
+    expect(both.find('a', 'delete_file')!.functionName).toBe(alone.find('a', 'delete_file')!.functionName);
+    expect(both.find('a', 'delete_file')!.functionName).toBe('delete_file');
+    const searches = [both.find('a', 'search')!.functionName, both.find('b', 'search')!.functionName];
+    expect(new Set(searches).size).toBe(2);
+    expect(searches.every((name) => /^search_[0-9a-z]{6}$/.test(name))).toBe(true);
+  });
+
+  it('prefixes every name with the server label when asked', async () => {
+    const a = new FakeMcpConnection({ label: 'a', url: 'http://127.0.0.1:1/a' }, [fakeTool('search')]);
+    const b = new FakeMcpConnection({ label: 'b', url: 'http://127.0.0.1:1/b' }, [fakeTool('search'), fakeTool('lookup')]);
+    const catalog = new ToolCatalog([a, b], { cache: false, prefix: true });
     await catalog.load();
-    const names = catalog.tools.map((t) => t.functionName).sort();
-    expect(names).toHaveLength(2);
-    expect(new Set(names).size).toBe(2);
-    expect(names.every((n) => n.startsWith('a__') || n.startsWith('b__'))).toBe(true);
+    expect(catalog.tools.map((t) => t.functionName).sort()).toEqual(['a__search', 'b__lookup', 'b__search']);
+  });
+
+  it('knows its servers and what each listed, including tools it left out, and nothing for a server that failed', async () => {
+    const a = new FakeMcpConnection({ label: 'a', url: 'http://127.0.0.1:1/a', allowedTools: ['kept'] }, [fakeTool('kept'), fakeTool('hidden')]);
+    const down = new FakeMcpConnection({ label: 'down', url: 'http://127.0.0.1:1/b' }, []);
+    down.failWith = new Error('connect ECONNREFUSED');
+    const catalog = new ToolCatalog([a, down], { cache: false });
+    catalog.on('error', () => undefined);
+    await catalog.load();
+    expect(catalog.servers).toEqual(['a', 'down']);
+    expect(catalog.listedTools('a')?.map((t) => t.name)).toEqual(['kept', 'hidden']);
+    expect(catalog.listedTools('down')).toBeUndefined();
   });
 
   it('drops tools outside allowedTools, task-only tools and schemas Realtime cannot take, with a logged reason', async () => {
@@ -65,6 +88,24 @@ describe('ToolCatalog', () => {
     expect(catalog.tools.map((t) => t.mcpName)).toEqual(['read']);
   });
 
+  it('leaves a tool out when the allowedTools predicate throws on it, and lists the rest', async () => {
+    const connection = new FakeMcpConnection(
+      {
+        label: 's',
+        url: 'http://127.0.0.1:1/mcp',
+        allowedTools: (t) => {
+          if (t.name === 'cursed') throw new TypeError('host bug');
+          return true;
+        },
+      },
+      [fakeTool('fine'), fakeTool('cursed')],
+    );
+    const catalog = new ToolCatalog([connection], { cache: false });
+    await catalog.load();
+    expect(catalog.tools.map((t) => t.mcpName)).toEqual(['fine']);
+    expect(catalog.dropped).toEqual([{ server: 's', tool: 'cursed', reason: expect.stringContaining('threw TypeError') }]);
+  });
+
   it('follows list_changed: lists again and emits added, removed and changed', async () => {
     const connection = new FakeMcpConnection({ label: 's', url: 'http://127.0.0.1:1/mcp' }, [fakeTool('a'), fakeTool('b'), fakeTool('c')]);
     const catalog = new ToolCatalog([connection], { cache: false });
@@ -81,6 +122,44 @@ describe('ToolCatalog', () => {
     connection.emit('toolsChanged');
     await vi.waitFor(() => expect(connection.listings).toBe(3));
     expect(diffs).toHaveLength(1);
+  });
+
+  it('coalesces a storm of list_changed: one listing in flight and one queued, so 500 notices give 2 listings and 1 changed', async () => {
+    const connection = new FakeMcpConnection({ label: 's', url: 'http://127.0.0.1:1/mcp' }, [fakeTool('a')]);
+    const catalog = new ToolCatalog([connection], { cache: false });
+    await catalog.load();
+    const diffs: ToolCatalogDiff[] = [];
+    catalog.on('changed', (diff) => diffs.push(diff));
+    connection.tools = [fakeTool('a'), fakeTool('b')];
+    for (let notice = 0; notice < 500; notice++) connection.emit('toolsChanged');
+    await catalog.settled();
+    expect(connection.listings - 1).toBe(2);
+    expect(diffs.map((diff) => diff.added.map((tool) => tool.mcpName))).toEqual([['b']]);
+  });
+
+  it('never loses a change that arrives while a listing is running: the queued listing sees it', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const connection = new (class extends FakeMcpConnection {
+      override async listTools() {
+        const tools = this.tools;
+        this.listings++;
+        if (this.listings === 2) await gate; // the first refresh hangs until the test lets it go
+        return tools;
+      }
+    })({ label: 's', url: 'http://127.0.0.1:1/mcp' }, [fakeTool('a')]);
+    const catalog = new ToolCatalog([connection], { cache: false });
+    await catalog.load();
+    connection.tools = [fakeTool('a'), fakeTool('b')];
+    connection.emit('toolsChanged');
+    await vi.waitFor(() => expect(connection.listings).toBe(2));
+    connection.tools = [fakeTool('a'), fakeTool('b'), fakeTool('c')];
+    connection.emit('toolsChanged');
+    connection.emit('toolsChanged');
+    release();
+    await catalog.settled();
+    expect(connection.listings).toBe(3);
+    expect(catalog.tools.map((tool) => tool.mcpName)).toEqual(['a', 'b', 'c']);
   });
 
   it('lists again after a re-initialized session', async () => {

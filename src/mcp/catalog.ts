@@ -39,15 +39,24 @@ export type ToolCatalogEvents = {
 export interface ToolCatalogOptions {
   /** Listings shared across sessions; `false` lists every time. Default: one cache shared by the process. */
   cache?: ToolListingCache | false;
-  /** Prefix function names with the server label. Default: only when there is more than one server. */
+  /**
+   * Prefix every function name with its server label (`label__tool`). Default false: adding a server
+   * never renames the tools of the others (names two servers share get a hash suffix instead).
+   */
   prefix?: boolean;
   logger?: Logger;
+}
+
+/** The listing of one server that is running, and the one queued behind it. */
+interface ServerListing {
+  running: Promise<void>;
+  queued?: { fresh: boolean; done: Promise<void>; start: (run: Promise<void>) => void };
 }
 
 export class ToolCatalog extends Emitter<ToolCatalogEvents> {
   readonly #connections = new Map<string, CatalogConnection>();
   readonly #listed = new Map<string, readonly Tool[]>();
-  readonly #refreshing = new Map<string, Promise<void>>();
+  readonly #listings = new Map<string, ServerListing>();
   readonly #detach: Array<() => void> = [];
   readonly #cache: ToolListingCache | undefined;
   readonly #prefix: boolean;
@@ -55,11 +64,12 @@ export class ToolCatalog extends Emitter<ToolCatalogEvents> {
   #tools: CatalogTool[] = [];
   #byFunctionName = new Map<string, CatalogTool>();
   #dropped: DroppedTool[] = [];
+  #closed = false;
 
   constructor(connections: readonly CatalogConnection[], options: ToolCatalogOptions = {}) {
     super();
     this.#cache = options.cache === false ? undefined : (options.cache ?? defaultToolListingCache);
-    this.#prefix = options.prefix ?? connections.length > 1;
+    this.#prefix = options.prefix ?? false;
     this.#logger = options.logger ?? silentLogger;
     for (const connection of connections) {
       this.#connections.set(connection.label, connection);
@@ -86,6 +96,16 @@ export class ToolCatalog extends Emitter<ToolCatalogEvents> {
     return this.#dropped;
   }
 
+  /** The labels of every server, listed or not. */
+  get servers(): readonly string[] {
+    return [...this.#connections.keys()];
+  }
+
+  /** What a server last listed, tools left out of the catalog included; undefined while it has never listed successfully. */
+  listedTools(server: string): readonly Tool[] | undefined {
+    return this.#listed.get(server);
+  }
+
   /** The tools as Realtime function tools, for `session.update`. */
   functionTools(): RealtimeFunctionTool[] {
     return this.#tools.map((tool) => ({ type: 'function', name: tool.functionName, description: tool.description, parameters: tool.parameters }));
@@ -103,22 +123,51 @@ export class ToolCatalog extends Emitter<ToolCatalogEvents> {
     return this.#connections.get(server);
   }
 
+  /** Resolves once no listing is running or queued (for tests and diagnostics). */
+  async settled(): Promise<void> {
+    for (let listing = this.#listings.values().next().value; listing !== undefined; listing = this.#listings.values().next().value) {
+      await (listing.queued?.done ?? listing.running);
+    }
+  }
+
   /** Stops following the servers' changes (the connections stay open: they are not the catalog's). */
   close(): void {
+    this.#closed = true;
     for (const detach of this.#detach.splice(0)) detach();
     this.removeAllListeners();
   }
 
-  async #load(server: string, fresh: boolean): Promise<void> {
-    // One listing per server at a time; a change notice during a listing lists once more after it.
-    const previous = this.#refreshing.get(server) ?? Promise.resolve();
-    const next = previous.then(() => this.#list(server, fresh));
-    this.#refreshing.set(server, next);
-    try {
-      await next;
-    } finally {
-      if (this.#refreshing.get(server) === next) this.#refreshing.delete(server);
+  /**
+   * At most one listing per server runs, and at most one waits behind it: every request made while
+   * one runs shares the queued one, which starts when the running one ends and so sees every change
+   * announced so far. A storm of list_changed costs two listings, not one per notice.
+   */
+  #load(server: string, fresh: boolean): Promise<void> {
+    const listing = this.#listings.get(server);
+    if (listing === undefined) return this.#startListing(server, fresh);
+    if (listing.queued !== undefined) {
+      listing.queued.fresh ||= fresh;
+      return listing.queued.done;
     }
+    let start!: (run: Promise<void>) => void;
+    const done = new Promise<void>((resolve) => (start = resolve));
+    listing.queued = { fresh, done, start };
+    return done;
+  }
+
+  #startListing(server: string, fresh: boolean): Promise<void> {
+    const listing: ServerListing = { running: undefined as unknown as Promise<void> };
+    this.#listings.set(server, listing);
+    // Whatever a listing ends in, the next one must be able to start: a rejection here would wedge the server's listings.
+    const listed = this.#list(server, fresh).catch((error: unknown) => void this.emit('error', toProxyError(error, server)));
+    listing.running = listed.then(() => {
+      this.#listings.delete(server);
+      const queued = listing.queued;
+      if (queued === undefined) return;
+      // After close() nobody listens any more: the queued requests end without a listing.
+      queued.start(this.#closed ? Promise.resolve() : this.#startListing(server, queued.fresh));
+    });
+    return listing.running;
   }
 
   async #list(server: string, fresh: boolean): Promise<void> {
@@ -174,7 +223,13 @@ export class ToolCatalog extends Emitter<ToolCatalogEvents> {
 function whyDropped(tool: Tool, config: McpServerConfig): string | undefined {
   const allowed = config.allowedTools;
   if (Array.isArray(allowed) && !allowed.includes(tool.name)) return 'it is not in allowedTools';
-  if (typeof allowed === 'function' && !allowed(tool)) return 'the allowedTools function refused it';
+  if (typeof allowed === 'function') {
+    try {
+      if (allowed(tool) !== true) return 'the allowedTools function refused it';
+    } catch (error) {
+      return `the allowedTools function threw ${error instanceof Error ? error.name : typeof error}, so it is left out`;
+    }
+  }
   if (tool.execution?.taskSupport === 'required') return 'it only runs as an MCP task (execution.taskSupport "required"), which a voice call cannot wait for';
   return undefined;
 }

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { startMockMcpServer } from '../../harness/mock-mcp/index.js';
 import { ProxyError } from '../errors.js';
 import { McpConnection, type McpConnectionState } from './connection.js';
 
@@ -107,5 +108,48 @@ describe('McpConnection lifecycle', () => {
     const results = await Promise.allSettled([connection.connect(), connection.listTools(), connection.connect()]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
     expect(server.log.filter((l) => l.startsWith('POST'))).toHaveLength(1);
+  });
+});
+
+describe('McpConnection close', () => {
+  it('ends the session with a DELETE and finishes even when the server never answers it, abandoning the request', async () => {
+    const mock = await startMockMcpServer({ tools: [{ name: 'echo' }], hangDelete: true });
+    servers.push({ close: (done: () => void) => void mock.close().then(done) } as unknown as Server);
+    const connection = new McpConnection({ label: 'srv', url: mock.url }, { transportMemory: new Map(), closeTimeoutMs: 50 });
+    await connection.listTools();
+    await connection.close();
+    expect(connection.state).toBe('closed');
+    expect(mock.deletesReceived).toBe(1);
+    // The client gave up on the DELETE (its socket closed) rather than leaving it to undici's 300 s headers timeout.
+    await vi.waitFor(() => expect(mock.deletesAbandoned).toBe(1));
+  });
+
+  it('abandons a connect in progress: close() ends it at once, and the attempt rejects as closed', async () => {
+    const posts: string[] = [];
+    const server = createServer((req) => void posts.push(`${req.method} ${req.url}`)); // takes the initialize POST, never answers
+    servers.push(server);
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/mcp`;
+    const connection = new McpConnection({ label: 'srv', url, transport: 'streamable-http' }, { transportMemory: new Map(), connectTimeoutMs: 600_000 });
+    const listing = connection.listTools().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await vi.waitFor(() => expect(posts).toEqual(['POST /mcp']));
+    await connection.close();
+    const error = await listing;
+    expect(ProxyError.isInstance(error) && error.code).toBe('mcp_closed');
+    expect(connection.state).toBe('closed');
+    server.closeAllConnections();
+  });
+
+  it('still sends the DELETE and waits for its answer when the server does answer', async () => {
+    const mock = await startMockMcpServer({ tools: [{ name: 'echo' }] });
+    servers.push({ close: (done: () => void) => void mock.close().then(done) } as unknown as Server);
+    const connection = new McpConnection({ label: 'srv', url: mock.url }, { transportMemory: new Map() });
+    await connection.listTools();
+    await connection.close();
+    expect(mock.deletesReceived).toBe(1);
+    expect(mock.requests.find((request) => request.method === 'DELETE')?.status).toBe(200);
   });
 });

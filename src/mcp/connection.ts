@@ -52,6 +52,11 @@ export interface McpConnectionOptions {
   clientInfo?: Implementation;
   /** Deadline of `initialize`, in ms. Default 10 000. */
   connectTimeoutMs?: number;
+  /**
+   * How long `close()` waits for the server to answer the session's DELETE, in ms. Default 3 000.
+   * Past it the request is abandoned (its socket closed) and the connection closes anyway.
+   */
+  closeTimeoutMs?: number;
   /** Which transport worked per URL, shared between connections so later ones skip the probe. */
   transportMemory?: Map<string, McpTransportKind>;
   /**
@@ -77,6 +82,9 @@ export interface CallToolOptions {
 
 const sharedTransportMemory = new Map<string, McpTransportKind>();
 
+/** Default of `closeTimeoutMs`: a server that ends sessions at all does it in well under a second. */
+export const DEFAULT_MCP_CLOSE_TIMEOUT_MS = 3_000;
+
 /** Answers the SDK's output-schema checks with "valid": results are checked by the catalog, over every page (SDK validators only cover the last page). */
 const skipSdkOutputValidation: jsonSchemaValidator = {
   getValidator:
@@ -92,6 +100,8 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
   #transport: Transport | undefined;
   #transportKind: McpTransportKind | undefined;
   #connecting: Promise<Client> | undefined;
+  /** The client and transport of a connect in progress, so that close() can abandon it. */
+  #attempt: { client: Client; transport: Transport | undefined } | undefined;
   readonly #options: McpConnectionOptions;
   readonly #memory: Map<string, McpTransportKind>;
 
@@ -174,12 +184,15 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
     await this.#withSession('ping', true, (client) => client.ping());
   }
 
-  /** Ends the session (DELETE) and closes. Never rejects. */
+  /** Ends the session (DELETE, given `closeTimeoutMs` to answer) and closes. Never rejects, always finishes. */
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
     const transport = this.#transport;
     const client = this.#client;
+    const attempt = this.#attempt;
     this.#setState('closed');
+    // A connect in progress would otherwise hold its caller until connectTimeoutMs.
+    if (attempt) await this.#dispose(attempt.client, attempt.transport, false);
     await this.#dispose(client, transport, true);
     this.removeAllListeners();
   }
@@ -218,9 +231,7 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
 
   async #ready(): Promise<Client> {
     if (this.#state === 'ready' && this.#client) return this.#client;
-    if (this.#state === 'closed') {
-      throw new ProxyError('mcp_closed', `Failed to use MCP server "${this.label}": the connection is closed. Please create a new connection.`);
-    }
+    if (this.#state === 'closed') throw this.#closedError();
     this.#connecting ??= this.#open().finally(() => (this.#connecting = undefined));
     return this.#connecting;
   }
@@ -249,19 +260,22 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
       let transport: Transport | undefined;
       try {
         transport = createMcpTransport(kind, this.config, this.#options);
+        this.#attempt = { client, transport };
         try {
           await client.connect(transport, { timeout: this.#options.connectTimeoutMs ?? 10_000 });
         } catch (error) {
-          if (!(error instanceof UnauthorizedError) || !(await this.#finishAuthorization(transport))) throw error;
+          if (this.#state === 'closed' || !(error instanceof UnauthorizedError) || !(await this.#finishAuthorization(transport))) throw error;
           await this.#dispose(client, transport, false);
           client = this.#newClient();
           transport = createMcpTransport(kind, this.config, this.#options);
+          this.#attempt = { client, transport };
           await client.connect(transport, { timeout: this.#options.connectTimeoutMs ?? 10_000 });
         }
         if (this.#state === 'closed') {
           await this.#dispose(client, transport, true);
           break;
         }
+        this.#attempt = undefined;
         this.#client = client;
         this.#transport = transport;
         this.#transportKind = kind;
@@ -271,11 +285,14 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
       } catch (error) {
         lastError = error;
         await this.#dispose(client, transport, false);
+        if (this.#state === 'closed') break;
         // Only a 400/404/405 on the first POST means "legacy server"; anything else is the real error.
         if (!(kind === 'streamable-http' && isLegacyServerAnswer(error))) break;
       }
     }
-    if (this.#state !== 'closed') this.#setState('idle');
+    this.#attempt = undefined;
+    if (this.#state === 'closed') throw this.#closedError();
+    this.#setState('idle');
     const failure = this.#connectError(lastError);
     this.emit('error', failure);
     throw failure;
@@ -306,6 +323,10 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
     return client;
   }
 
+  #closedError(): ProxyError {
+    return new ProxyError('mcp_closed', `Failed to use MCP server "${this.label}": the connection is closed. Please create a new connection.`);
+  }
+
   #connectError(cause: unknown): ProxyError {
     if (ProxyError.isInstance(cause) && cause.code !== 'mcp_connect_failed') return cause;
     const status = httpStatusOf(cause);
@@ -330,7 +351,9 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
   async #dispose(client: Client | undefined, transport: Transport | undefined, terminate: boolean): Promise<void> {
     const streamable = transport as { terminateSession?: () => Promise<void>; sessionId?: string } | undefined;
     if (terminate && streamable?.sessionId !== undefined && streamable.terminateSession) {
-      await streamable.terminateSession().catch(() => undefined);
+      // Without a deadline of our own, a server that never answers keeps close() waiting for
+      // undici's headers timeout (300 s). Closing the transport below aborts the DELETE's fetch.
+      await withDeadline(streamable.terminateSession(), this.#options.closeTimeoutMs ?? DEFAULT_MCP_CLOSE_TIMEOUT_MS);
     }
     await (client ?? transport)?.close().catch(() => undefined);
   }
@@ -343,3 +366,16 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
     this.emit('state', next, previous);
   }
 }
+
+/** Waits for `work` (its failure ignored) or `ms`, whichever comes first; the timer never outlives it. */
+async function withDeadline(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  try {
+    await Promise.race([work.then(noop, noop), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function noop(): void {}

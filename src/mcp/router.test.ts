@@ -47,4 +47,39 @@ describe('createToolRouter', () => {
       }
     }
   });
+
+  it('refuses a tool outside the allowlist with not_allowed, whether named by the catalog or by a route; unknown names stay unknown_tool', async () => {
+    const catalog = await catalogOf();
+    const router = createToolRouter(catalog, {
+      routes: { find: { server: 'b', tool: 'search' }, seek: { server: 'a', tool: 'search' } },
+      allowed: (tool) => tool.server === 'a' && tool.mcpName === 'search',
+    });
+    const outcome = (name: string) => {
+      const result = router.route(name);
+      return result.ok ? `${result.tool.server}/${result.tool.mcpName}` : result.code;
+    };
+    expect(outcome(catalog.find('a', 'search')!.functionName)).toBe('a/search');
+    expect(outcome('seek')).toBe('a/search');
+    expect(outcome(catalog.find('a', 'lookup')!.functionName)).toBe('not_allowed');
+    expect(outcome(catalog.find('b', 'search')!.functionName)).toBe('not_allowed');
+    expect(outcome('find')).toBe('not_allowed');
+    expect(outcome('nothing')).toBe('unknown_tool');
+    const refused = router.route('find');
+    expect(refused).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/^Failed to call function "find": it routes to tool "search" on MCP server "b", which is not in allowedTools\. Please .*"b\/search".*\.$/),
+      modelMessage: 'The tool "find" is not available. Use one of the tools you were given.',
+    });
+  });
+
+  it('fails closed when the allowlist predicate throws', async () => {
+    const catalog = await catalogOf();
+    const router = createToolRouter(catalog, {
+      allowed: () => {
+        throw new Error('host bug');
+      },
+    });
+    const result = router.route(catalog.find('a', 'lookup')!.functionName);
+    expect(result).toMatchObject({ ok: false, code: 'not_allowed', message: expect.stringContaining('the allowlist threw') });
+  });
 });

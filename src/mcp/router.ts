@@ -1,7 +1,8 @@
 /**
  * Function name → `{ server, tool }`. The catalog's own naming answers by default; a static map or
  * a host function can route names the model knows to tools elsewhere (renamed tools, one function
- * name kept stable while the server behind it changes).
+ * name kept stable while the server behind it changes). Whatever named the tool, the allowlist has
+ * the last word: a tool it leaves out is refused (`not_allowed`), so no MCP request is ever sent.
  */
 import type { ToolCatalog } from './catalog.js';
 import type { CatalogTool } from './types.js';
@@ -17,11 +18,17 @@ export interface ToolRouterOptions {
   routes?: Record<string, ToolRoute>;
   /** Asked first; `undefined` falls through to `routes`, then to the catalog. */
   resolve?: (functionName: string) => ToolRoute | undefined;
+  /**
+   * Which tools may be called, however they were named (catalog name or route). Anything but
+   * `true`, or a throw, refuses the call with `not_allowed`. Default: every catalog tool.
+   */
+  allowed?: (tool: CatalogTool) => boolean;
 }
 
 export type RouteResult =
   | { ok: true; tool: CatalogTool }
-  | { ok: false; code: 'unknown_tool'; message: string; modelMessage: string };
+  | { ok: false; code: 'unknown_tool'; message: string; modelMessage: string }
+  | { ok: false; code: 'not_allowed'; tool: CatalogTool; message: string; modelMessage: string };
 
 export interface ToolRouter {
   route(functionName: string): RouteResult;
@@ -38,11 +45,36 @@ export function createToolRouter(catalog: ToolCatalog, options: ToolRouterOption
       }
       if (explicit !== undefined) {
         const tool = catalog.find(explicit.server, explicit.tool);
-        return tool ? { ok: true, tool } : unknownTool(functionName, `it routes to "${explicit.tool}" on "${explicit.server}", which that server does not offer (or it was left out)`);
+        if (tool === undefined) return unknownTool(functionName, `it routes to "${explicit.tool}" on "${explicit.server}", which that server does not offer (or it was left out)`);
+        return allow(functionName, tool, true);
       }
       const tool = catalog.byFunctionName(functionName);
-      return tool ? { ok: true, tool } : unknownTool(functionName, 'no tool in the catalog has that function name');
+      if (tool === undefined) return unknownTool(functionName, 'no tool in the catalog has that function name');
+      return allow(functionName, tool, false);
     },
+  };
+
+  function allow(functionName: string, tool: CatalogTool, routed: boolean): RouteResult {
+    if (options.allowed === undefined) return { ok: true, tool };
+    const where = `tool "${tool.mcpName}" on MCP server "${tool.server}"`;
+    let verdict: unknown;
+    try {
+      verdict = options.allowed(tool);
+    } catch (cause) {
+      return notAllowed(functionName, tool, `the allowlist threw ${cause instanceof Error ? cause.name : typeof cause} on ${where}, so it is refused`);
+    }
+    if (verdict === true) return { ok: true, tool };
+    return notAllowed(functionName, tool, routed ? `it routes to ${where}, which is not in allowedTools` : `${where} is not in allowedTools`);
+  }
+}
+
+function notAllowed(functionName: string, tool: CatalogTool, why: string): RouteResult {
+  return {
+    ok: false,
+    code: 'not_allowed',
+    tool,
+    message: `Failed to call function "${functionName}": ${why}. Please add "${tool.server}/${tool.mcpName}" to allowedTools if the model may call it.`,
+    modelMessage: `The tool "${functionName}" is not available. Use one of the tools you were given.`,
   };
 }
 

@@ -64,6 +64,31 @@ describe('ToolCaller', () => {
     expect(results).toHaveLength(1);
   });
 
+  it('refuses a tool outside the allowlist with not_allowed and sends no MCP request', async () => {
+    const { connection, caller, results } = await setup(undefined, {}, { allowed: (tool) => tool.mcpName !== 'write' });
+    const result = await caller.call('write', '{}', { callId: 'call_w' });
+    expect(result).toMatchObject({ code: 'not_allowed', server: 'srv', mcpName: 'write' });
+    expect(result.message).toMatch(/^Failed to call function "write": .*not in allowedTools\. Please .*\.$/);
+    expect(JSON.parse(result.output)).toEqual({ error: { code: 'not_allowed', message: 'The tool "write" is not available. Use one of the tools you were given.' } });
+    expect(connection.calls).toEqual([]);
+    expect(results).toHaveLength(1);
+    expect((await caller.call('get-sum', '{"a":1,"b":2}')).code).toBe('ok');
+  });
+
+  it('takes per-tool deadlines from toolTimeoutMs (by the catalog tool), over the server config', async () => {
+    const { connection, caller } = await setup(undefined, { timeoutMs: 5000, toolTimeoutsMs: { write: 700 } }, { toolTimeoutMs: (tool) => (tool.server === 'srv' && tool.mcpName === 'write' ? 123 : undefined) });
+    await caller.call('write', '{}');
+    await caller.call('weather', '{}');
+    expect(connection.calls.map((call) => call.options.timeoutMs)).toEqual([123, 5000]);
+  });
+
+  it('reads toolTimeoutsMs by the tool name as data: a tool named like an Object.prototype member gets the default deadline', async () => {
+    const { connection, caller } = await setup([fakeTool('constructor'), fakeTool('toString')], { toolTimeoutsMs: { toString: 900 } });
+    await caller.call('constructor', '{}');
+    await caller.call('toString', '{}');
+    expect(connection.calls.map((call) => call.options.timeoutMs)).toEqual([DEFAULT_TOOL_TIMEOUT_MS, 900]);
+  });
+
   it('forwards progress with the call id', async () => {
     const { connection, caller } = await setup();
     connection.onCall = async (_n, _a, options) => {

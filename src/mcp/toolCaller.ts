@@ -20,8 +20,12 @@ export const DEFAULT_TOOL_TIMEOUT_MS = 30_000;
 export interface ToolCallerOptions extends ToolRouterOptions {
   /** Cap on each `function_call_output`, in UTF-8 bytes. Default 16 KiB. */
   maxOutputBytes?: number;
-  /** Deadlines by function name, in ms; win over the server's `toolTimeoutsMs` and `timeoutMs`. */
-  timeoutsMs?: Record<string, number>;
+  /**
+   * A tool's deadline, in ms, by its catalog entry (server and MCP name: not its function name, which
+   * changes with renaming); wins over the server's `toolTimeoutsMs` and `timeoutMs`. `undefined`, a
+   * value that is not a positive number, or a throw falls through to those.
+   */
+  toolTimeoutMs?: (tool: CatalogTool) => number | undefined;
   /** Deadline for tools with none configured anywhere, in ms. Default 30 000. */
   defaultTimeoutMs?: number;
   /** Fail calls whose `structuredContent` does not match `outputSchema`. Default false: log it and forward the content. */
@@ -92,7 +96,7 @@ export class ToolCaller extends Emitter<ToolCallerEvents> {
       });
 
     const route = this.#router.route(functionName);
-    if (!route.ok) return fail('unknown_tool', route.message, route.modelMessage);
+    if (!route.ok) return fail(route.code, route.message, route.modelMessage, route.code === 'not_allowed' ? route.tool : undefined);
     const { tool } = route;
     const checked = this.#validator.check(tool, argumentsText);
     if (!checked.ok) {
@@ -105,8 +109,8 @@ export class ToolCaller extends Emitter<ToolCallerEvents> {
     }
 
     const timeoutMs =
-      this.#options.timeoutsMs?.[tool.functionName] ??
-      connection.config.toolTimeoutsMs?.[tool.mcpName] ??
+      this.#toolTimeoutMs(tool) ??
+      ownValue(connection.config.toolTimeoutsMs, tool.mcpName) ??
       connection.config.timeoutMs ??
       this.#options.defaultTimeoutMs ??
       DEFAULT_TOOL_TIMEOUT_MS;
@@ -146,7 +150,23 @@ export class ToolCaller extends Emitter<ToolCallerEvents> {
     return finish({ code: 'ok', output, ...where });
   }
 
+  #toolTimeoutMs(tool: CatalogTool): number | undefined {
+    let timeoutMs: unknown;
+    try {
+      timeoutMs = this.#options.toolTimeoutMs?.(tool);
+    } catch (error) {
+      this.#logger.warn({ server: tool.server, tool: tool.mcpName, error: String(error) }, 'The toolTimeoutMs function threw; using the configured deadline');
+      return undefined;
+    }
+    return typeof timeoutMs === 'number' && Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : undefined;
+  }
+
   #outputOptions(): { maxOutputBytes?: number } {
     return this.#options.maxOutputBytes === undefined ? {} : { maxOutputBytes: this.#options.maxOutputBytes };
   }
+}
+
+/** `record[key]` only when the record itself holds it: a tool named "constructor" must not find Object. */
+function ownValue<T>(record: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
 }

@@ -85,6 +85,8 @@ export type ToolCallCode =
   | 'invalid_arguments'
   /** No tool has this function name. */
   | 'unknown_tool'
+  /** The tool exists but the allowlist leaves it out; the MCP server was not called. */
+  | 'not_allowed'
   /** The tool did not answer in time. */
   | 'timeout'
   /** The call was aborted (barge-in, response cancelled, session closed). */

@@ -6,6 +6,7 @@ import type { RecordedProxyOptions } from '../recording/format.js';
 import { DENIED_HEADERS } from '../recording/redaction.js';
 import { createRealtimeMcpProxy, type RealtimeMcpProxy } from '../proxy/createRealtimeMcpProxy.js';
 import type { RealtimeMcpProxyOptions } from '../proxy/options.js';
+import type { PerToolSetting } from '../proxy/toolSettings.js';
 import { createFileRecorder, type FileRecorderOptions } from './fileRecorder.js';
 import { createStdioTransportFactory } from './mcpConnection.js';
 import { createNodeWebSocketTransport } from './webSocketTransport.js';
@@ -35,17 +36,29 @@ export function createNodeRealtimeMcpProxy(options: NodeRealtimeMcpProxyOptions)
 /** The options a replay needs to behave the same way (no functions, nothing secret). */
 export function recordedProxyOptions(options: RealtimeMcpProxyOptions): RecordedProxyOptions {
   const { mode, tools, timeoutMs } = options.approval ?? {};
-  const approval = { ...(mode ? { mode } : {}), ...(tools ? { tools } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
+  // Per-tool settings given as functions cannot be written down: only their keyed forms are recorded.
+  const approval = { ...(mode ? { mode } : {}), ...(isKeyed(tools) ? { tools: { ...tools } } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
+  const { defaultMs, tools: toolTimeouts, configureMs } = options.timeouts ?? {};
+  const timeouts = {
+    ...(defaultMs !== undefined ? { defaultMs } : {}),
+    ...(isKeyed(toolTimeouts) ? { tools: { ...toolTimeouts } } : {}),
+    ...(configureMs !== undefined ? { configureMs } : {}),
+  };
   return {
     ...(Object.keys(approval).length > 0 ? { approval } : {}),
-    ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+    ...(Object.keys(timeouts).length > 0 ? { timeouts } : {}),
     ...(options.responseCreate ? { responseCreate: options.responseCreate } : {}),
     ...(Array.isArray(options.allowedTools) ? { allowedTools: [...(options.allowedTools as readonly string[])] } : {}),
-    ...(options.bargeIn ? { bargeIn: options.bargeIn } : {}),
+    ...(isKeyed(options.bargeIn) ? { bargeIn: { ...options.bargeIn } } : {}),
+    ...(options.prefixToolNames === true ? { prefixToolNames: true } : {}),
     ...(options.instructions !== undefined ? { instructions: options.instructions } : {}),
     ...(options.session ? { session: options.session as Record<string, unknown> } : {}),
     ...(options.nativeMcp ? { nativeMcp: options.nativeMcp } : {}),
   };
+}
+
+function isKeyed<T>(setting: PerToolSetting<T> | undefined): setting is Readonly<Record<string, T>> {
+  return typeof setting === 'object' && setting !== null;
 }
 
 const SECRET_NAME = /token|secret|key|password|auth/i;

@@ -113,6 +113,7 @@ export async function replayRecording(source: string | AsyncIterable<RecordingLi
     ...(recorded.responseCreate ? { responseCreate: recorded.responseCreate } : {}),
     ...(recorded.allowedTools ? { allowedTools: recorded.allowedTools } : {}),
     ...(recorded.bargeIn ? { bargeIn: recorded.bargeIn } : {}),
+    ...(recorded.prefixToolNames === true ? { prefixToolNames: true } : {}),
     ...(recorded.instructions !== undefined ? { instructions: recorded.instructions } : {}),
     ...(recorded.session ? { session: recorded.session } : {}),
     ...(recorded.nativeMcp ? { nativeMcp: recorded.nativeMcp as never } : {}),

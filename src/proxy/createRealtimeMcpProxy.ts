@@ -16,12 +16,13 @@ import type { ClientEvent, ServerEvent } from '../protocol/generated/types.js';
 import type { RealtimeTransport } from '../protocol/transport.js';
 import { createWebSocketTransport } from '../protocol/websocketTransport.js';
 import { toolCallMachine } from '../machines/toolCall.js';
-import { sessionMachine, type SessionEmitted, type SessionEndReason, type SessionToolInfo } from '../machines/session.js';
-import type { ApprovalRequest, ApprovalRule, ExecuteToolCallInput, SessionApprovalPolicy } from '../machines/types.js';
+import { sessionMachine, type SessionEmitted, type SessionEndReason } from '../machines/session.js';
+import type { ApprovalRequest, ExecuteToolCallInput, SessionApprovalPolicy } from '../machines/types.js';
 import { parseApprovalAnswer } from './approvalAnswer.js';
 import { createHostChannel } from './hostChannel.js';
 import { projectInspectionEvent } from './inspection.js';
 import { isAudioEvent, type ProxyEvents, type RealtimeMcpProxyOptions } from './options.js';
+import { SessionToolSettings, nativeApprovalRules } from './sessionToolSettings.js';
 import { createToolCallTimelines } from './timelines.js';
 
 export interface RealtimeMcpProxy {
@@ -59,10 +60,20 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
           : (options.mcp ?? {}),
       ),
   );
-  const catalog = new ToolCatalog(connections, { ...(options.catalogCache !== undefined ? { cache: options.catalogCache } : {}), logger });
+  const catalog = new ToolCatalog(connections, { ...(options.catalogCache !== undefined ? { cache: options.catalogCache } : {}), prefix: options.prefixToolNames === true, logger });
+  // Native MCP servers' tools are listed by OpenAI, not here: their approval keys go to the machine as they are.
+  const approvalKeys = nativeApprovalRules(options.approval?.tools, (options.nativeMcp ?? []).map((tool) => tool.server_label));
+  // Per-tool settings by MCP identity ("server/tool"), resolved against the catalog at start and on every change.
+  const toolSettings = new SessionToolSettings({
+    ...(options.allowedTools !== undefined ? { allowedTools: options.allowedTools } : {}),
+    ...(approvalKeys.functionTools !== undefined ? { approval: approvalKeys.functionTools } : {}),
+    ...(options.bargeIn !== undefined ? { bargeIn: options.bargeIn } : {}),
+    ...(options.timeouts?.tools !== undefined ? { timeoutsMs: options.timeouts.tools } : {}),
+  });
   const caller = new ToolCaller(catalog, {
     ...(options.routes ? { routes: options.routes } : {}),
-    ...(options.timeouts?.tools ? { timeoutsMs: options.timeouts.tools } : {}),
+    allowed: toolSettings.allowed,
+    toolTimeoutMs: toolSettings.timeoutMs,
     ...(options.timeouts?.defaultMs ? { defaultTimeoutMs: options.timeouts.defaultMs } : {}),
     ...(options.maxOutputBytes ? { maxOutputBytes: options.maxOutputBytes } : {}),
     ...(options.strictOutputSchema ? { strictOutputSchema: true } : {}),
@@ -79,28 +90,13 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
   let subscription: Subscription | undefined;
   let untapRecorder: (() => void) | undefined;
 
-  const allowed = (name: string) => {
-    const filter = options.allowedTools;
-    if (filter === undefined) return true;
-    const tool = catalog.byFunctionName(name);
-    return Array.isArray(filter) ? filter.includes(name) : tool !== undefined && (filter as (t: typeof tool) => boolean)(tool);
-  };
-  const sessionTools = () => catalog.functionTools().filter((tool) => allowed(tool.name));
-  const toolInfo = (): Map<string, SessionToolInfo> => {
-    const info = new Map<string, SessionToolInfo>();
-    for (const tool of catalog.tools) {
-      if (!allowed(tool.functionName)) continue;
-      const rule = options.approval?.tools && Object.hasOwn(options.approval.tools, tool.functionName) ? options.approval.tools[tool.functionName] : undefined;
-      const bargeIn = options.bargeIn && Object.hasOwn(options.bargeIn, tool.functionName) ? options.bargeIn[tool.functionName] : undefined;
-      info.set(tool.functionName, {
-        server: tool.server,
-        tool: tool.mcpName,
-        ...(tool.annotations ? { annotations: tool.annotations } : {}),
-        ...(rule ? { approval: rule } : {}),
-        ...(bargeIn ? { bargeIn } : {}),
-      });
-    }
-    return info;
+  const sessionTools = () => toolSettings.sessionTools(catalog);
+  const toolInfo = () => toolSettings.toolInfo();
+  let settingsResolved = false;
+  const resolveToolSettings = () => {
+    const problems = toolSettings.update(catalog);
+    settingsResolved = true;
+    return problems;
   };
   const approvalPolicy = (): SessionApprovalPolicy | undefined => {
     const config = options.approval;
@@ -108,7 +104,7 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
     return {
       ...(config.mode ? { mode: config.mode } : {}),
       ...(config.timeoutMs !== undefined ? { timeoutMs: config.timeoutMs } : {}),
-      ...(config.tools ? { tools: new Map(Object.entries(config.tools) as Array<[string, ApprovalRule]>) } : {}),
+      ...(approvalKeys.nativeTools.size > 0 ? { tools: approvalKeys.nativeTools } : {}),
     };
   };
 
@@ -294,6 +290,8 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
         catalog.on('error', report),
         catalog.on('dropped', (dropped) => notify('tool.dropped', dropped)),
         catalog.on('changed', (diff) => {
+          // Until the first listing is complete, start() resolves the settings once, with every server in.
+          if (settingsResolved) for (const error of toolSettings.unreported(resolveToolSettings())) report(error);
           caller.prepare();
           notify('catalog.changed', diff);
           tell({ type: 'catalog.changed', tools: sessionTools(), toolInfo: toolInfo() });
@@ -316,6 +314,13 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
       });
       if (recorder) untapRecorder = recorder.tapTransport(transport, options.url);
       await catalog.load();
+      if (shuttingDown) {
+        throw new ProxyError('not_open', 'Failed to start the session: close() was called while the MCP tools were being listed. Please create a new proxy to start again.');
+      }
+      const problems = resolveToolSettings();
+      const fatal = problems.find((problem) => problem.fatal);
+      if (fatal) throw new ProxyError('invalid_options', fatal.error.message, { data: { problems: problems.filter((problem) => problem.fatal).map((problem) => problem.error.message) } });
+      for (const error of toolSettings.unreported(problems)) report(error);
       caller.prepare();
       actor.start();
       tell({ type: 'catalog.changed', tools: sessionTools(), toolInfo: toolInfo() });

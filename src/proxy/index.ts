@@ -4,5 +4,7 @@ export type { RealtimeMcpProxy } from './createRealtimeMcpProxy.js';
 export type { ApprovalHandlerAnswer, ProxyEvents, RealtimeMcpProxyOptions, ToolCallTimeline } from './options.js';
 export { projectInspectionEvent } from './inspection.js';
 export type { InspectionRecord } from './inspection.js';
+export { resolveToolSettings } from './toolSettings.js';
+export type { PerToolSetting, ResolvedToolSettings, ToolAllowlist, ToolApproval, ToolSettings, ToolSettingsCatalog, ToolSettingsOptions, ToolSettingsProblem } from './toolSettings.js';
 export { nativeMcpTools } from './nativeMcpTools.js';
 export type { NativeMcpOptions } from './nativeMcpTools.js';

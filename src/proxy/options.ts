@@ -16,6 +16,7 @@ import type { SessionEndReason } from '../machines/session.js';
 import type { ApprovalConfig, ApprovalDecision, ApprovalRequest, BargeInPolicy } from '../machines/types.js';
 import type { Recorder } from '../recording/recorder.js';
 import type { InspectionRecord } from './inspection.js';
+import type { PerToolSetting, ToolAllowlist, ToolApproval } from './toolSettings.js';
 
 export type ApprovalHandlerAnswer = boolean | { approved: boolean; reason?: string; sticky?: boolean } | undefined;
 
@@ -30,21 +31,36 @@ export interface RealtimeMcpProxyOptions {
   nativeMcp?: McpTool[];
   /** Options for every MCP connection (fetch, stdio factory, transport memory…). */
   mcp?: McpConnectionOptions;
-  /** Function names routed explicitly to a server's tool. */
+  /** Function names routed explicitly to a server's tool (allowedTools applies to them too). */
   routes?: Record<string, ToolRoute>;
-  /** Function names the model may see, or a predicate on catalog tools (on top of each server's allowedTools). */
-  allowedTools?: readonly string[] | ((tool: CatalogTool) => boolean);
-  /** Who must approve which calls. `onRequest` answers (or leaves it to `proxy.approve/deny` by returning undefined). */
-  approval?: ApprovalConfig & { onRequest?: (request: ApprovalRequest) => ApprovalHandlerAnswer | Promise<ApprovalHandlerAnswer> };
+  // Per-tool settings (allowedTools, approval.tools, bargeIn, timeouts.tools) are keyed by the tool's
+  // MCP identity, "server/tool" (split at the first "/": labels hold none, tool names may), or given
+  // as a function of the catalog tool; never by function name, which changes with renaming. A key
+  // that names no listed tool makes start() reject (invalid_options); a key for a server that failed
+  // to list is an error event and applies once it lists. A bare tool name is refused (toolSettings.ts).
+  /** The tools the model may see and call (on top of each server's allowedTools); a call to any other is refused with `not_allowed`. Default: all. */
+  allowedTools?: ToolAllowlist;
+  /** Who must approve which calls (`tools`: per tool, winning over `mode`). `onRequest` answers (or leaves it to `proxy.approve/deny` by returning undefined). */
+  approval?: Omit<ApprovalConfig, 'tools'> & {
+    tools?: PerToolSetting<ToolApproval>;
+    onRequest?: (request: ApprovalRequest) => ApprovalHandlerAnswer | Promise<ApprovalHandlerAnswer>;
+  };
   /**
-   * `defaultMs`/`tools`: tool-call deadlines. `configureMs`: how long the server may take to answer
-   * the first `session.update` before the session ends as `session_update_timeout` (default 15 000).
+   * Deadlines in ms: `tools` per tool call (winning over the server's own), `defaultMs` for the
+   * rest; `configureMs`: how long the server may take to answer the first `session.update` before
+   * the session ends as `session_update_timeout` (default 15 000).
    */
-  timeouts?: { defaultMs?: number; tools?: Record<string, number>; configureMs?: number };
+  timeouts?: { defaultMs?: number; tools?: PerToolSetting<number>; configureMs?: number };
   /** A `response.create` refused because a response was active is retried after a growing wait (default 250 ms, doubled each time), at most `maxRetries` times (default 3); then the `error` event says so. */
   responseCreate?: { maxRetries?: number; backoffMs?: number };
-  /** Per function name: cancel a running call on barge-in, or let it finish and deliver late. */
-  bargeIn?: Record<string, BargeInPolicy>;
+  /** Per tool: cancel a running call on barge-in, or let it finish and deliver late. Default `cancel` for read-only tools, `finish` for the rest. */
+  bargeIn?: PerToolSetting<BargeInPolicy>;
+  /**
+   * Prefix every function name with its server label (`label__tool`), so the model can tell the
+   * servers apart. Default false: adding a server never renames the others' tools (names two servers
+   * share get a hash suffix).
+   */
+  prefixToolNames?: boolean;
   instructions?: string;
   session?: Partial<Omit<RealtimeSessionConfig, 'type' | 'tools'>>;
   maxOutputBytes?: number;

@@ -46,6 +46,8 @@ export interface RecordedProxyOptions {
   responseCreate?: { maxRetries?: number; backoffMs?: number };
   allowedTools?: string[];
   bargeIn?: Record<string, 'cancel' | 'finish'>;
+  /** Function names carry their server label (`label__tool`). */
+  prefixToolNames?: boolean;
   instructions?: string;
   session?: Record<string, unknown>;
   nativeMcp?: unknown[];

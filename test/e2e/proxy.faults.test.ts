@@ -113,10 +113,10 @@ describe('barge-in', () => {
     expect(e2e.timelines()).toEqual([expect.objectContaining({ code: 'ok' })]);
   });
 
-  it("bargeIn: { tool: 'cancel' } overrides the default for a non-read-only tool", async () => {
+  it("bargeIn: { 'mock/tool': 'cancel' } overrides the default for a non-read-only tool", async () => {
     const e2e = await startE2E({
       mock: mockConfig([{ ...slowWrite, faults: [{ kind: 'hang' }] }]),
-      proxy: { bargeIn: { slow_write: 'cancel' } },
+      proxy: { bargeIn: { 'mock/slow_write': 'cancel' } },
       script: lateBargeIn('slow_write'),
     });
     expect(await e2e.sim.done).toEqual({ ok: true, steps: 5 });

@@ -69,7 +69,7 @@ describe('secrets never leak into events, errors or logs', () => {
       mockServer: { token: MCP_TOKEN },
       // The same endpoint with the wrong token: its listing fails with 401.
       mockAliases: [{ label: 'locked', token: WRONG_MCP_TOKEN }],
-      proxy: { hooks: record.hooks, timeouts: { defaultMs: 300 }, inspect: true },
+      proxy: { hooks: record.hooks, timeouts: { defaultMs: 300 }, inspect: true, prefixToolNames: true },
       script: [
         { user: 'Look up tea, then try the broken tools.' },
         {

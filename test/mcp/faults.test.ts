@@ -239,7 +239,7 @@ describe('secrets', () => {
     caller.on('result', (r) => seen.push(JSON.stringify(r)));
     await catalog.load();
     for (const name of catalog.tools.map((t) => t.functionName)) await caller.call(name, '{}');
-    await caller.call('right__echo', '{"text":1}');
+    await caller.call('echo', '{"text":1}');
     await caller.call('missing', '{}');
     await Promise.all(connections.map((c) => c.close()));
     expect(seen.length).toBeGreaterThan(8);

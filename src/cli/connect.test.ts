@@ -1,0 +1,57 @@
+/**
+ * `realtime-mcp-proxy connect`, in process, against the Realtime simulator and a mock MCP server:
+ * `--allow` takes "label/tool" keys and is enforced on calls, a key that names nothing is bad usage
+ * (a ProxyError `invalid_options`, which main turns into exit 2), `--prefix-tool-names` renames.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startMockMcpServer, type MockMcpServer } from '../../harness/mock-mcp/index.js';
+import { startRealtimeSimulator, type RealtimeSimulator, type SimulatorStep } from '../../harness/simulator/index.js';
+import { ProxyError } from '../errors.js';
+import { connectCommand } from './connect.js';
+
+const KEY = 'local-simulator-key-CONNECTtest';
+const textArg = { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] };
+
+let simulator: RealtimeSimulator | undefined;
+let mcp: MockMcpServer | undefined;
+afterEach(async () => {
+  await simulator?.close();
+  await mcp?.close();
+  simulator = mcp = undefined;
+});
+
+async function connect(flags: string[], steps: SimulatorStep[]): Promise<{ code: number | ProxyError; out: string[] }> {
+  mcp = await startMockMcpServer({ tools: [{ name: 'get_weather', inputSchema: textArg }, { name: 'delete_everything', inputSchema: textArg }] });
+  simulator = await startRealtimeSimulator({ script: { steps: [...steps, { close: { code: 1000 } }] }, apiKey: KEY });
+  const out: string[] = [];
+  const argv = ['--realtime-url', simulator.url, '--mcp', `demo=${mcp.url}`, ...flags];
+  const io = { env: { OPENAI_API_KEY: KEY }, write: (text: string) => void out.push(text), writeError: (text: string) => void out.push(text) };
+  const code = await connectCommand.run(argv, io).catch((error: unknown) => {
+    if (ProxyError.isInstance(error)) return error;
+    throw error;
+  });
+  return { code, out };
+}
+
+describe('connect --allow', () => {
+  it('offers only the allowed tools, and refuses a call to another real tool without running it', async () => {
+    const { code, out } = await connect(['--allow', 'demo/get_weather'], [{ user: 'Wipe it all.' }, { callTool: { name: 'delete_everything', arguments: { text: 'all' } } }]);
+    expect(code).toBe(0);
+    expect(out).toContain('ready    session configured with 1 tool: get_weather');
+    expect(out.some((line) => /^mcp\s+delete_everything\(.*\) → not_allowed: /.test(line))).toBe(true);
+    expect(mcp!.callLog).toEqual([]);
+  });
+
+  it('a bare tool name is bad usage, with the key to write instead', async () => {
+    const { code } = await connect(['--allow', 'get_weather'], [{ user: 'Hello?' }]);
+    expect(ProxyError.isInstance(code) && code.code).toBe('invalid_options');
+    expect((code as ProxyError).message).toBe('Failed to configure allowedTools: "get_weather" names no server. Please write it as "demo/get_weather".');
+    expect(simulator!.connections).toBe(0);
+  });
+
+  it('--prefix-tool-names names the functions label__tool, and --allow keys stay label/tool', async () => {
+    const { code, out } = await connect(['--prefix-tool-names', '--allow', 'demo/get_weather'], [{ user: 'Hello?' }]);
+    expect(code).toBe(0);
+    expect(out).toContain('ready    session configured with 1 tool: demo__get_weather');
+  });
+});

@@ -1,0 +1,102 @@
+/**
+ * The tool settings of one proxy session, kept current as the catalog changes: what the model is
+ * offered, what the ToolCaller may call (the allowlist, by MCP identity) and with which deadline,
+ * and what the session machine decides approval and barge-in from.
+ *
+ * The session machine reads them per function name from `toolInfo()` (a Map: a function name from
+ * the wire is only ever a Map key), sent to it with every catalog change.
+ */
+import type { ProxyError } from '../errors.js';
+import type { SessionToolInfo } from '../machines/session.js';
+import type { ApprovalRule } from '../machines/types.js';
+import type { CatalogTool, RealtimeFunctionTool } from '../mcp/types.js';
+import { resolveToolSettings, type PerToolSetting, type ResolvedToolSettings, type ToolApproval, type ToolSettingsCatalog, type ToolSettingsOptions, type ToolSettingsProblem } from './toolSettings.js';
+
+export interface ToolSettingsCatalogWithTools extends ToolSettingsCatalog {
+  functionTools(): RealtimeFunctionTool[];
+}
+
+export class SessionToolSettings {
+  readonly #options: ToolSettingsOptions;
+  #byFunctionName: ReadonlyMap<string, ResolvedToolSettings> = new Map();
+  /** Messages already reported, so a catalog change does not repeat them. */
+  readonly #reported = new Set<string>();
+
+  constructor(options: ToolSettingsOptions) {
+    this.#options = options;
+  }
+
+  /** The tools the model may call, by function name, with their settings (the lead's machine consumes this). */
+  get byFunctionName(): ReadonlyMap<string, ResolvedToolSettings> {
+    return this.#byFunctionName;
+  }
+
+  /** Resolves the settings against the catalog as it is now; returns every problem found. */
+  update(catalog: ToolSettingsCatalog): ToolSettingsProblem[] {
+    const { byFunctionName, problems } = resolveToolSettings(catalog, this.#options);
+    this.#byFunctionName = byFunctionName;
+    return problems;
+  }
+
+  /** The problems not reported before (each message once per session). */
+  unreported(problems: readonly ToolSettingsProblem[]): ProxyError[] {
+    const fresh: ProxyError[] = [];
+    for (const { error } of problems) {
+      if (this.#reported.has(error.message)) continue;
+      this.#reported.add(error.message);
+      fresh.push(error);
+    }
+    return fresh;
+  }
+
+  /** For the ToolCaller: a tool may be called only when the allowlist kept it (matched by identity, not by name). */
+  readonly allowed = (tool: CatalogTool): boolean => {
+    const settings = this.#byFunctionName.get(tool.functionName);
+    return settings !== undefined && settings.server === tool.server && settings.tool === tool.mcpName;
+  };
+
+  /** For the ToolCaller: the tool's `timeouts.tools` deadline. */
+  readonly timeoutMs = (tool: CatalogTool): number | undefined => (this.allowed(tool) ? this.#byFunctionName.get(tool.functionName)?.timeoutMs : undefined);
+
+  /** The function tools offered in `session.update`. */
+  sessionTools(catalog: ToolSettingsCatalogWithTools): RealtimeFunctionTool[] {
+    return catalog.functionTools().filter((tool) => this.#byFunctionName.has(tool.name));
+  }
+
+  /** What the session machine decides approval and barge-in from, by function name. */
+  toolInfo(): Map<string, SessionToolInfo> {
+    const info = new Map<string, SessionToolInfo>();
+    for (const [functionName, settings] of this.#byFunctionName) {
+      info.set(functionName, {
+        server: settings.server,
+        tool: settings.tool,
+        ...(settings.annotations ? { annotations: settings.annotations } : {}),
+        ...(settings.approval ? { approval: settings.approval } : {}),
+        ...(settings.bargeIn ? { bargeIn: settings.bargeIn } : {}),
+      });
+    }
+    return info;
+  }
+}
+
+/**
+ * `approval.tools` keys for native MCP servers (`nativeMcp`, whose tools OpenAI lists and calls)
+ * cannot be checked against the catalog: they go to the session machine as they are, by
+ * `"server/tool"`, and the rest is resolved like every other per-tool setting. A function applies
+ * to catalog tools only (a native tool is not one).
+ */
+export function nativeApprovalRules(
+  tools: PerToolSetting<ToolApproval> | undefined,
+  nativeLabels: readonly string[],
+): { functionTools: PerToolSetting<ToolApproval> | undefined; nativeTools: Map<string, ApprovalRule> } {
+  const nativeTools = new Map<string, ApprovalRule>();
+  if (tools === undefined || typeof tools === 'function' || typeof tools !== 'object' || tools === null || nativeLabels.length === 0) return { functionTools: tools, nativeTools };
+  const native = new Set(nativeLabels);
+  const functionTools: Record<string, ToolApproval> = Object.create(null) as Record<string, ToolApproval>;
+  for (const [key, rule] of Object.entries(tools)) {
+    const slash = key.indexOf('/');
+    if (slash > 0 && native.has(key.slice(0, slash)) && (rule === 'never' || rule === 'always')) nativeTools.set(key, rule);
+    else functionTools[key] = rule;
+  }
+  return { functionTools, nativeTools };
+}
