@@ -24,6 +24,14 @@ export class RecentIds {
     return this.#order.length;
   }
 
+  /** A copy without `id`. */
+  delete(id: string): RecentIds {
+    if (!this.#ids.has(id)) return this;
+    const ids = new Set(this.#ids);
+    ids.delete(id);
+    return new RecentIds(this.#limit, ids, this.#order.filter((kept) => kept !== id));
+  }
+
   /** A copy that also holds `id`, forgetting the oldest beyond the limit. */
   add(id: string): RecentIds {
     if (this.#ids.has(id)) return this;

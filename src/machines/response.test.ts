@@ -5,6 +5,7 @@ import { getShortestPaths } from 'xstate/graph';
 import type { ClientEvent } from '../protocol/generated/types.js';
 import {
   RESPONSE_CREATE_TIMEOUT_MS,
+  STALE_RESPONSE_MS,
   isCreateInFlight,
   isResponseActive,
   responseCreateEventId,
@@ -62,10 +63,10 @@ describe('responseMachine', () => {
     expect(isCreateInFlight(t.snap())).toBe(true);
     t.send(created('resp_1'));
     expect(isResponseActive(t.snap())).toBe(true);
-    expect(t.snap().context.activeResponseId).toBe('resp_1');
+    expect(t.snap().context.activeResponseIds).toEqual(['resp_1']);
     t.send(done('resp_1'));
     expect(t.snap().value).toBe('idle');
-    expect(t.snap().context).toMatchObject({ activeResponseId: null, waiting: [], retryOwed: false, createsSent: 1 });
+    expect(t.snap().context).toMatchObject({ activeResponseIds: [], waiting: [], retryOwed: false, createsSent: 1 });
   });
 
   it('holds a request made while a response is active until its response.done', () => {
@@ -106,7 +107,7 @@ describe('responseMachine', () => {
     const t = start({ clock, input: { backoffMs: 100 } });
     t.send(request, refusal);
     expect(t.snap().value).toBe('blocked');
-    expect(t.snap().context).toMatchObject({ activeResponseId: null, retryOwed: true, refusals: 1 });
+    expect(t.snap().context).toMatchObject({ activeResponseIds: [], retryOwed: true, refusals: 1 });
     t.send(requestFor('turn-2'));
     expect(t.creates()).toBe(1);
     t.send(done('resp_unknown'));
@@ -157,7 +158,7 @@ describe('responseMachine', () => {
   it('resends after response.done when the server started a response while our create was on the wire', () => {
     const t = start({ input: { backoffMs: 0 } });
     t.send(request, created('resp_vad'), refusal);
-    expect(t.snap().context).toMatchObject({ activeResponseId: 'resp_vad', retryOwed: true });
+    expect(t.snap().context).toMatchObject({ activeResponseIds: ['resp_vad'], retryOwed: true });
     expect(t.creates()).toBe(1);
     t.send(done('resp_vad'));
     expect(t.snap().value).toBe('backingOff');
@@ -191,12 +192,35 @@ describe('responseMachine', () => {
     const t = start();
     t.send(created('resp_vad'));
     expect(isResponseActive(t.snap())).toBe(true);
-    expect(t.snap().context.activeResponseId).toBe('resp_vad');
+    expect(t.snap().context.activeResponseIds).toEqual(['resp_vad']);
     t.send(done('resp_other'));
     expect(isResponseActive(t.snap())).toBe(true);
     t.send(done('resp_vad', 'cancelled'));
     expect(t.snap().value).toBe('idle');
     expect(t.creates()).toBe(0);
+  });
+
+  it('waits for every response created to be done before a create: a second created means a done not seen yet', () => {
+    const t = start();
+    t.send(created('resp_a'), created('resp_b'), request, done('resp_b'));
+    expect(t.creates()).toBe(0);
+    expect(t.snap().context.activeResponseIds).toEqual(['resp_a']);
+    t.send(done('resp_a'));
+    expect(t.creates()).toBe(1);
+  });
+
+  it('forgets responses whose done never comes after a long silence, so the model is not kept quiet for good', () => {
+    const clock = new SimulatedClock();
+    const t = start({ clock });
+    t.send(created('resp_lost'), request);
+    clock.increment(STALE_RESPONSE_MS - 1);
+    t.send(created('resp_lost'));
+    clock.increment(STALE_RESPONSE_MS - 1);
+    // Any response event restarts the wait.
+    expect(t.creates()).toBe(0);
+    clock.increment(1);
+    expect(t.creates()).toBe(1);
+    expect(t.snap().context.timeouts).toBe(1);
   });
 
   it('ignores a stray response.done while idle or while our create is in flight', () => {
@@ -240,7 +264,7 @@ describe('responseMachine', () => {
       events: [request, created('r1'), done('r1'), done('r2'), refusal, error('response_cancel_not_active'), afterTimeout, afterBackoff],
       input: { maxRetries: 1 },
       // Counters grow forever: keep what the behaviour depends on, plus whether the timeout edge was taken.
-      serializeState: (s) => JSON.stringify([s.value, s.context.waiting.length, s.context.retryOwed, s.context.refusals, s.context.activeResponseId, s.context.timeouts > 0]),
+      serializeState: (s) => JSON.stringify([s.value, s.context.waiting.length, s.context.retryOwed, s.context.refusals, s.context.activeResponseIds.length, s.context.timeouts > 0]),
     });
     const reached = new Set(paths.map((p) => String(p.state.value)));
     expect([...reached].sort()).toEqual(['active', 'backingOff', 'blocked', 'idle', 'requested']);

@@ -10,7 +10,11 @@
  * - `idle`: nothing active, nothing in flight. A request sends `response.create` at once.
  * - `requested`: our create is in flight, until the next `response.created` (it becomes `active`)
  *   or its refusal (a response we never saw is active: `blocked` until its `response.done`).
- * - `active`: a response is running, ours or the server's (server VAD, `timeout_triggered`).
+ * - `active`: responses are running, ours or the server's (server VAD, `timeout_triggered`). Every
+ *   one created must be done before a create goes out: the server takes one at a time, so a second
+ *   `response.created` means a `response.done` we have not seen yet. Should one never come, the
+ *   response is forgotten after `STALE_RESPONSE_MS` without any response event, so a lost done
+ *   cannot silence the model for good.
  * - `blocked`: our create was refused because of a response we never saw; wait for its done.
  * - `backingOff`: a refused create is owed a retry; wait a little longer after each refusal, so a
  *   server that keeps refusing cannot make us send creates in a loop. Past `maxRetries` refusals in a
@@ -25,6 +29,8 @@ import type { Outbound, ResponseReport, ResponseTrackerEvent } from './types.js'
 
 /** How long a create may go unanswered before we stop treating it as in flight. */
 export const RESPONSE_CREATE_TIMEOUT_MS = 15_000;
+/** How long responses may stay active with no response event at all before they are taken as over (a lost `response.done`). */
+export const STALE_RESPONSE_MS = 300_000;
 /** Retries of a refused create before giving up, and the first wait before one (doubled each time). */
 export const DEFAULT_CREATE_RETRIES = 3;
 export const DEFAULT_CREATE_BACKOFF_MS = 250;
@@ -43,8 +49,8 @@ export interface ResponseInput {
 }
 
 export interface ResponseContext {
-  /** The active response's id; null when idle, or when a refusal told us one is active without its id. */
-  activeResponseId: string | null;
+  /** The responses created and not yet done (ids are data: an array, never object keys). */
+  activeResponseIds: readonly string[];
   /** Turns waiting for a create. */
   waiting: readonly string[];
   /** A refused create is owed another try (for the turns it served). */
@@ -68,6 +74,7 @@ export const responseMachine = setup({
   },
   delays: {
     createTimeout: RESPONSE_CREATE_TIMEOUT_MS,
+    staleResponse: STALE_RESPONSE_MS,
     backoff: ({ context }) => clampTimeout(context.backoffMs * 2 ** Math.max(0, context.refusals - 1)),
   },
   guards: {
@@ -82,9 +89,8 @@ export const responseMachine = setup({
     // asking again after it would make the model talk about the same outputs twice.
     isRefusalAlreadyAnswered: ({ context }) => context.activeCoversRequest,
     retriesLeft: ({ context }) => context.refusals < context.maxRetries,
-    // Lenient: a done ends the active response when it names it, or when we never learnt its id.
-    endsActive: ({ context, event }) =>
-      event.type === 'response.done' && (context.activeResponseId === null || event.responseId === context.activeResponseId),
+    endsLastActive: ({ context, event }) => event.type === 'response.done' && context.activeResponseIds.length === 1 && context.activeResponseIds[0] === event.responseId,
+    endsOneActive: ({ context, event }) => event.type === 'response.done' && context.activeResponseIds.includes(event.responseId),
   },
   actions: {
     addWaiting: assign(({ context, event }) =>
@@ -96,13 +102,17 @@ export const responseMachine = setup({
     // One assign per create (every assign rebuilds the snapshot): counted before sendCreate reads it.
     countCreate: assign({ createsSent: ({ context }) => context.createsSent + 1 }),
     clearWaiting: assign({ waiting: [], retryOwed: false }),
-    rememberResponse: assign({
-      activeResponseId: ({ event }) => (event.type === 'response.created' ? event.responseId : null),
-      activeCoversRequest: ({ event }) => event.type === 'response.created' && event.coversRequest === true,
-    }),
+    rememberResponse: assign(({ context, event }) =>
+      event.type === 'response.created'
+        ? {
+            activeResponseIds: context.activeResponseIds.includes(event.responseId) ? context.activeResponseIds : [...context.activeResponseIds, event.responseId],
+            activeCoversRequest: event.coversRequest === true,
+          }
+        : {},
+    ),
     answered: assign({ refusals: 0 }),
-
-    forgetResponse: assign({ activeResponseId: null, activeCoversRequest: false }),
+    forgetResponse: assign(({ context, event }) => (event.type === 'response.done' ? { activeResponseIds: context.activeResponseIds.filter((id) => id !== event.responseId) } : {})),
+    forgetAllResponses: assign({ activeResponseIds: [], activeCoversRequest: false }),
     noteRefusal: assign({ retryOwed: true, refusals: ({ context }) => context.refusals + 1 }),
     giveUp: sendParent(({ context }): ResponseReport => ({ type: 'response.createFailed', refusals: context.refusals + 1 })),
     forgetRetry: assign({ retryOwed: false, refusals: 0 }),
@@ -111,7 +121,7 @@ export const responseMachine = setup({
 }).createMachine({
   id: 'response',
   context: ({ input }) => ({
-    activeResponseId: null,
+    activeResponseIds: [],
     waiting: [],
     retryOwed: false,
     activeCoversRequest: false,
@@ -156,15 +166,18 @@ export const responseMachine = setup({
       },
     },
     active: {
+      // A lost done must not keep the model quiet forever (any response event restarts the wait).
+      after: { staleResponse: { target: 'idle', actions: ['forgetAllResponses', 'countTimeout'] } },
       on: {
-        // A new id without a done for the old one: the done was missed; follow the newest.
-        'response.created': { actions: 'rememberResponse' },
+        // Another response while one is active: its done was missed so far; wait for both.
+        'response.created': { target: 'active', reenter: true, actions: 'rememberResponse' },
         // A response that ends with no refusal of our create since it began answered it: the count of
         // refusals in a row starts again. (Resetting on response.created instead would let a server
         // that starts a response of its own before refusing each create keep us asking forever.)
         'response.done': [
-          { guard: and(['endsActive', 'owesRetry']), target: 'backingOff', actions: 'forgetResponse' },
-          { guard: 'endsActive', target: 'idle', actions: ['forgetResponse', 'answered'] },
+          { guard: and(['endsLastActive', 'owesRetry']), target: 'backingOff', actions: 'forgetResponse' },
+          { guard: 'endsLastActive', target: 'idle', actions: ['forgetResponse', 'answered'] },
+          { guard: 'endsOneActive', target: 'active', reenter: true, actions: 'forgetResponse' },
         ],
         // The server started a response (VAD) while our create was on the wire, then refused ours.
         'response.error': [
@@ -179,6 +192,7 @@ export const responseMachine = setup({
       after: { createTimeout: { target: 'backingOff', actions: 'countTimeout' } },
       on: {
         'response.created': { target: 'active', actions: 'rememberResponse' },
+        // The response we never saw created is done (its id is unknown to us: any done will do).
         'response.done': 'backingOff',
       },
     },

@@ -132,6 +132,22 @@ describe('sessionMachine with hostile input', () => {
     expect(session.actor.getSnapshot().context.calls.size).toBe(0);
   });
 
+  it('never runs a call_id the server first finished incomplete, even when it comes back completed', async () => {
+    const session = start();
+    ready(session);
+    session.server(created('r1'));
+    session.server(itemDone('r1', 'call_1', 'incomplete'));
+    session.server(done('r1', 'cancelled', [call('call_1', 'incomplete')]));
+    session.server(created('r2'));
+    session.server(added('r2', 'call_1'));
+    session.server(itemDone('r2', 'call_1'));
+    session.server(done('r2', 'completed', [call('call_1', 'completed')]));
+    await flush();
+    expect(session.executed).toEqual([]);
+    expect(session.outputs()).toEqual([]);
+    expect(session.of('session.anomaly').map((e) => e.anomaly.code)).toEqual(['duplicate_call', 'duplicate_call']);
+  });
+
   it('runs a completed call that only response.done lists', async () => {
     const session = start();
     ready(session);
@@ -184,13 +200,47 @@ describe('sessionMachine with hostile input', () => {
     // The out-of-band response ends first: it must not end the default one in the response machine.
     session.server(done('oob', 'completed', [call('call_oob', 'completed')], null));
     await flush();
-    const response = session.actor.getSnapshot().children.response!.getSnapshot() as { value: string; context: { activeResponseId: string } };
+    const response = session.actor.getSnapshot().children.response!.getSnapshot() as unknown as { value: string; context: { activeResponseIds: string[] } };
     expect(response.value).toBe('active');
-    expect(response.context.activeResponseId).toBe('r1');
+    expect(response.context.activeResponseIds).toEqual(['r1']);
     session.server(done('r1', 'completed', [call('call_1', 'completed')]));
     await flush();
     expect(session.executed).toEqual(['call_1']);
     expect(session.outputs().map((o) => o.call_id)).toEqual(['call_1']);
+    expect(session.creates()).toBe(1);
+  });
+
+  it('knows of a response the server started while the session was still configuring', async () => {
+    const session = start();
+    session.server({ type: 'session.created', session: { type: 'realtime' } });
+    session.server(created('r_early'));
+    session.server({ type: 'session.updated', session: { type: 'realtime' } });
+    session.server(created('r1'));
+    session.server(added('r1', 'call_1'));
+    session.server(itemDone('r1', 'call_1'));
+    session.server(done('r1'));
+    await flush();
+    // r_early is still active: the create waits for its done.
+    expect(session.creates()).toBe(0);
+    session.server(done('r_early'));
+    expect(session.creates()).toBe(1);
+  });
+
+  it('takes a response id seen out of band, then created in the default conversation, as the default\'s', async () => {
+    const session = start();
+    ready(session);
+    session.server(created('', null));
+    session.server(added('', 'call_oob'));
+    session.server(itemDone('', 'call_oob'));
+    session.server(done('', 'completed', [], null));
+    session.server(created('reused', null));
+    session.server(done('reused', 'completed', [], null));
+    session.server(created('reused'));
+    session.server(added('reused', 'call_1'));
+    session.server(itemDone('reused', 'call_1'));
+    session.server(done('reused', 'completed', [call('call_1', 'completed')]));
+    await flush();
+    expect(session.executed).toEqual(['call_1']);
     expect(session.creates()).toBe(1);
   });
 

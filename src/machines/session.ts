@@ -56,8 +56,10 @@ const sessionSetup = setup({
     // Only an error naming our latest session.update refuses it (the server echoes `event_id`).
     refusesOurUpdate: ({ context, event }) => event.type === 'error' && event.error.event_id === sessionUpdateEventId(context.updatesSent),
     isOurUpdate: ({ event }) => event.type === 'outbound.failed' && event.event.type === 'session.update',
+    // Out-of-band: `conversation_id: null`. A done that does not say is judged by its created.
     isOutOfBand: ({ context, event }) =>
-      (event.type === 'response.created' || event.type === 'response.done') && (event.response.conversation_id === null || context.outOfBand.has(event.response.id ?? '')),
+      (event.type === 'response.created' && event.response.conversation_id === null) ||
+      (event.type === 'response.done' && (event.response.conversation_id === null || (event.response.conversation_id === undefined && context.outOfBand.has(event.response.id ?? '')))),
     acknowledgesAnswer: ({ context, event }) =>
       event.type === 'conversation.item.added' && context.unacknowledged.size > 0 && (event.item.type === 'function_call_output' || event.item.type === 'mcp_approval_response'),
     isMcpApprovalRequest: ({ event }) => event.type === 'conversation.item.done' && event.item.type === 'mcp_approval_request',
@@ -104,7 +106,9 @@ export const sessionMachine = sessionSetup.extend({
       enqueue.emit({ type: 'send', event: buildSessionUpdate({ ...context.input, tools: context.tools }, sessionUpdateEventId(n)) });
     }),
     applyCatalog: assign(({ event, context }) => (event.type === 'catalog.changed' ? { tools: event.tools, toolInfo: event.toolInfo ?? context.toolInfo } : {})),
-    rememberOutOfBand: assign(({ context, event }) => (event.type === 'response.created' && event.response.id ? { outOfBand: context.outOfBand.add(event.response.id) } : {})),
+    rememberOutOfBand: assign(({ context, event }) => (event.type === 'response.created' && event.response.id !== undefined ? { outOfBand: context.outOfBand.add(event.response.id) } : {})),
+    // An id seen out of band before, now created in the default conversation, is the default's from now on.
+    forgetOutOfBand: assign(({ context, event }) => (event.type === 'response.created' && event.response.id !== undefined && context.outOfBand.has(event.response.id) ? { outOfBand: context.outOfBand.delete(event.response.id) } : {})),
     forwardToResponse: sessionSetup.enqueueActions(({ context, event, enqueue }) => {
       if (event.type === 'response.created') enqueue.sendTo('response', { type: 'response.created', responseId: event.response.id ?? '', coversRequest: context.unacknowledged.size === 0 });
       else if (event.type === 'response.done') enqueue.sendTo('response', { type: 'response.done', responseId: event.response.id ?? '', status: event.response.status ?? 'completed' });
@@ -209,9 +213,14 @@ export const sessionMachine = sessionSetup.extend({
     updatesSent: 0,
   }),
   initial: 'connecting',
+  // The one owner of response.create lives as long as the session: a response the server starts
+  // while we are still configuring must be known before we may ask for one.
+  invoke: { id: 'response', systemId: 'response', src: 'response', input: ({ context }) => context.input.responseCreate ?? {} },
   on: {
     // Before the session is configured, a new catalog only replaces the tools the first update will carry.
     'catalog.changed': { actions: 'applyCatalog' },
+    'response.created': [{ guard: 'isOutOfBand', actions: 'rememberOutOfBand' }, { actions: ['forgetOutOfBand', 'forwardToResponse'] }],
+    'response.done': [{ guard: 'isOutOfBand' }, { actions: 'forwardToResponse' }],
     'transport.closed': { target: '.closed', actions: ['endFromEvent', 'teardown'] },
     'session.close': { target: '.closed', actions: ['endFromEvent', 'teardown'] },
   },
@@ -236,7 +245,6 @@ export const sessionMachine = sessionSetup.extend({
     },
     ready: {
       entry: emit({ type: 'session.ready' }),
-      invoke: { id: 'response', systemId: 'response', src: 'response', input: ({ context }) => context.input.responseCreate ?? {} },
       initial: 'toolsSynced',
       states: {
         toolsSynced: {
@@ -261,7 +269,6 @@ export const sessionMachine = sessionSetup.extend({
         },
       },
       on: {
-        'response.created': [{ guard: 'isOutOfBand', actions: 'rememberOutOfBand' }, { actions: 'forwardToResponse' }],
         'response.output_item.added': { actions: 'startCall' },
         'response.function_call_arguments.delta': { actions: 'forwardDelta' },
         'response.output_item.done': { actions: 'completeCall' },

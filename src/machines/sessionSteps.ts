@@ -117,8 +117,9 @@ function finishItem(context: SessionContext, item: FunctionCallItem & { call_id:
       if (completed && repeatIsNews) anomaly(effects, { code: 'duplicate_call', callId, responseId, message: `The server finished the call "${callId}" again after its output was sent; it was not run twice.` });
       return context;
     }
-    // Never started: a completed call still runs (its `added` was lost); an unfinished one has nothing to run.
-    if (!completed) return context;
+    // Never started: a completed call still runs (its `added` was lost); an unfinished one has
+    // nothing to run, and is closed for good: the same call_id coming back completed must not run.
+    if (!completed) return { ...context, settledCalls: context.settledCalls.add(callId) };
     next = spawnCall(context, item, responseId, effects);
     entry = next.calls.get(callId)!;
   }
@@ -283,7 +284,8 @@ export function teardown(context: SessionContext): Step {
     effects.push({ kind: 'stop', actorId });
     effects.push({ kind: 'emit', event: { type: 'approval.settled', approvalId, kind: 'mcp', decision: 'denied', reason: TEARDOWN_REASON } });
   }
-  return { context: { ...context, awaitingApproval: new Set(), mcpApprovals: new Map() }, effects };
+  // The children stop with the session: nothing of theirs is running any more.
+  return { context: { ...context, calls: new Map(), turns: new Map(), awaitingApproval: new Set(), mcpApprovals: new Map() }, effects };
 }
 
 export type { CallEntry };

@@ -3,21 +3,20 @@
  * a real MCP SDK server behind them. One property per promise of issue 10; see README.md for the
  * knobs, the environment variables and how to replay a counterexample.
  *
- * A property marked `knownBug` is expected to fail on the current code: the test passes only if the
- * fuzzer finds a counterexample of that invariant. When the bug is fixed, that test fails: remove
- * `knownBug` to turn the property back into a guard. `FUZZ_STRICT=1` (set by `npm run fuzz`) runs
- * every property as a guard and prints the shrunk counterexamples.
+ * `npm test` runs a bounded slice with a fixed seed (the same cases every time); `npm run fuzz`
+ * (`FUZZ_EXPLORE=1`) explores new seeds with many more cases. A failure prints the shrunk
+ * counterexample, the seed and the path to replay it.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, it, vi } from 'vitest';
 import { allKnobs, fuzzCase, type FuzzKnobs } from './arbitraries.js';
 import { checks, describeViolation, invariants, type InvariantName } from './invariants.js';
 import { refusalStorm, refusalStormSteps, stormProxyPlan } from './refusalStorm.js';
 import { runFuzzCase, runPeerSteps } from './runFuzzCase.js';
 
-const STRICT = process.env.FUZZ_STRICT === '1';
+const EXPLORE = process.env.FUZZ_EXPLORE === '1';
 // npm test replays the same cases every time; a strict run explores new ones unless given a seed.
-const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : STRICT ? Math.floor(Math.random() * 2 ** 31) : 1010;
+const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : EXPLORE ? Math.floor(Math.random() * 2 ** 31) : 1010;
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
 const PATH = process.env.FUZZ_PATH;
 /** vitest's per-test limit, scaled with the case count (a case takes tens of ms; shrinking reruns some). */
@@ -33,56 +32,38 @@ const only = (knob: keyof FuzzKnobs): FuzzKnobs => ({ ...plain, [knob]: true });
 interface FuzzProperty {
   invariant: InvariantName;
   knobs: FuzzKnobs;
-  /** The bug of issue 10 the fuzzer finds for this invariant on the current code. */
-  knownBug?: string;
 }
 
 const properties: FuzzProperty[] = [
-  { invariant: 'noUncaught', knobs: allKnobs, knownBug: 'an Object.prototype response_id/call_id throws out of xstate' },
-  { invariant: 'noUncaught', knobs: only('hostileHost'), knownBug: 'a throwing hooks.onEvent escapes' },
-  { invariant: 'noUncaught', knobs: only('nativeApprovals'), knownBug: 'a native approval request id equal to a running call_id: "Unable to send event to actor"' },
+  { invariant: 'noUncaught', knobs: allKnobs },
+  { invariant: 'noUncaught', knobs: only('hostileHost') },
+  { invariant: 'noUncaught', knobs: only('nativeApprovals') },
   { invariant: 'noUncaught', knobs: orderly },
-  { invariant: 'exactlyOneOutput', knobs: allKnobs, knownBug: 'repeated call_ids are answered twice; prototype ids make the session a zombie' },
-  { invariant: 'exactlyOneOutput', knobs: plain, knownBug: 'a repeated added+done (same call_id) is answered twice' },
-  { invariant: 'exactlyOneOutput', knobs: only('reorders'), knownBug: 'a completed done without added is never answered' },
-  { invariant: 'exactlyOneOutput', knobs: only('outOfBand'), knownBug: 'out-of-band calls are answered; repeated call_ids as in plain inputs' },
-  { invariant: 'noCreateWhileActive', knobs: allKnobs, knownBug: 'a response.created while configuring, or a second one before the first is done, is forgotten' },
+  { invariant: 'exactlyOneOutput', knobs: allKnobs },
+  { invariant: 'exactlyOneOutput', knobs: plain },
+  { invariant: 'exactlyOneOutput', knobs: only('reorders') },
+  { invariant: 'exactlyOneOutput', knobs: only('outOfBand') },
+  { invariant: 'noCreateWhileActive', knobs: allKnobs },
   { invariant: 'noCreateWhileActive', knobs: plain },
-  { invariant: 'noIncompleteExecution', knobs: plain, knownBug: 'a call_id first done incomplete runs when it comes again completed' },
-  { invariant: 'noOutOfBandExecution', knobs: only('outOfBand'), knownBug: 'out-of-band calls run' },
-  { invariant: 'noUnapprovedExecution', knobs: only('hostileHost'), knownBug: 'onRequest answering { approved: "false" } approves' },
+  { invariant: 'noIncompleteExecution', knobs: plain },
+  { invariant: 'noOutOfBandExecution', knobs: only('outOfBand') },
+  { invariant: 'noUnapprovedExecution', knobs: only('hostileHost') },
   { invariant: 'noUnapprovedExecution', knobs: plain },
-  { invariant: 'noDisallowedExecution', knobs: plain, knownBug: 'the allowlist is not enforced at call time' },
-  { invariant: 'atMostOneExecution', knobs: plain, knownBug: 'a repeated added+done after the output runs the tool again' },
-  { invariant: 'boundedClose', knobs: allKnobs, knownBug: 'a done before its added leaves the call in runningCalls; after an internal error proxy.ended never resolves' },
-  { invariant: 'boundedClose', knobs: plain, knownBug: 'a call still streaming when the session ends stays in snapshot().runningCalls' },
-  { invariant: 'acceptedSends', knobs: only('nativeApprovals'), knownBug: 'the mcp_approval_response item (no id) is refused by the strict encoder' },
+  { invariant: 'noDisallowedExecution', knobs: plain },
+  { invariant: 'atMostOneExecution', knobs: plain },
+  { invariant: 'boundedClose', knobs: allKnobs },
+  { invariant: 'boundedClose', knobs: plain },
+  { invariant: 'acceptedSends', knobs: only('nativeApprovals') },
   { invariant: 'acceptedSends', knobs: orderly },
-  { invariant: 'nativeApprovals', knobs: only('nativeApprovals'), knownBug: 'native approvals are never answered (the response is refused by the encoder)' },
+  { invariant: 'nativeApprovals', knobs: only('nativeApprovals') },
 ];
 
-const parameters = <Ts>(expectFailure: boolean): fc.Parameters<Ts> => ({
-  seed: SEED,
-  numRuns: RUNS,
-  ...(PATH ? { path: PATH } : {}),
-  // A known bug only has to be found once: shrinking it is for FUZZ_STRICT runs.
-  ...(expectFailure ? { endOnFailure: true } : {}),
-});
+const parameters = <Ts>(): fc.Parameters<Ts> => ({ seed: SEED, numRuns: RUNS, ...(PATH ? { path: PATH } : {}) });
 
 function knobsLabel(knobs: FuzzKnobs): string {
   const on = Object.entries(knobs).filter(([, enabled]) => enabled).map(([knob]) => knob);
   if (on.length === Object.keys(knobs).length) return 'all inputs';
   return on.length === 0 ? 'plain inputs' : `plain inputs + ${on.join(', ')}`;
-}
-
-async function checkProperty<Ts extends [unknown]>(property: fc.IAsyncProperty<Ts>, expectFailure: boolean): Promise<void> {
-  if (!expectFailure) {
-    await fc.assert(property, parameters<Ts>(false));
-    return;
-  }
-  const result = await fc.check(property, parameters<Ts>(true));
-  expect(result.failed, 'the known bug was not found: if it is fixed, remove knownBug from this property').toBe(true);
-  expect(String(result.errorInstance)).toContain('Invariant broken');
 }
 
 describe(`the proxy under a hostile Realtime peer (fast-check, ${RUNS} cases per property, seed ${SEED})`, () => {
@@ -93,26 +74,23 @@ describe(`the proxy under a hostile Realtime peer (fast-check, ${RUNS} cases per
     vi.useRealTimers();
   });
 
-  for (const { invariant, knobs, knownBug } of properties) {
-    const expectFailure = knownBug !== undefined && !STRICT;
-    const name = `${invariants[invariant]} (${knobsLabel(knobs)})${expectFailure ? ` [known bug: ${knownBug}]` : ''}`;
-    it(name, async () => {
+  for (const { invariant, knobs } of properties) {
+    it(`${invariants[invariant]} (${knobsLabel(knobs)})`, async () => {
       const property = fc.asyncProperty(fuzzCase(knobs), async (fuzz) => {
         const run = await runFuzzCase(fuzz);
         const broken = checks[invariant](run);
         if (broken.length > 0) throw new Error(describeViolation(invariant, broken, run));
       });
-      await checkProperty(property, expectFailure);
+      await fc.assert(property, parameters());
     }, TEST_TIMEOUT_MS);
   }
 
-  const stormBug = STRICT ? undefined : 'each refusal followed by response.done makes the proxy ask again, without a cap';
-  it(`${invariants.boundedCreates} (a peer that refuses every response.create)${stormBug ? ` [known bug: ${stormBug}]` : ''}`, async () => {
+  it(`${invariants.boundedCreates} (a peer that refuses every response.create)`, async () => {
     const property = fc.asyncProperty(refusalStorm, async (storm) => {
       const run = await runPeerSteps(stormProxyPlan, refusalStormSteps(storm));
       const broken = [...checks.boundedCreates(run), ...checks.noUncaught(run)];
       if (broken.length > 0) throw new Error(describeViolation('boundedCreates', broken, run));
     });
-    await checkProperty(property, stormBug !== undefined);
+    await fc.assert(property, parameters());
   }, TEST_TIMEOUT_MS);
 });

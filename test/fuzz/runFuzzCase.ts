@@ -77,7 +77,7 @@ export async function runPeerSteps(plan: ProxyPlan, steps: ReadonlyArray<PeerSte
       timeoutMs: plan.approvalTimeoutMs,
       ...(plan.answer === 'none' ? {} : { onRequest: (request: ApprovalRequest) => answerApproval(plan, request, () => run.approved.add(approvalKey(request))) }),
     },
-    ...(plan.allowlist === 'array' ? { allowedTools: ['act', 'peek', 'valueOf'] } : plan.allowlist === 'predicate' ? { allowedTools: (tool) => tool.mcpName !== 'hidden' } : {}),
+    ...(plan.allowlist === 'array' ? { allowedTools: ['fuzz/act', 'fuzz/peek', 'fuzz/valueOf'] } : plan.allowlist === 'predicate' ? { allowedTools: (tool) => tool.mcpName !== 'hidden' } : {}),
     ...(plan.toolTimeoutMs ? { timeouts: { defaultMs: plan.toolTimeoutMs } } : {}),
     hooks: {
       // The hooks record first, then misbehave when the plan says so: what they saw stays known.

@@ -10,7 +10,7 @@ export interface CallFacts {
   callId: string;
   /** Every function name the call was announced with (`added`, then `done`). */
   names: Set<string>;
-  /** The status of the first `response.output_item.done` while live: it decides the call's fate. */
+  /** The status of the first `response.output_item.done` while live (or, failing one, its place in `response.done`): it decides the call's fate. */
   firstDone?: 'completed' | 'incomplete';
   /** Its response reported `conversation_id: null` when the call was announced. */
   outOfBand: boolean;
@@ -64,6 +64,14 @@ export function createSessionFacts(): SessionFacts {
       } else if (event.type === 'response.output_item.done' && event.item.type === 'function_call' && event.item.call_id !== undefined) {
         const facts = announce(event.item.call_id, event.item.name, event.response_id);
         facts.firstDone ??= event.item.status === 'completed' ? 'completed' : 'incomplete';
+      } else if (event.type === 'response.done' && event.response.conversation_id !== null && outOfBandResponses.get(event.response.id) !== true) {
+        // response.done lists every call of the response with its final status: a call whose
+        // output_item.done never came is decided there (a completed one still runs).
+        for (const item of event.response.output ?? []) {
+          if (item.type !== 'function_call' || item.call_id === undefined) continue;
+          const facts = announce(item.call_id, item.name, event.response.id);
+          facts.firstDone ??= item.status === 'completed' ? 'completed' : 'incomplete';
+        }
       } else if (event.type === 'conversation.item.done' && event.item.type === 'mcp_approval_request') {
         nativeRequests.add(event.item.id);
       }
