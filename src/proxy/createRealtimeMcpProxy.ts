@@ -20,6 +20,7 @@ import { sessionMachine, type SessionEmitted, type SessionEndReason, type Sessio
 import type { ApprovalRequest, ExecuteToolCallInput } from '../machines/types.js';
 import { projectInspectionEvent, type InspectionRecord } from './inspection.js';
 import { isAudioEvent, type ProxyEvents, type RealtimeMcpProxyOptions, type ToolCallTimeline } from './options.js';
+import { registeringKey, sessionRedactor } from './sessionRedactor.js';
 
 export interface RealtimeMcpProxy {
   /** Lists the MCP tools, then opens the Realtime session. Resolves once the socket is open. */
@@ -36,22 +37,25 @@ export interface RealtimeMcpProxy {
 }
 
 export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): RealtimeMcpProxy {
-  const logger = options.hooks?.logger ?? silentLogger;
+  // One registry of the session's secrets: logs, errors, tool outputs and the recording consult it.
+  const redactor = sessionRedactor(options);
+  const logger = redactor.logger(options.hooks?.logger ?? silentLogger);
   const events = new Emitter<ProxyEvents>();
   const transport: RealtimeTransport =
-    options.transport ?? createWebSocketTransport({ ...(options.url ? { url: options.url } : {}), ...(options.apiKey ? { apiKey: options.apiKey } : {}) });
+    options.transport ?? createWebSocketTransport({ ...(options.url ? { url: options.url } : {}), ...(options.apiKey ? { apiKey: registeringKey(options.apiKey, redactor) } : {}) });
   const recorder = options.recorder;
+  const mcp = { ...options.mcp, redactor };
   const connections = options.servers.map(
     (config) =>
       new McpConnection(
         config,
         recorder
           ? {
-              ...options.mcp,
+              ...mcp,
               fetch: recorder.tapFetch(config.label, options.mcp?.fetch ?? ((input, init) => fetch(input, init))),
               ...(options.mcp?.stdioTransport ? { stdioTransport: (server: McpServerConfig) => recorder.tapMcpTransport(server.label, options.mcp!.stdioTransport!(server)) } : {}),
             }
-          : (options.mcp ?? {}),
+          : mcp,
       ),
   );
   const catalog = new ToolCatalog(connections, { ...(options.catalogCache !== undefined ? { cache: options.catalogCache } : {}), logger });
@@ -62,6 +66,7 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
     ...(options.maxOutputBytes ? { maxOutputBytes: options.maxOutputBytes } : {}),
     ...(options.strictOutputSchema ? { strictOutputSchema: true } : {}),
     logger,
+    redactor,
   });
   const pendingApprovals = new Map<string, ApprovalRequest>();
   const timelines = new Map<string, ToolCallTimeline>();
@@ -72,7 +77,9 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
   let subscription: Subscription | undefined;
   let untapRecorder: (() => void) | undefined;
 
-  const report = (error: ProxyError) => {
+  const report = (raw: ProxyError) => {
+    // A copy, cause chain included: servers echo credentials into the errors they cause.
+    const error = redactor.error(raw);
     logger.warn({ code: error.code }, error.message);
     options.hooks?.onError?.(error);
     events.emit('error', error);
@@ -279,7 +286,9 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
         transport.on('error', report),
         transport.on('close', (info) => actor.send({ type: 'transport.closed', code: info.code, reason: info.reason })),
       );
-      await transport.connect();
+      await transport.connect().catch((error: unknown) => {
+        throw redactor.error(error);
+      });
     },
     async close() {
       if (actor.getSnapshot().status === 'active') actor.send({ type: 'session.close' });
