@@ -265,12 +265,20 @@ describe('the CLI: secrets in flags, the environment and URLs, echoed by the ser
     expect(leaksIn(runs.flatMap((run, i) => [[`doctor ${i} stdout`, run.stdout] as const, [`doctor ${i} stderr`, run.stderr] as const]), SECRETS)).toEqual([]);
   }, 60_000);
 
-  it('a malformed Realtime URL or --mcp flag is not echoed with its secret', async () => {
+  it('a malformed URL or --mcp flag is quoted back without its secret', async () => {
     const runs = await Promise.all([
       cli(['connect', '--realtime-url', `wss://[realtime?api-key=${SECRET.realtimeUrlKey}`, '--mcp', 'x=http://127.0.0.1:9/mcp'], { OPENAI_API_KEY: SECRET.realtimeKey }),
       cli(['connect', '--mcp', `http://127.0.0.1:9/mcp?token=${SECRET.queryToken}`], { OPENAI_API_KEY: SECRET.realtimeKey }),
+      cli(['replay', 'x.jsonl', '--mcp', `=http://127.0.0.1:9/mcp?token=${SECRET.queryToken}`]),
+      cli(['doctor', `ftp://probe:${SECRET.userinfoPassword}@127.0.0.1/mcp?key=${SECRET.queryToken}`]),
     ]);
-    expect(runs.map((run) => run.code)).toEqual([2, 2]);
+    expect(runs.map((run) => run.code)).toEqual([2, 2, 2, 2]);
+    expect(runs.map((run) => run.stderr.trim())).toEqual([
+      expect.stringContaining('"wss://[realtime?api-key=<redacted>" is not a URL'),
+      expect.stringContaining('--mcp "http://127.0.0.1:9/mcp?token=<redacted>" is not label=url'),
+      expect.stringContaining('--mcp "=http://127.0.0.1:9/mcp?token=<redacted>" is not label=url'),
+      expect.stringContaining('<mcp-url> "ftp://<redacted>@127.0.0.1/mcp?key=<redacted>" is not an http:// or https:// URL'),
+    ]);
     expect(leaksIn(runs.flatMap((run, i) => [[`run ${i} stdout`, run.stdout] as const, [`run ${i} stderr`, run.stderr] as const]), SECRETS)).toEqual([]);
   }, 60_000);
 });
