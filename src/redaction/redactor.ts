@@ -83,7 +83,7 @@ export class Redactor {
 
   /** For what the model and tool results get: known secrets and key shapes removed, nothing else touched. */
   scrub(text: string): string {
-    return redactSecretPatterns(this.#known_(text));
+    return redactSecretPatterns(this.#replaceKnown(text));
   }
 
   /** `scrub` on every string of a JSON-like value. A copy where something changed; the same value where nothing did. */
@@ -94,7 +94,7 @@ export class Redactor {
   /** For text written out: known secrets, key shapes and URL credentials removed. */
   text(text: string): string {
     // Key shapes before URL parameters: `?auth=Bearer x` must lose the token, not only the word "Bearer".
-    return redactUrl(redactSecretPatterns(this.#known_(text)));
+    return redactUrl(redactSecretPatterns(this.#replaceKnown(text)));
   }
 
   /** `text` on every string of a value, and values under secret JSON keys replaced whole; errors inside become redacted copies. */
@@ -132,7 +132,7 @@ export class Redactor {
     return { debug: level('debug'), info: level('info'), warn: level('warn'), error: level('error') };
   }
 
-  #known_(text: string): string {
+  #replaceKnown(text: string): string {
     let out = text;
     for (const secret of this.#values) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
     return out;

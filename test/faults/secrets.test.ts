@@ -9,11 +9,10 @@
  * Native MCP tools (`nativeMcpTools`) are left out on purpose: they hand the server's token to
  * OpenAI in `session.update`, which is what they are for.
  */
-import { spawn, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startMockMcpServer, type MockMcpServer, type MockTool } from '../../harness/mock-mcp/index.js';
 import { startRealtimeSimulator, type RealtimeSimulator, type SimulatorStep } from '../../harness/simulator/index.js';
@@ -22,10 +21,8 @@ import type { ProxyError } from '../../src/errors.js';
 import type { McpServerConfig } from '../../src/mcp/types.js';
 import { createNodeRealtimeMcpProxy } from '../../src/node/realtimeMcpProxy.js';
 import { REDACTED } from '../../src/redaction/index.js';
+import { runCli, type CliRun } from '../support/cliProcess.js';
 import { captureHooks, dump, leaksIn } from './secretScan.js';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const tsx = join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'tsx.cmd' : 'tsx');
 
 /** Distinctive markers, not shaped like real keys: a hit is a leak of exactly that value. */
 const SECRET = {
@@ -145,37 +142,8 @@ describe('the library: secrets in keys, URLs, headers and token functions, echoe
   }, 30_000);
 });
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `tsx src/cli/main.ts …args` from the repository root, with no OPENAI_API_KEY but the one given. */
-function cli(args: string[], env: Record<string, string> = {}, onSpawn?: (pid: number, stdout: () => string) => void): Promise<CliRun> {
-  const base = { ...process.env };
-  delete base.OPENAI_API_KEY;
-  const child = spawn(tsx, ['src/cli/main.ts', ...args], { cwd: root, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  if (child.pid !== undefined) onSpawn?.(child.pid, () => stdout);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`realtime-mcp-proxy ${args.join(' ')} did not exit within 40 s.\nstdout:\n${stdout}\nstderr:\n${stderr}`));
-    }, 40_000);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** The CLI in a child process, with no OPENAI_API_KEY but the one given. */
+const cli = (args: string[], env: Record<string, string> = {}, onSpawn?: (pid: number, stdout: () => string) => void) => runCli(args, env, { timeoutMs: 40_000, ...(onSpawn ? { onSpawn } : {}) });
 
 /** The command lines of the process and its children, as `ps` shows them to any user of the machine. */
 function commandLines(pid: number): Promise<string> {
@@ -222,7 +190,7 @@ describe('the CLI: secrets in flags, the environment and URLs, echoed by the ser
       `userinfo=${withUserinfo(open.url)}`,
     ];
 
-    const connectSim = await simulator(3, { keepOpenMs: 1000 });
+    const connectSim = await simulator(3, { keepOpenMs: 2000 });
     const connect = await cliWithListing(['connect', ...connectFlags(connectSim)], { OPENAI_API_KEY: SECRET.realtimeKey });
     expect(await connectSim.done).toEqual({ ok: true, steps: 4 });
     expect(connect.code).toBe(0);
@@ -231,7 +199,7 @@ describe('the CLI: secrets in flags, the environment and URLs, echoed by the ser
 
     // As connect's usage says: a key given as a flag is visible in process listings (prefer the environment).
     expect(connectUsage).toMatch(/--api-key KEY\s+OpenAI API key \(default: the OPENAI_API_KEY environment variable; prefer it:\s+a flag is visible in process listings\)/);
-    const recordSim = await simulator(3, { keepOpenMs: 1000 });
+    const recordSim = await simulator(3, { keepOpenMs: 2000 });
     const record = await cliWithListing(['record', '--out', recording, '--', ...connectFlags(recordSim), '--api-key', SECRET.realtimeKey, '--json'], {});
     expect(await recordSim.done).toEqual({ ok: true, steps: 4 });
     expect(record.code).toBe(0);
