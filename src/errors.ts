@@ -60,12 +60,3 @@ export class ProxyError<Data = unknown> extends Error {
     return typeof value === 'object' && value !== null && (value as { [brand]?: unknown })[brand] === true;
   }
 }
-
-/** Replaces every occurrence of each secret with a marker, so a key can never leak through a message. */
-export function redactSecrets(text: string, secrets: ReadonlyArray<string | undefined>): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]');
-  }
-  return out;
-}

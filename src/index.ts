@@ -1,10 +1,11 @@
 // The root entry (`realtime-mcp-proxy`): browser-safe, named exports only. Any export added here is
 // public API. Node-only code lives behind `realtime-mcp-proxy/node`.
 
-/* Errors and logging */
+/* Errors, logging and redaction */
 export { ProxyError } from './errors.js';
 export type { ProxyErrorCode } from './errors.js';
 export type { Logger } from './logger.js';
+export { REDACTED, Redactor, findSecrets, redactUrl } from './redaction/index.js';
 
 /* Protocol: codecs, dialects, transports, event types */
 export {
@@ -39,6 +40,6 @@ export type { ApprovalHandlerAnswer, InspectionRecord, PerToolSetting, ProxyEven
 export { approvalMachine, responseMachine, sessionMachine, toolCallMachine } from './machines/index.js';
 export type { ApprovalConfig, ApprovalRequest, BargeInPolicy, SessionEndReason } from './machines/index.js';
 
-/* Recording (browser-safe parts: the format, redaction, the recorder; files and replay: realtime-mcp-proxy/node) */
-export { RECORDING_FORMAT, RECORDING_VERSION, Recorder, createIdNormalizer, createRedactor, findSecrets, matchIds, parseRecordingLine } from './recording/index.js';
+/* Recording (browser-safe parts: the format, the recorder; files and replay: realtime-mcp-proxy/node) */
+export { RECORDING_FORMAT, RECORDING_VERSION, Recorder, createIdNormalizer, matchIds, parseRecordingLine } from './recording/index.js';
 export type { NewRecord, RecordedProxyOptions, RecorderOptions, RecordingHeader, RecordingLine, RecordingRecord, RecordingSink } from './recording/index.js';

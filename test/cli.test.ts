@@ -4,50 +4,16 @@
  * embedded default on its own; `connect` is pointed at a Realtime simulator and a mock MCP server
  * started here, in the test process, with the key in OPENAI_API_KEY as a user would give it.
  */
-import { spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startMockMcpServer, type MockMcpServer } from '../harness/mock-mcp/index.js';
 import { startRealtimeSimulator, type RealtimeSimulator, type SimulatorStep } from '../harness/simulator/index.js';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const tsx = join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'tsx.cmd' : 'tsx');
+import { runCli } from './support/cliProcess.js';
 
 const KEY = 'sk-proj-CLITESTsecretKEY0123456789abcdef';
 const WRONG_KEY = 'sk-proj-CLITESTwrongKEY9876543210zyxwvu';
 
-interface CliRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `tsx src/cli/main.ts …args` from the repository root, with only the given environment additions (no OPENAI_API_KEY inherited). */
-function cli(args: string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<CliRun> {
-  const base = { ...process.env };
-  delete base.OPENAI_API_KEY;
-  const child = spawn(tsx, ['src/cli/main.ts', ...args], { cwd: root, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`realtime-mcp-proxy ${args.join(' ')} did not exit within ${timeoutMs} ms.\nstdout:\n${stdout}\nstderr:\n${stderr}`));
-    }, timeoutMs);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[], env: Record<string, string> = {}, timeoutMs = 30_000) => runCli(args, env, { timeoutMs });
 
 const lines = (text: string) => text.split('\n').filter((line) => line.trim() !== '');
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scenarios } from '../harness/recordings/scenarios.js';
 import { replay } from '../src/node/replay.js';
-import { findSecrets } from '../src/recording/redaction.js';
+import { findSecrets } from '../src/redaction/index.js';
 
 const dir = join(import.meta.dirname, '..', 'recordings');
 const files = readdirSync(dir).filter((name) => name.endsWith('.jsonl') && !name.endsWith('.audio.jsonl'));

@@ -49,6 +49,12 @@ export type MockFault = { on?: MockFaultTrigger } & (
   | { kind: 'progress'; steps: number; intervalMs: number }
   /** `structuredContent` that does not match the tool's `outputSchema` (or the given one). */
   | { kind: 'invalidStructuredContent'; structuredContent?: Record<string, unknown> }
+  /**
+   * Quotes the request as the server got it, `{"url":…,"headers":{…}}` with every header
+   * (authorization too): as the result (default), an `isError` result, or a JSON-RPC error
+   * message. A server that echoes credentials, for redaction tests.
+   */
+  | { kind: 'echoRequest'; as?: 'result' | 'isError' | 'throw' }
 );
 
 export type MockFaultKind = MockFault['kind'];
@@ -79,6 +85,8 @@ export interface MockMcpConfig {
   tools: MockTool[];
   /** When set, every request without `Authorization: Bearer <it>` gets 401 with `WWW-Authenticate: Bearer`. */
   requireBearer?: string;
+  /** With requireBearer: the 401's message quotes the Authorization header it got (a server that echoes secrets in errors). */
+  echoRejectedCredentials?: boolean;
   /**
    * Every N tools/call in total (the Nth, 2Nth, …), before answering that call, the mock toggles a tool
    * and sends notifications/tools/list_changed: the tool named by `listChangedTool` is removed (and put
@@ -94,7 +102,7 @@ export interface MockMcpConfig {
   hangDelete?: boolean;
 }
 
-const CONFIG_KEYS = ['mode', 'name', 'version', 'pageSize', 'tools', 'requireBearer', 'listChangedAfterCalls', 'listChangedTool', 'jsonResponse', 'hangDelete'];
+const CONFIG_KEYS = ['mode', 'name', 'version', 'pageSize', 'tools', 'requireBearer', 'echoRejectedCredentials', 'listChangedAfterCalls', 'listChangedTool', 'jsonResponse', 'hangDelete'];
 const TOOL_KEYS = ['name', 'title', 'description', 'inputSchema', 'outputSchema', 'annotations', 'execution', 'result', 'faults'];
 const FAULT_FIELDS: Record<MockFaultKind, string[]> = {
   delay: ['ms'],
@@ -108,6 +116,7 @@ const FAULT_FIELDS: Record<MockFaultKind, string[]> = {
   hugeResult: ['bytes'],
   progress: ['steps', 'intervalMs'],
   invalidStructuredContent: ['structuredContent'],
+  echoRequest: ['as'],
 };
 
 /** A problem at one place in the config; turned into the user-facing Error at the top. */
@@ -144,6 +153,8 @@ export function validateMockMcpConfig(value: unknown, source?: string): MockMcpC
     optionalString(config, 'listChangedTool', 'config');
     if (config.jsonResponse !== undefined && typeof config.jsonResponse !== 'boolean') throw new ConfigProblem('jsonResponse', 'must be a boolean');
     if (config.hangDelete !== undefined && typeof config.hangDelete !== 'boolean') throw new ConfigProblem('hangDelete', 'must be a boolean');
+    if (config.echoRejectedCredentials !== undefined && typeof config.echoRejectedCredentials !== 'boolean') throw new ConfigProblem('echoRejectedCredentials', 'must be a boolean');
+    if (config.echoRejectedCredentials === true && config.requireBearer === undefined) throw new ConfigProblem('echoRejectedCredentials', 'needs requireBearer');
     if (config.requireBearer === '') throw new ConfigProblem('requireBearer', 'must not be empty');
     const tools = checkTools(config.tools, mode ?? 'stateful', 'tools');
     if (config.listChangedTool !== undefined) {
@@ -246,6 +257,7 @@ function checkFault(value: unknown, tool: MockTool, mode: MockMcpMode, at: strin
     optionalInteger(fault, 'code', at);
     optionalString(fault, 'message', at);
   }
+  if (kind === 'echoRequest') optionalEnum(fault, 'as', ['result', 'isError', 'throw'], at);
   if (kind === 'expireSession' && mode === 'stateless') throw new ConfigProblem(`${at}.kind`, 'expireSession needs sessions (mode stateful or sse)');
   if (kind === 'invalidStructuredContent') {
     if (fault.structuredContent !== undefined) asObject(fault.structuredContent, `${at}.structuredContent`);

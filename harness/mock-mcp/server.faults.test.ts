@@ -77,6 +77,29 @@ describe.each(MODES)('faults in mode %s', (mode) => {
     expect(server.callLog[0]?.outcome).toBe('fault:throw');
   });
 
+  it('echoRequest: quotes the URL and every header it got, as a result, an isError result or a JSON-RPC error', async () => {
+    const marker = 'ECHO-MARKER-credential';
+    const server = await harness.start({
+      mode,
+      tools: [
+        { name: 'result', faults: [{ kind: 'echoRequest' }] },
+        { name: 'failed', faults: [{ kind: 'echoRequest', as: 'isError' }] },
+        { name: 'thrown', faults: [{ kind: 'echoRequest', as: 'throw' }] },
+      ],
+    });
+    const { client } = await harness.connect(server, { headers: { Authorization: `Bearer ${marker}`, 'X-Api-Key': `${marker}-2` } });
+    const echoed = (await client.callTool({ name: 'result', arguments: {} })) as { content: Array<{ text: string }>; isError?: boolean };
+    const quoted = JSON.parse(echoed.content[0]!.text) as { url: string; headers: Record<string, string> };
+    expect(quoted.headers).toMatchObject({ authorization: `Bearer ${marker}`, 'x-api-key': `${marker}-2` });
+    expect(quoted.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
+    expect(echoed.isError).toBeUndefined();
+    expect(await client.callTool({ name: 'failed', arguments: {} })).toMatchObject({ isError: true, content: [{ text: expect.stringContaining(`Bearer ${marker}`) }] });
+    const error = await rejectionOf(client.callTool({ name: 'thrown', arguments: {} }));
+    expect(error).toBeInstanceOf(McpError);
+    expect((error as McpError).message).toContain(`Bearer ${marker}`);
+    expect(server.callLog.map((call) => call.outcome)).toEqual(['fault:echoRequest', 'fault:echoRequest', 'fault:echoRequest']);
+  });
+
   it('throw without code: -32603', async () => {
     const { client } = await setup(mode, [{ kind: 'throw' }]);
     expect(await rejectionOf(client.callTool({ name: 'flaky', arguments: {} }))).toMatchObject({

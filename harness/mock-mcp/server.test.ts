@@ -99,6 +99,13 @@ describe.each(MODES)('mode %s', (mode) => {
     expect(JSON.stringify(server.requests)).not.toContain('sekret');
   });
 
+  it('echoRejectedCredentials: the 401 quotes the Authorization header it got', async () => {
+    const server = await harness.start({ mode, tools: TOOLS, requireBearer: 'sekret', echoRejectedCredentials: true });
+    const wrong = await fetch(server.url, { method: mode === 'sse' ? 'GET' : 'POST', headers: { authorization: 'Bearer ECHO-wrong-token' } });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).toContain('Bearer ECHO-wrong-token');
+  });
+
   it('sends list_changed to a connected client after setTools', async () => {
     const server = await harness.start({ mode, tools: TOOLS });
     if (mode === 'stateless') {

@@ -233,7 +233,8 @@ export async function startMockMcpServer(config: MockMcpConfig, options: StartMo
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (closing) return sendText(res, 503, 'Service Unavailable (mock MCP server closing)');
     if (checked.requireBearer !== undefined && req.headers.authorization !== `Bearer ${checked.requireBearer}`) {
-      return sendJsonRpcError(res, 401, -32001, 'Unauthorized: missing or wrong bearer token', { 'www-authenticate': 'Bearer realm="mock-mcp"' });
+      const message = checked.echoRejectedCredentials ? `Unauthorized: wrong credentials (got ${JSON.stringify(req.headers.authorization ?? null)})` : 'Unauthorized: missing or wrong bearer token';
+      return sendJsonRpcError(res, 401, -32001, message, { 'www-authenticate': 'Bearer realm="mock-mcp"' });
     }
     if (mode !== 'sse' && url.pathname !== '/mcp') return sendText(res, 404, 'Not Found');
     let body: unknown;

@@ -10,6 +10,7 @@ import {
   ErrorCode,
   ListToolsRequestSchema,
   type CallToolResult,
+  type RequestInfo,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { MockTool } from './config.js';
 import { invalidStructuredContent, isHttpFault, type MockFinalFault } from './faults.js';
@@ -65,14 +66,14 @@ export function createToolServer(state: MockState, context: ToolServerContext): 
         await new Promise((resolve) => extra.signal.addEventListener('abort', resolve, { once: true }));
       }
       if (extra.signal.aborted) throw extra.signal.reason;
-      const result = answer(tool, args, plan.final);
+      const result = answer(tool, args, plan.final, extra.requestInfo);
       record.outcome = plan.final && !isHttpFault(plan.final) ? `fault:${plan.final.kind}` : 'answered';
       return result;
     } catch (error) {
       if (extra.signal.aborted) {
         record.outcome = ticket.cancelled ? 'cancelled' : 'abandoned';
-      } else if (error instanceof RpcError && plan.final?.kind === 'throw') {
-        record.outcome = 'fault:throw';
+      } else if (error instanceof RpcError && (plan.final?.kind === 'throw' || plan.final?.kind === 'echoRequest')) {
+        record.outcome = `fault:${plan.final.kind}`;
       }
       throw error;
     } finally {
@@ -83,8 +84,13 @@ export function createToolServer(state: MockState, context: ToolServerContext): 
   return server;
 }
 
-function answer(tool: MockTool, args: Record<string, unknown> | undefined, fault: MockFinalFault | undefined): CallToolResult {
+function answer(tool: MockTool, args: Record<string, unknown> | undefined, fault: MockFinalFault | undefined, request: RequestInfo | undefined): CallToolResult {
   switch (fault?.kind) {
+    case 'echoRequest': {
+      const echo = JSON.stringify({ url: request?.url?.href, headers: request?.headers ?? {} });
+      if (fault.as === 'throw') throw new RpcError(ErrorCode.InternalError, `Cannot serve this request: ${echo}`);
+      return { content: [{ type: 'text', text: echo }], ...(fault.as === 'isError' ? { isError: true } : {}) };
+    }
     case 'isError':
       return { content: [{ type: 'text', text: fault.text ?? `Mock tool ${tool.name} failed.` }], isError: true };
     case 'throw':

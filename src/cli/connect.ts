@@ -3,9 +3,11 @@
  * and serves every function call until the socket closes.
  */
 import { ProxyError } from '../errors.js';
+import { SERVER_LABEL_PATTERN } from '../mcp/serverConfig.js';
 import type { McpServerConfig } from '../mcp/types.js';
 import { createNodeRealtimeMcpProxy, type NodeRealtimeMcpProxyOptions } from '../node/realtimeMcpProxy.js';
 import { DEFAULT_REALTIME_URL } from '../protocol/realtimeUrl.js';
+import { Redactor, redactUrl } from '../redaction/index.js';
 import type { ApprovalMode } from '../machines/types.js';
 import { parseFlags, usageError, type Command } from './command.js';
 import { describeEnd, followProxy, type Line } from './timeline.js';
@@ -58,7 +60,8 @@ export function parseConnectArgs(argv: string[], env: NodeJS.ProcessEnv): Connec
   if (!/^wss?:\/\//.test(url)) fail(`--realtime-url must be a ws:// or wss:// URL`);
   const servers = (values.mcp ?? []).map((spec): McpServerConfig => {
     const at = spec.indexOf('=');
-    if (at <= 0) fail(`--mcp "${spec}" is not label=url`);
+    // A URL without a label has an "=" too (`…?token=…`): the label must look like one.
+    if (at <= 0 || !SERVER_LABEL_PATTERN.test(spec.slice(0, at))) fail(`--mcp "${redactUrl(spec)}" is not label=url`);
     return { label: spec.slice(0, at), url: spec.slice(at + 1) };
   });
   if (servers.length === 0) fail('no MCP server (give --mcp label=url)');
@@ -81,8 +84,12 @@ export function parseConnectArgs(argv: string[], env: NodeJS.ProcessEnv): Connec
 
 /** Runs the session until it ends; resolves with the process exit code. `more.record` records it (the `record` command). */
 export async function runConnect(options: ConnectOptions, write: (text: string) => void, more: Pick<NodeRealtimeMcpProxyOptions, 'record'> = {}): Promise<number> {
-  const line: Line = options.json ? (tag, text) => write(JSON.stringify({ at: new Date().toISOString(), tag, text })) : (tag, text) => write(`${tag.padEnd(8)} ${text}`);
+  // The session's secrets (the proxy registers its key, URLs and tokens here): nothing printed carries one.
+  const redactor = new Redactor();
+  const print = (text: string) => write(redactor.text(text));
+  const line: Line = options.json ? (tag, text) => print(JSON.stringify({ at: new Date().toISOString(), tag, text })) : (tag, text) => print(`${tag.padEnd(8)} ${text}`);
   const proxy = createNodeRealtimeMcpProxy({
+    redactor,
     url: options.url,
     apiKey: options.apiKey,
     servers: options.servers,

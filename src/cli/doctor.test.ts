@@ -248,7 +248,7 @@ describe('doctor when the server cannot be used', () => {
       const run = await doctor(args);
       expect(run.code).toBe(1);
       expect(run.stdout + run.stderr).not.toContain(secret);
-      expect(run.stdout).toContain('/mcp?key=[redacted]');
+      expect(run.stdout).toContain('/mcp?key=<redacted>');
       expect(run.stdout).toContain('X-Api-Key');
     }
   });

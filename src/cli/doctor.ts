@@ -6,9 +6,9 @@
  * Exit 0: usable (connected, at least one usable tool); 1: not usable; 2: bad usage.
  */
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
-import { redactSecrets } from '../errors.js';
 import { ToolCatalog, type CatalogConnection } from '../mcp/catalog.js';
 import { McpConnection } from '../mcp/connection.js';
+import { Redactor, redactUrl } from '../redaction/index.js';
 import { SERVER_LABEL_PATTERN } from '../mcp/serverConfig.js';
 import type { FetchLike } from '../mcp/transports.js';
 import type { McpServerConfig, Tool } from '../mcp/types.js';
@@ -72,7 +72,7 @@ export function parseDoctorArgs(argv: string[]): DoctorOptions {
   if (positionals.length === 0) fail('no MCP server URL (give it first: doctor <mcp-url>)');
   if (positionals.length > 1) fail(`one MCP server URL at a time (got ${positionals.length}: ${positionals.map((p) => JSON.stringify(p)).join(', ')})`);
   const url = positionals[0]!;
-  if (!isHttpUrl(url)) fail(`<mcp-url> "${url}" is not an http:// or https:// URL`);
+  if (!isHttpUrl(url)) fail(`<mcp-url> "${redactUrl(url)}" is not an http:// or https:// URL`);
   const headers: Record<string, string> = {};
   for (const spec of values.header ?? []) {
     const colon = spec.indexOf(':');
@@ -267,29 +267,17 @@ function stepper(progress: ((line: string) => void) | undefined, heartbeatMs: nu
 // Output
 // ---------------------------------------------------------------------------------------------
 
-/** Replaces every secret in every string of a JSON-shaped value. */
-function redactDeep<T>(value: T, secrets: string[]): T {
-  if (typeof value === 'string') return redactSecrets(value, secrets) as T;
-  if (Array.isArray(value)) return value.map((item) => redactDeep(item, secrets)) as T;
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactDeep(item, secrets)])) as T;
-  return value;
-}
-
-/** The token, and each header value (whole, and past a "Bearer "-like scheme word). */
-function secretsOf(options: DoctorOptions): string[] {
-  const values = Object.values(options.headers);
-  const schemeless = values.map((value) => /^\S+\s+(\S.*)$/.exec(value)?.[1]).filter((value): value is string => value !== undefined);
-  return [options.token, ...values, ...schemeless]
-    .filter((value): value is string => typeof value === 'string' && value.length > 0)
-    .sort((a, b) => b.length - a.length);
+/** The token, each header value (whole, and past a "Bearer "-like scheme word) and the URL's credentials. */
+function redactorFor(options: DoctorOptions): Redactor {
+  return new Redactor([options.token]).addHeaders(options.headers).addUrl(options.url);
 }
 
 export async function doctorMain(argv: string[], io: CommandIo, run: Omit<DoctorRunOptions, 'progress'> = {}): Promise<number> {
   const options = parseDoctorArgs(argv);
-  const secrets = secretsOf(options);
-  const clean = (text: string) => redactSecrets(text, secrets);
-  const report = redactDeep(await runDoctor(options, { ...run, progress: (line) => io.writeError(clean(line)) }), secrets);
-  io.write(clean(options.json ? JSON.stringify(report, null, 2) : renderDoctorReport(report)));
+  // Everything printed goes through it: a server may echo the credentials it was sent, and the URL may carry some.
+  const redactor = redactorFor(options);
+  const report = redactor.value(await runDoctor(options, { ...run, progress: (line) => io.writeError(redactor.text(line)) }));
+  io.write(redactor.text(options.json ? JSON.stringify(report, null, 2) : renderDoctorReport(report)));
   return report.usable ? 0 : 1;
 }
 

@@ -4,6 +4,7 @@
  * default) runs the embedded demo. Exit codes: 0 done, 1 failed, 2 bad usage.
  */
 import { ProxyError } from '../errors.js';
+import { Redactor } from '../redaction/index.js';
 import type { Command, CommandIo } from './command.js';
 import { connectCommand } from './connect.js';
 import { doctorCommand } from './doctor.js';
@@ -41,7 +42,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, write: (text:
     return await command.run(rest, io);
   } catch (error) {
     if (ProxyError.isInstance(error) && error.code === 'invalid_options') {
-      writeError(error.message);
+      // A flag's value may be quoted back: its URL credentials and key shapes are not.
+      writeError(new Redactor().text(error.message));
       return 2;
     }
     throw error;
@@ -53,7 +55,8 @@ if (invokedDirectly) {
   main(process.argv.slice(2), process.env, (text) => console.log(text), (text) => console.error(text)).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      console.error(error instanceof Error ? `Failed to run: ${error.message}. Please report this if it persists.` : String(error));
+      const text = error instanceof Error ? `Failed to run: ${error.message}. Please report this if it persists.` : String(error);
+      console.error(new Redactor().text(text));
       process.exit(1);
     },
   );

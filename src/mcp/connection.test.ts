@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { startMockMcpServer } from '../../harness/mock-mcp/index.js';
+import { startMockMcpServer, type MockMcpServer } from '../../harness/mock-mcp/index.js';
 import { ProxyError } from '../errors.js';
+import { Redactor } from '../redaction/index.js';
 import { McpConnection, type McpConnectionState } from './connection.js';
 
 const servers: Server[] = [];
@@ -151,5 +152,56 @@ describe('McpConnection close', () => {
     await connection.close();
     expect(mock.deletesReceived).toBe(1);
     expect(mock.requests.find((request) => request.method === 'DELETE')?.status).toBe(200);
+  });
+});
+
+describe('McpConnection secrets', () => {
+  const mocks: MockMcpServer[] = [];
+  afterEach(async () => {
+    await Promise.all(mocks.splice(0).map((mock) => mock.close()));
+  });
+
+  async function echoingMock(token: string): Promise<MockMcpServer> {
+    const mock = await startMockMcpServer({ tools: [{ name: 'echo' }], requireBearer: token, echoRejectedCredentials: true });
+    mocks.push(mock);
+    return mock;
+  }
+
+  it('registers its token, header values and URL credentials, and each value its token function returns, as it returns it', async () => {
+    const mock = await echoingMock('fn-token-fresh');
+    const redactor = new Redactor();
+    const issued = ['fn-token-stale', 'fn-token-fresh'];
+    const connection = track(
+      new McpConnection({ label: 'srv', url: `${mock.url}?api_key=url-key-1`, headers: { 'X-Tenant': 'tenant-secret-2' }, token: async () => issued.shift()! }, { redactor, transportMemory: new Map() }),
+    );
+    expect(connection.redactor).toBe(redactor);
+    expect(redactor.scrub('url-key-1 tenant-secret-2 fn-token-stale')).toBe('<redacted> <redacted> fn-token-stale');
+    await connection.connect();
+    expect(redactor.scrub('fn-token-stale fn-token-fresh')).toBe('<redacted> <redacted>');
+  });
+
+  it('a refused connection says nothing of the URL credentials, nor of the token a server echoes back, in the message or the cause chain', async () => {
+    const mock = await echoingMock('the-right-token');
+    const connection = track(new McpConnection({ label: 'srv', url: `${mock.url}?token=url-token-3`, token: 'wrong-token-4' }, { transportMemory: new Map() }));
+    const events: ProxyError[] = [];
+    connection.on('error', (e) => events.push(e));
+    const error = await connectError(connection);
+    expect(error.message).toMatch(/^Failed to connect to MCP server "srv" at http:\/\/127\.0\.0\.1:\d+\/mcp\?token=<redacted>: the server refused our credentials \(HTTP 401\)/);
+    // The server's 401 quoted our token: the cause carries it, redacted.
+    expect(String((error.cause as Error).message)).toContain('Bearer <redacted>');
+    for (const reported of [error, events[0]!]) {
+      const chain = [reported.message, reported.stack, (reported.cause as Error).message, (reported.cause as Error).stack].join('\n');
+      expect(chain).not.toMatch(/url-token-3|wrong-token-4/);
+    }
+  });
+
+  it('a URL with userinfo fails to connect (fetch refuses credentials in URLs) without showing them', async () => {
+    const server = await statusServer(200);
+    const connection = track(new McpConnection({ label: 'srv', url: server.url.replace('http://', 'http://bot:userinfo-pw-5@') }, { transportMemory: new Map() }));
+    const error = await connectError(connection);
+    expect(error.message).toContain('at http://<redacted>@127.0.0.1:');
+    const chain = [error.message, error.stack, (error.cause as Error | undefined)?.message, (error.cause as Error | undefined)?.stack].join('\n');
+    expect(chain).not.toContain('userinfo-pw-5');
+    expect(server.log).toEqual([]);
   });
 });

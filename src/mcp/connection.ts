@@ -20,10 +20,11 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { JsonSchemaValidator, jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { Emitter } from '../emitter.js';
-import { ProxyError, redactSecrets } from '../errors.js';
-import { createMcpTransport, httpStatusOf, isLegacyServerAnswer, type FetchLike, type StdioTransportFactory, type Transport } from './transports.js';
+import { ProxyError } from '../errors.js';
+import { Redactor } from '../redaction/index.js';
+import { createMcpTransport, httpStatusOf, isLegacyServerAnswer, type FetchLike, type StdioTransportFactory, type Transport, type TransportOptions } from './transports.js';
 import type { McpServerConfig, McpTransportKind } from './types.js';
-import { validateServerConfig } from './serverConfig.js';
+import { registerServerSecrets, validateServerConfig } from './serverConfig.js';
 
 export type McpConnectionState = 'idle' | 'connecting' | 'ready' | 'reinitializing' | 'closed';
 
@@ -69,6 +70,12 @@ export interface McpConnectionOptions {
    * a voice session without someone to answer should not invite questions.
    */
   elicitation?: { handler: (request: ElicitRequest['params']) => Promise<ElicitResult>; applyDefaults?: boolean };
+  /**
+   * Where the server's secrets are registered (its token, header values, URL credentials, and each
+   * value a token function returns, as it returns it), and what the connection's errors are
+   * redacted with. Share one with a recorder, a ToolCaller, a logger. Default: the connection's own.
+   */
+  redactor?: Redactor;
 }
 
 export interface CallToolOptions {
@@ -95,6 +102,8 @@ const skipSdkOutputValidation: jsonSchemaValidator = {
 export class McpConnection extends Emitter<McpConnectionEvents> {
   readonly label: string;
   readonly config: McpServerConfig;
+  /** Knows this server's secrets (see McpConnectionOptions.redactor). */
+  readonly redactor: Redactor;
   #state: McpConnectionState = 'idle';
   #client: Client | undefined;
   #transport: Transport | undefined;
@@ -103,6 +112,7 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
   /** The client and transport of a connect in progress, so that close() can abandon it. */
   #attempt: { client: Client; transport: Transport | undefined } | undefined;
   readonly #options: McpConnectionOptions;
+  readonly #transportOptions: TransportOptions;
   readonly #memory: Map<string, McpTransportKind>;
 
   constructor(config: McpServerConfig, options: McpConnectionOptions = {}) {
@@ -110,6 +120,9 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
     this.config = validateServerConfig(config);
     this.label = config.label;
     this.#options = options;
+    this.redactor = options.redactor ?? new Redactor();
+    registerServerSecrets(this.redactor, this.config);
+    this.#transportOptions = { ...options, onSecret: (secret) => void this.redactor.add(secret) };
     this.#memory = options.transportMemory ?? sharedTransportMemory;
   }
 
@@ -259,7 +272,7 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
       let client = this.#newClient();
       let transport: Transport | undefined;
       try {
-        transport = createMcpTransport(kind, this.config, this.#options);
+        transport = createMcpTransport(kind, this.config, this.#transportOptions);
         this.#attempt = { client, transport };
         try {
           await client.connect(transport, { timeout: this.#options.connectTimeoutMs ?? 10_000 });
@@ -267,7 +280,7 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
           if (this.#state === 'closed' || !(error instanceof UnauthorizedError) || !(await this.#finishAuthorization(transport))) throw error;
           await this.#dispose(client, transport, false);
           client = this.#newClient();
-          transport = createMcpTransport(kind, this.config, this.#options);
+          transport = createMcpTransport(kind, this.config, this.#transportOptions);
           this.#attempt = { client, transport };
           await client.connect(transport, { timeout: this.#options.connectTimeoutMs ?? 10_000 });
         }
@@ -328,7 +341,7 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
   }
 
   #connectError(cause: unknown): ProxyError {
-    if (ProxyError.isInstance(cause) && cause.code !== 'mcp_connect_failed') return cause;
+    if (ProxyError.isInstance(cause) && cause.code !== 'mcp_connect_failed') return this.redactor.error(cause);
     const status = httpStatusOf(cause);
     const why =
       cause instanceof UnauthorizedError || status === 401 || status === 403
@@ -339,13 +352,9 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
             ? `${cause.message}${cause.cause instanceof Error ? ` (${cause.cause.message})` : ''}`
             : String(cause);
     const where = this.config.url ?? this.config.command ?? '';
-    const message = `Failed to connect to MCP server "${this.label}" at ${where}: ${this.#redact(why)}. Please check that the server is running and the URL and credentials are right.`;
-    return new ProxyError('mcp_connect_failed', message, { cause, data: { server: this.label, status } });
-  }
-
-  #redact(text: string): string {
-    const token = typeof this.config.token === 'string' ? this.config.token : undefined;
-    return redactSecrets(text, [token, ...Object.values(this.config.headers ?? {})]);
+    const message = `Failed to connect to MCP server "${this.label}" at ${where}: ${why}. Please check that the server is running and the URL and credentials are right.`;
+    // Redacted whole, cause chain included: a server may echo the credentials it refused.
+    return this.redactor.error(new ProxyError('mcp_connect_failed', message, { cause, data: { server: this.label, status } }));
   }
 
   async #dispose(client: Client | undefined, transport: Transport | undefined, terminate: boolean): Promise<void> {

@@ -3,6 +3,7 @@
  * that says which field is wrong rather than as a confusing network error later.
  */
 import { ProxyError } from '../errors.js';
+import { isCredentialName, type Redactor } from '../redaction/index.js';
 import type { McpServerConfig } from './types.js';
 
 export const SERVER_LABEL_PATTERN = /^[a-zA-Z0-9_-]{1,32}$/;
@@ -18,6 +19,19 @@ export function validateServerConfig(config: McpServerConfig): McpServerConfig {
     });
   }
   return config;
+}
+
+/**
+ * Registers what a server config holds that is secret: a string token, every header value, the
+ * URL's credentials, and environment values named like credentials (`GITHUB_TOKEN`, not `PATH`).
+ * A token function's values are registered by the connection as they are resolved.
+ */
+export function registerServerSecrets(redactor: Redactor, config: McpServerConfig): void {
+  // Runs before validation too (a recorder's header is written first): a malformed config registers what it can.
+  if (typeof config !== 'object' || config === null) return;
+  redactor.add(typeof config.token === 'string' ? config.token : undefined).addHeaders(config.headers).addUrl(config.url);
+  if (typeof config.env !== 'object' || config.env === null) return;
+  for (const [name, value] of Object.entries(config.env)) if (isCredentialName(name)) redactor.add(value);
 }
 
 function serverConfigProblems(config: McpServerConfig): string[] {

@@ -2,6 +2,7 @@ import { McpError, ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it, vi } from 'vitest';
 import { fakeTool, FakeMcpConnection } from '../../test/support/fakeMcpConnection.js';
 import type { Logger } from '../logger.js';
+import { REDACTED, Redactor } from '../redaction/index.js';
 import { ToolCatalog } from './catalog.js';
 import { DEFAULT_TOOL_TIMEOUT_MS, ToolCaller, type ToolCallerOptions } from './toolCaller.js';
 import type { McpServerConfig, Tool, ToolCallResult } from './types.js';
@@ -178,5 +179,69 @@ describe('ToolCaller', () => {
     expect(compiled).toBe(3);
     await caller.call('get-sum', '{"a":1,"b":2}');
     expect(caller.compiledValidators).toBe(compiled);
+  });
+});
+
+describe('ToolCaller: secrets a server echoes back', () => {
+  const echoTool = fakeTool('echo', { annotations: { readOnlyHint: true } });
+
+  /** A caller whose redactor knows `caller-token-1`; its connection's own redactor knows `connection-token-2` (as a token function's value would be). */
+  async function echoing(options: ToolCallerOptions = {}) {
+    const connectionRedactor = new Redactor(['connection-token-2']);
+    const redactor = new Redactor(['caller-token-1']);
+    const context = await setup([echoTool], {}, { redactor, ...options });
+    Object.assign(context.connection, { redactor: connectionRedactor });
+    const progress: unknown[] = [];
+    context.caller.on('progress', (info) => progress.push(info));
+    return { ...context, progress, connectionRedactor };
+  }
+
+  it('keeps them out of the output, the message, the MCP result and progress, whatever its connection learned', async () => {
+    const { connection, caller, results, progress } = await echoing();
+    connection.onCall = async (_name, _args, options) => {
+      options.onProgress?.({ progress: 1, message: 'sent Bearer caller-token-1' });
+      return {
+        content: [{ type: 'text', text: 'headers: {"authorization":"Bearer caller-token-1","x-key":"connection-token-2"}' }],
+        structuredContent: { url: 'https://example.com/docs?code=kept' },
+        isError: true,
+      };
+    };
+    const result = await caller.call('echo', '{}', { callId: 'call_1' });
+    expect(result.code).toBe('tool_error');
+    const everything = JSON.stringify([result, results, progress]);
+    expect(everything).not.toMatch(/caller-token-1|connection-token-2/);
+    expect((JSON.parse(result.output) as { error: { message: string } }).error.message).toContain(`"authorization":"Bearer ${REDACTED}","x-key":"${REDACTED}"`);
+    expect(result.mcpResult?.structuredContent).toStrictEqual({ url: 'https://example.com/docs?code=kept' });
+    expect(results[0]).toStrictEqual({ ...result, callId: 'call_1' });
+  });
+
+  it('keeps them out of errors the server throws, for the model and for the host', async () => {
+    const { connection, caller, results } = await echoing();
+    connection.onCall = async () => {
+      throw new McpError(ErrorCode.InternalError, 'cannot serve a request with authorization Bearer caller-token-1 and connection-token-2');
+    };
+    const result = await caller.call('echo', '{}');
+    expect(result.code).toBe('protocol_error');
+    expect(JSON.stringify([result, results])).not.toMatch(/caller-token-1|connection-token-2/);
+    expect(result.output).toContain('authorization Bearer <redacted> and <redacted>');
+    expect(result.message).toContain('authorization Bearer <redacted> and <redacted>');
+  });
+
+  it('scrubs before the size cap, so the cap never cuts a secret in two and leaves half of it', async () => {
+    const { connection, caller } = await echoing({ maxOutputBytes: 120 });
+    // The head the cap keeps ends a dozen characters past the 60th: inside the secret, had it not been scrubbed.
+    connection.onCall = async () => ({ content: [{ type: 'text', text: `${'a'.repeat(60)}caller-token-1${'b'.repeat(400)}` }] });
+    const result = await caller.call('echo', '{}');
+    expect(result.output).toContain('[truncated');
+    expect(result.output).toMatch(/^a{60}<red/);
+    expect(result.output).not.toContain('calle');
+  });
+
+  it('learns what its connection learns later (a refreshed token)', async () => {
+    const { connection, caller, connectionRedactor } = await echoing();
+    connection.onCall = async () => ({ content: [{ type: 'text', text: 'refreshed-token-3' }] });
+    expect((await caller.call('echo', '{}')).output).toBe('refreshed-token-3');
+    connectionRedactor.add('refreshed-token-3');
+    expect((await caller.call('echo', '{}')).output).toBe(REDACTED);
   });
 });

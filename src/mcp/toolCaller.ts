@@ -7,9 +7,11 @@ import type { Progress } from '@modelcontextprotocol/sdk/types.js';
 import { Emitter } from '../emitter.js';
 import type { ProxyError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
+import { Redactor } from '../redaction/index.js';
 import { createArgumentValidator } from './arguments.js';
 import { classifyCallFailure } from './callFailure.js';
-import type { ToolCatalog } from './catalog.js';
+import type { CatalogConnection, ToolCatalog } from './catalog.js';
+import type { McpConnection } from './connection.js';
 import { checkStructuredContent, formatToolError, formatToolResult } from './results.js';
 import { createToolRouter, type ToolRouter, type ToolRouterOptions } from './router.js';
 import type { CallToolResult, CatalogTool, ToolCallCode, ToolCallResult } from './types.js';
@@ -31,6 +33,12 @@ export interface ToolCallerOptions extends ToolRouterOptions {
   /** Fail calls whose `structuredContent` does not match `outputSchema`. Default false: log it and forward the content. */
   strictOutputSchema?: boolean;
   logger?: Logger;
+  /**
+   * The secrets to keep from the model and the host: every output, message, MCP result and progress
+   * message is scrubbed with it (and with each connection's own redactor, which holds the values
+   * its token function returned). Default: one of the caller's own.
+   */
+  redactor?: Redactor;
 }
 
 export interface CallOptions {
@@ -54,6 +62,7 @@ export class ToolCaller extends Emitter<ToolCallerEvents> {
   readonly #validator = createArgumentValidator();
   readonly #options: ToolCallerOptions;
   readonly #logger: Logger;
+  readonly #redactor: Redactor;
 
   constructor(catalog: ToolCatalog, options: ToolCallerOptions = {}) {
     super();
@@ -61,6 +70,7 @@ export class ToolCaller extends Emitter<ToolCallerEvents> {
     this.#router = createToolRouter(catalog, options);
     this.#options = options;
     this.#logger = options.logger ?? silentLogger;
+    this.#redactor = options.redactor ?? new Redactor();
   }
 
   /**
@@ -79,9 +89,17 @@ export class ToolCaller extends Emitter<ToolCallerEvents> {
   async call(functionName: string, argumentsText: string, options: CallOptions = {}): Promise<ToolCallResult> {
     const startedAt = Date.now();
     let requestSentAt: number | undefined;
+    // Servers echo what they were sent (the Authorization header, the URL): nothing they say reaches the model or the host unscrubbed.
     const finish = (result: Omit<ToolCallResult, 'timings' | 'functionName'>): ToolCallResult => {
       const timings = { startedAt, durationMs: Date.now() - startedAt, ...(requestSentAt === undefined ? {} : { requestSentAt }) };
-      const done: ToolCallResult = { ...result, functionName, timings };
+      const done: ToolCallResult = {
+        ...result,
+        output: this.#redactor.scrub(result.output),
+        ...(result.message === undefined ? {} : { message: this.#redactor.text(result.message) }),
+        ...(result.mcpResult === undefined ? {} : { mcpResult: this.#redactor.scrubValue(result.mcpResult) }),
+        functionName,
+        timings,
+      };
       if (done.code !== 'ok') this.#logger.warn({ functionName, code: done.code, callId: options.callId }, done.message ?? done.code);
       this.emit('result', { ...done, ...(options.callId === undefined ? {} : { callId: options.callId }) });
       return done;
@@ -103,6 +121,7 @@ export class ToolCaller extends Emitter<ToolCallerEvents> {
       return fail('invalid_arguments', `Failed to call tool "${tool.mcpName}" on MCP server "${tool.server}": ${checked.message}`, checked.message, tool);
     }
     const connection = this.#catalog.connection(tool.server);
+    this.#learnSecretsOf(connection);
     if (connection === undefined) return fail('unknown_tool', `Failed to call tool "${tool.mcpName}": its server "${tool.server}" is not connected. Please check the configuration.`, `There is no tool named "${functionName}".`);
     if (options.signal?.aborted) {
       return fail('cancelled', `Failed to call tool "${tool.mcpName}" on MCP server "${tool.server}": it was cancelled before it started. Please ignore its result.`, 'The tool call was cancelled before it started.', tool);
@@ -123,7 +142,7 @@ export class ToolCaller extends Emitter<ToolCallerEvents> {
         ...(options.signal ? { signal: options.signal } : {}),
         retrySafe: tool.annotations?.readOnlyHint === true || tool.annotations?.idempotentHint === true,
         onProgress: (progress) =>
-          this.emit('progress', { ...(options.callId === undefined ? {} : { callId: options.callId }), functionName, server: tool.server, tool: tool.mcpName, progress }),
+          this.emit('progress', { ...(options.callId === undefined ? {} : { callId: options.callId }), functionName, server: tool.server, tool: tool.mcpName, progress: this.#redactor.scrubValue(progress) }),
       });
     } catch (error) {
       const failure = classifyCallFailure(error, { server: tool.server, tool: tool.mcpName, timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
@@ -134,6 +153,8 @@ export class ToolCaller extends Emitter<ToolCallerEvents> {
       return fail('cancelled', `Failed to call tool "${tool.mcpName}" on MCP server "${tool.server}": it was cancelled as its answer arrived. Please ignore its result.`, 'The tool call was cancelled.', tool, mcpResult);
     }
 
+    // Scrubbed before formatting: the size cap then holds, and a secret is never cut in two by it.
+    mcpResult = this.#redactor.scrubValue(mcpResult);
     const output = formatToolResult(mcpResult, this.#outputOptions());
     const where = { server: tool.server, mcpName: tool.mcpName, mcpResult };
     if (mcpResult.isError === true) {
@@ -159,6 +180,12 @@ export class ToolCaller extends Emitter<ToolCallerEvents> {
       return undefined;
     }
     return typeof timeoutMs === 'number' && Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : undefined;
+  }
+
+  /** What the connection learned (its token function's values) is known here from now on. */
+  #learnSecretsOf(connection: CatalogConnection | undefined): void {
+    // A connection other than McpConnection (a test double, a custom one) may have no redactor.
+    (connection as Partial<Pick<McpConnection, 'redactor'>> | undefined)?.redactor?.link(this.#redactor);
   }
 
   #outputOptions(): { maxOutputBytes?: number } {

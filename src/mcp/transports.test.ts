@@ -46,6 +46,16 @@ describe('withBearerToken', () => {
     expect(server.seen.slice(3)).toEqual(['Bearer token-2', 'Bearer token-3']);
   });
 
+  it('tells onToken each value the token function returns, before it is sent', async () => {
+    const server = await tokenServer(() => 'fresh-token-2');
+    const issued = ['stale-token-1', 'fresh-token-2'];
+    const heard: Array<[string, number]> = [];
+    const fetchWithToken = withBearerToken(fetch, async () => issued.shift()!, 'srv', (token) => heard.push([token, server.seen.length]));
+    expect((await fetchWithToken(server.url, { method: 'POST', body: '{}' })).status).toBe(200);
+    // Each value was heard while no request had yet carried it.
+    expect(heard).toEqual([['stale-token-1', 0], ['fresh-token-2', 1]]);
+  });
+
   it('turns a failing token function into a ProxyError without the cause text', async () => {
     const fetchWithToken = withBearerToken(fetch, async () => {
       throw new Error('vault said sk-leaked-secret');

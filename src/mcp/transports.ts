@@ -16,6 +16,8 @@ export type StdioTransportFactory = (config: McpServerConfig) => Transport;
 export interface TransportOptions {
   fetch?: FetchLike;
   stdioTransport?: StdioTransportFactory;
+  /** Hears each value a token function returns, before it is sent (to register it for redaction). */
+  onSecret?: (secret: string) => void;
 }
 
 export function createMcpTransport(kind: McpTransportKind, config: McpServerConfig, options: TransportOptions): Transport {
@@ -30,7 +32,7 @@ export function createMcpTransport(kind: McpTransportKind, config: McpServerConf
   }
   const url = new URL(config.url!);
   const requestInit: RequestInit | undefined = config.headers ? { headers: { ...config.headers } } : undefined;
-  const fetchImpl = config.token === undefined ? options.fetch : withBearerToken(options.fetch ?? globalThis.fetch, config.token, config.label);
+  const fetchImpl = config.token === undefined ? options.fetch : withBearerToken(options.fetch ?? globalThis.fetch, config.token, config.label, options.onSecret);
   const common = { requestInit, authProvider: config.authProvider, ...(fetchImpl ? { fetch: fetchImpl } : {}) };
   return kind === 'sse' ? new SSEClientTransport(url, common) : new StreamableHTTPClientTransport(url, common);
 }
@@ -38,13 +40,15 @@ export function createMcpTransport(kind: McpTransportKind, config: McpServerConf
 /**
  * Adds `Authorization: Bearer <token>` to every request. A token function is asked again after a
  * 401, and the request is sent once more with the new token (once: a second 401 is the answer).
+ * `onToken` hears each value the function returns, before it is sent.
  */
-export function withBearerToken(fetchImpl: FetchLike, token: string | (() => Promise<string>), label: string): FetchLike {
+export function withBearerToken(fetchImpl: FetchLike, token: string | (() => Promise<string>), label: string, onToken?: (token: string) => void): FetchLike {
   let current: Promise<string> | undefined;
   const fetchToken = (): Promise<string> =>
     (current = (typeof token === 'string' ? Promise.resolve(token) : Promise.resolve().then(token)).then(
       (value) => {
         if (typeof value !== 'string' || value.length === 0) throw new Error('it did not return a non-empty string');
+        onToken?.(value);
         return value;
       },
       (cause: unknown) => {

@@ -3,9 +3,9 @@
  * be spawned over stdio, and `record: { path }` to record the session to a file.
  */
 import type { RecordedProxyOptions } from '../recording/format.js';
-import { DENIED_HEADERS } from '../recording/redaction.js';
 import { createRealtimeMcpProxy, type RealtimeMcpProxy } from '../proxy/createRealtimeMcpProxy.js';
 import type { RealtimeMcpProxyOptions } from '../proxy/options.js';
+import { registeringKey, sessionRedactor } from '../proxy/sessionRedactor.js';
 import type { PerToolSetting } from '../proxy/toolSettings.js';
 import { createFileRecorder, type FileRecorderOptions } from './fileRecorder.js';
 import { createStdioTransportFactory } from './mcpConnection.js';
@@ -18,8 +18,10 @@ export interface NodeRealtimeMcpProxyOptions extends RealtimeMcpProxyOptions {
 
 export function createNodeRealtimeMcpProxy(options: NodeRealtimeMcpProxyOptions): RealtimeMcpProxy {
   const { record, ...rest } = options;
+  // Before the recorder writes its header and before the key function runs: both must know the secrets.
+  const redactor = sessionRedactor(rest);
   const transport =
-    rest.transport ?? createNodeWebSocketTransport({ ...(rest.url ? { url: rest.url } : {}), ...(rest.apiKey ? { apiKey: rest.apiKey } : {}) });
+    rest.transport ?? createNodeWebSocketTransport({ ...(rest.url ? { url: rest.url } : {}), ...(rest.apiKey ? { apiKey: registeringKey(rest.apiKey, redactor) } : {}) });
   const recorder =
     rest.recorder ??
     (record
@@ -27,10 +29,10 @@ export function createNodeRealtimeMcpProxy(options: NodeRealtimeMcpProxyOptions)
           ...record,
           servers: rest.servers.map((server) => ({ label: server.label, ...(server.url ? { url: server.url } : { transport: 'stdio' as const }) })),
           proxy: recordedProxyOptions(rest),
-          secrets: secretsOf(rest),
+          redactor,
         })
       : undefined);
-  return createRealtimeMcpProxy({ ...rest, transport, mcp: { stdioTransport: createStdioTransportFactory(), ...rest.mcp }, ...(recorder ? { recorder } : {}) });
+  return createRealtimeMcpProxy({ ...rest, redactor, transport, mcp: { stdioTransport: createStdioTransportFactory(), ...rest.mcp }, ...(recorder ? { recorder } : {}) });
 }
 
 /** The options a replay needs to behave the same way (no functions, nothing secret). */
@@ -59,19 +61,4 @@ export function recordedProxyOptions(options: RealtimeMcpProxyOptions): Recorded
 
 function isKeyed<T>(setting: PerToolSetting<T> | undefined): setting is Readonly<Record<string, T>> {
   return typeof setting === 'object' && setting !== null;
-}
-
-const SECRET_NAME = /token|secret|key|password|auth/i;
-
-/** Values the recorder must never write: the API key and every MCP token or header value. */
-function secretsOf(options: RealtimeMcpProxyOptions): string[] {
-  const secrets: string[] = [];
-  if (typeof options.apiKey === 'string') secrets.push(options.apiKey);
-  for (const server of options.servers) {
-    if (typeof server.token === 'string') secrets.push(server.token);
-    // Not every header or variable is a secret (content types, PATH): only those named like one.
-    for (const [name, value] of Object.entries(server.headers ?? {})) if (DENIED_HEADERS.test(name) || SECRET_NAME.test(name)) secrets.push(value.replace(/^Bearer\s+/i, ''));
-    for (const [name, value] of Object.entries(server.env ?? {})) if (SECRET_NAME.test(name)) secrets.push(value);
-  }
-  return secrets;
 }

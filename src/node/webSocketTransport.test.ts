@@ -218,7 +218,7 @@ describe('createNodeWebSocketTransport', () => {
     const closed = nextEvent<TransportCloseInfo>(transport, 'close');
     (await serverSide).close(4001, `bad key ${API_KEY}`);
     const info = await closed;
-    expect(info.reason).toBe('bad key [redacted]');
+    expect(info.reason).toBe('bad key <redacted>');
   });
 
   it('closes with the code it is given and resolves with how the connection ended', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ProxyError } from '../errors.js';
-import { DEFAULT_REALTIME_URL, azureRealtimeUrl, isAzureHost, parseWebSocketUrl, realtimeUrl, redactUrl } from './realtimeUrl.js';
+import { DEFAULT_REALTIME_URL, azureRealtimeUrl, isAzureHost, parseWebSocketUrl, realtimeUrl } from './realtimeUrl.js';
 
 describe('realtimeUrl', () => {
   it('builds the default model URL', () => {
@@ -51,12 +51,18 @@ describe('parseWebSocketUrl', () => {
   it('rejects what is not a URL', () => {
     expect(() => parseWebSocketUrl('api.openai.com')).toThrowError(/is not a URL/);
   });
-});
 
-describe('redactUrl', () => {
-  it('hides credentials in userinfo and key-like query parameters', () => {
-    const shown = redactUrl(new URL('wss://user:pass@example.com/rt?model=m&api_key=sk-secret&token=t'));
-    expect(shown).not.toMatch(/pass|sk-secret|token=t/);
-    expect(shown).toContain('model=m');
+  it('never shows the credentials of a URL it refuses, malformed or not', () => {
+    const messages = ['wss://[realtime?api-key=KEY-MARKER-malformed&model=m', 'https://user:PASS-MARKER@example.com/v1/realtime?token=TOKEN-MARKER'].map((text) => {
+      try {
+        parseWebSocketUrl(text);
+      } catch (error) {
+        return (error as ProxyError).message;
+      }
+      return 'accepted';
+    });
+    expect(messages[0]).toContain('"wss://[realtime?api-key=<redacted>&model=m" is not a URL');
+    expect(messages[1]).toContain('"https://<redacted>@example.com/v1/realtime?token=<redacted>": it is https:');
+    expect(messages.join(' ')).not.toMatch(/MARKER/);
   });
 });

@@ -1,4 +1,5 @@
 import { ProxyError } from '../errors.js';
+import { redactUrl } from '../redaction/index.js';
 
 export const DEFAULT_REALTIME_URL = 'wss://api.openai.com/v1/realtime?model=gpt-realtime';
 
@@ -58,7 +59,7 @@ export function parseWebSocketUrl(text: string): URL {
   if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
     throw new ProxyError(
       'invalid_options',
-      `Failed to use the Realtime URL "${redactUrl(url)}": it is ${url.protocol}, not ws: or wss:. Please pass a WebSocket URL such as ${DEFAULT_REALTIME_URL}.`,
+      `Failed to use the Realtime URL "${redactUrl(url.toString())}": it is ${url.protocol}, not ws: or wss:. Please pass a WebSocket URL such as ${DEFAULT_REALTIME_URL}.`,
     );
   }
   return url;
@@ -68,17 +69,7 @@ function parseUrl(text: string, what: string): URL {
   try {
     return new URL(text);
   } catch {
-    throw new ProxyError('invalid_options', `Failed to use ${what}: "${text.slice(0, 200)}" is not a URL. Please pass an absolute URL such as ${DEFAULT_REALTIME_URL}.`);
+    // Redacted before it is clipped: a clipped credential would no longer look like one.
+    throw new ProxyError('invalid_options', `Failed to use ${what}: "${redactUrl(text).slice(0, 200)}" is not a URL. Please pass an absolute URL such as ${DEFAULT_REALTIME_URL}.`);
   }
-}
-
-/** A URL for messages: without credentials in userinfo or query parameters that look like keys. */
-export function redactUrl(url: URL): string {
-  const copy = new URL(url.toString());
-  copy.username = '';
-  copy.password = '';
-  for (const name of [...copy.searchParams.keys()]) {
-    if (/key|token|secret|auth/i.test(name)) copy.searchParams.set(name, '[redacted]');
-  }
-  return copy.toString();
 }

@@ -1,8 +1,9 @@
-import { ProxyError, redactSecrets } from '../errors.js';
+import { ProxyError } from '../errors.js';
+import { Redactor } from '../redaction/index.js';
 import { emitServerFrame, encodeOutbound } from './transportFrames.js';
 import { Emitter } from '../emitter.js';
 import type { ClientEvent } from './generated/types.js';
-import { DEFAULT_REALTIME_URL, parseWebSocketUrl, redactUrl } from './realtimeUrl.js';
+import { DEFAULT_REALTIME_URL, parseWebSocketUrl } from './realtimeUrl.js';
 import type { RealtimeTransport, RealtimeTransportEventMap, SendResult, TransportCloseInfo, TransportState } from './transport.js';
 
 /** The part of the WHATWG WebSocket this transport uses; the browser's WebSocket and `ws` both fit. */
@@ -80,13 +81,17 @@ export function createWebSocketTransport(options: WebSocketTransportOptions = {}
   let secret: string | undefined;
   let closed: Promise<TransportCloseInfo> | undefined;
 
-  const clean = (text: string) => redactSecrets(text, [secret, typeof options.apiKey === 'string' ? options.apiKey : undefined]);
+  // The key (once a key function resolves it) and the URL's credentials never show in messages or close reasons.
+  const redactor = new Redactor([typeof options.apiKey === 'string' ? options.apiKey : undefined]).addUrl(url.toString());
+  const clean = (text: string) => redactor.text(text);
+  const shownUrl = redactor.url(url);
 
   async function handshake(): Promise<WebSocketInit> {
     const headers: Record<string, string> = { ...options.headers };
     const protocols: string[] = [];
     if (authentication === 'none') return { headers, protocols };
     secret = typeof options.apiKey === 'function' ? await options.apiKey() : options.apiKey;
+    redactor.add(secret);
     if (!secret) {
       throw new ProxyError('invalid_options', 'Failed to connect to the Realtime API: no API key was given. Please pass apiKey (or authentication: "none" for a local server).');
     }
@@ -136,7 +141,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions = {}
       let resolveClosed!: (info: TransportCloseInfo) => void;
       closed = new Promise((r) => (resolveClosed = r));
       const timer = setTimeout(() => {
-        fail(new ProxyError('connect_failed', `Failed to connect to ${redactUrl(url)}: no answer within ${options.connectTimeoutMs ?? 15_000} ms. Please check the URL and the network.`));
+        fail(new ProxyError('connect_failed', `Failed to connect to ${shownUrl}: no answer within ${options.connectTimeoutMs ?? 15_000} ms. Please check the URL and the network.`));
         socket?.close();
       }, options.connectTimeoutMs ?? 15_000);
       handshake()
@@ -170,7 +175,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions = {}
             clearTimeout(timer);
             const info: TransportCloseInfo = { code: event.code, reason: clean(event.reason ?? ''), wasClean: event.wasClean ?? event.code === 1000 };
             const why = lastError || `closed with code ${info.code}${info.reason ? ` (${info.reason})` : ''}`;
-            fail(new ProxyError('connect_failed', `Failed to connect to ${redactUrl(url)}: ${why}. Please check the URL and the API key.`, { data: info }));
+            fail(new ProxyError('connect_failed', `Failed to connect to ${shownUrl}: ${why}. Please check the URL and the API key.`, { data: info }));
             state = 'closed';
             resolveClosed(info);
             emitter.emit('close', info);
@@ -179,7 +184,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions = {}
         .catch((cause: unknown) => {
           clearTimeout(timer);
           state = 'closed';
-          const error = ProxyError.isInstance(cause) ? cause : new ProxyError('connect_failed', `Failed to connect to ${redactUrl(url)}: ${clean(String(cause))}. Please check the URL and the WebSocket factory.`, { cause });
+          const error = ProxyError.isInstance(cause) ? cause : new ProxyError('connect_failed', `Failed to connect to ${shownUrl}: ${clean(String(cause))}. Please check the URL and the WebSocket factory.`, { cause });
           resolveClosed({ code: 1006, reason: error.message, wasClean: false });
           fail(error);
         });

@@ -22,6 +22,7 @@ import { parseApprovalAnswer } from './approvalAnswer.js';
 import { createHostChannel } from './hostChannel.js';
 import { projectInspectionEvent } from './inspection.js';
 import { isAudioEvent, type ProxyEvents, type RealtimeMcpProxyOptions } from './options.js';
+import { registeringKey, sessionRedactor } from './sessionRedactor.js';
 import { SessionToolSettings, nativeApprovalRules } from './sessionToolSettings.js';
 import { createToolCallTimelines } from './timelines.js';
 
@@ -42,22 +43,25 @@ export interface RealtimeMcpProxy {
 }
 
 export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): RealtimeMcpProxy {
-  const host = createHostChannel(options.hooks, options.hooks?.logger ?? silentLogger);
+  // One registry of the session's secrets: logs, errors, tool outputs and the recording consult it.
+  const redactor = sessionRedactor(options);
+  const host = createHostChannel(options.hooks, redactor.logger(options.hooks?.logger ?? silentLogger), (error) => redactor.error(error));
   const { notify, report, logger } = host;
   const transport: RealtimeTransport =
-    options.transport ?? createWebSocketTransport({ ...(options.url ? { url: options.url } : {}), ...(options.apiKey ? { apiKey: options.apiKey } : {}) });
+    options.transport ?? createWebSocketTransport({ ...(options.url ? { url: options.url } : {}), ...(options.apiKey ? { apiKey: registeringKey(options.apiKey, redactor) } : {}) });
   const recorder = options.recorder;
+  const mcp = { ...options.mcp, redactor };
   const connections = options.servers.map(
     (config) =>
       new McpConnection(
         config,
         recorder
           ? {
-              ...options.mcp,
+              ...mcp,
               fetch: recorder.tapFetch(config.label, options.mcp?.fetch ?? ((input, init) => fetch(input, init))),
               ...(options.mcp?.stdioTransport ? { stdioTransport: (server: McpServerConfig) => recorder.tapMcpTransport(server.label, options.mcp!.stdioTransport!(server)) } : {}),
             }
-          : (options.mcp ?? {}),
+          : mcp,
       ),
   );
   const catalog = new ToolCatalog(connections, { ...(options.catalogCache !== undefined ? { cache: options.catalogCache } : {}), prefix: options.prefixToolNames === true, logger });
@@ -78,6 +82,7 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
     ...(options.maxOutputBytes ? { maxOutputBytes: options.maxOutputBytes } : {}),
     ...(options.strictOutputSchema ? { strictOutputSchema: true } : {}),
     logger,
+    redactor,
   });
   /** Approvals the host may still answer, by approval id. */
   const pendingApprovals = new Map<string, ApprovalRequest>();
@@ -336,7 +341,9 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
         transport.on('error', report),
         transport.on('close', (info) => tell({ type: 'transport.closed', code: info.code, reason: info.reason })),
       );
-      await transport.connect();
+      await transport.connect().catch((error: unknown) => {
+        throw redactor.error(error);
+      });
     },
     async close() {
       if (running()) actor.send({ type: 'session.close' });

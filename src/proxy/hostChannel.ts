@@ -36,7 +36,8 @@ export function safeLogger(logger: Logger): Logger {
   return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error') };
 }
 
-export function createHostChannel(hooks: RealtimeMcpProxyOptions['hooks'], hostLogger: Logger): HostChannel {
+/** `redact` makes the copy of an error the host sees (servers echo credentials into the errors they cause). */
+export function createHostChannel(hooks: RealtimeMcpProxyOptions['hooks'], hostLogger: Logger, redact: (error: ProxyError) => ProxyError = (error) => error): HostChannel {
   const logger = safeLogger(hostLogger);
   const events = new Emitter<ProxyEvents>({
     onErrorListenerThrew: (cause) => logger.error({ code: 'listener_error' }, `Failed to run an "error" listener: it threw ${why(cause)}. Please catch errors inside your listener.`),
@@ -44,7 +45,8 @@ export function createHostChannel(hooks: RealtimeMcpProxyOptions['hooks'], hostL
   // Errors also reach hooks.onError and the logger; an unheard one is not lost.
   events.on('error', () => undefined);
 
-  const report = (error: ProxyError): void => {
+  const report = (raw: ProxyError): void => {
+    const error = redact(raw);
     logger.warn({ code: error.code }, error.message);
     try {
       hooks?.onError?.(error);

@@ -14,6 +14,7 @@ import type { McpTool, RealtimeError, RealtimeSessionConfig, ServerEvent } from 
 import type { InboundEventMeta, RealtimeTransport } from '../protocol/transport.js';
 import type { SessionEndReason } from '../machines/session.js';
 import type { ApprovalConfig, ApprovalDecision, ApprovalRequest, BargeInPolicy } from '../machines/types.js';
+import type { Redactor } from '../redaction/index.js';
 import type { Recorder } from '../recording/recorder.js';
 import type { InspectionRecord } from './inspection.js';
 import type { PerToolSetting, ToolAllowlist, ToolApproval } from './toolSettings.js';
@@ -74,6 +75,14 @@ export interface RealtimeMcpProxyOptions {
    * builds one that writes a file.
    */
   recorder?: Recorder;
+  /**
+   * The registry of the session's secrets (default: the recorder's, else a new one). The proxy
+   * registers the key, the Realtime URL's credentials, every server's token, header values and URL
+   * credentials, and each value a key or token function returns, as it returns it; tool outputs,
+   * tool results, errors (causes included), log lines and the recording are redacted with it.
+   * Pass one to redact your own output with the same secrets.
+   */
+  redactor?: Redactor;
   hooks?: {
     logger?: Logger;
     onEvent?: (event: keyof ProxyEvents, payload: unknown) => void;

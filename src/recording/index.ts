@@ -5,5 +5,3 @@ export { Recorder } from './recorder.js';
 export type { NewRecord, RecorderOptions, RecordingSink } from './recorder.js';
 export { createIdNormalizer, isIdPlaceholder, matchIds } from './ids.js';
 export type { IdMatch, IdNormalizer } from './ids.js';
-export { DENIED_HEADERS, SECRET_PATTERNS, createRedactor, findSecrets } from './redaction.js';
-export type { Redactor, RedactorOptions } from './redaction.js';

@@ -7,6 +7,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createMemoryTransport } from '../protocol/memoryTransport.js';
+import { Redactor } from '../redaction/index.js';
 import type { RecordingHeader, RecordingRecordOf } from './format.js';
 import { setup } from './recorderTestSupport.js';
 
@@ -189,12 +190,12 @@ describe('Recorder: redaction', () => {
 
     for (const line of lines) expect(line).not.toContain(SECRET);
     const [header, ...records] = parsed();
-    expect((header as RecordingHeader).servers?.[0]?.url).toBe('http://127.0.0.1:4000/mcp?token=<secret>');
-    expect((header as RecordingHeader).proxy?.instructions).toBe('never say <secret>');
+    expect((header as RecordingHeader).servers?.[0]?.url).toBe('http://127.0.0.1:4000/mcp?token=<redacted>');
+    expect((header as RecordingHeader).proxy?.instructions).toBe('never say <redacted>');
     expect(records.map((record) => record.kind)).toStrictEqual(['ws.open', 'ws.message', 'http.request', 'http.response']);
-    expect(records[1]).toMatchObject({ data: { delta: 'the token is <secret>!' } });
-    expect(records[2]).toMatchObject({ url: `${base}/json?key=<secret>`, headers: { 'x-mcp-token': '<secret>' }, body: { params: { arguments: { text: 'look up <secret>' } } } });
-    expect(records[3]).toMatchObject({ body: { result: { echoed: { id: 3, params: { arguments: { text: 'look up <secret>' } } } } } });
+    expect(records[1]).toMatchObject({ data: { delta: 'the token is <redacted>!' } });
+    expect(records[2]).toMatchObject({ url: `${base}/json?key=<redacted>`, headers: { 'x-mcp-token': '<redacted>' }, body: { params: { arguments: { text: 'look up <redacted>' } } } });
+    expect(records[3]).toMatchObject({ body: { result: { echoed: { id: 3, params: { arguments: { text: 'look up <redacted>' } } } } } });
   });
 
   it('replaces OpenAI keys and bearer tokens found anywhere, without being told them', async () => {
@@ -203,15 +204,42 @@ describe('Recorder: redaction', () => {
     recorder.tapTransport(transport, `wss://example.test/v1/realtime?key=${API_KEY}`);
     await transport.connect();
     transport.deliver({ type: 'error', error: { message: `Incorrect API key provided: ${API_KEY}. Header was Bearer abc.def-123` } });
-    await (await recorder.tapFetch('weather', realFetch)(`${base}/json`, jsonPost(4, { 'x-forwarded-auth': 'Bearer tok_9f8e7d6c' }))).text();
+    await (await recorder.tapFetch('weather', realFetch)(`${base}/json`, jsonPost(4, { 'x-debug': 'Bearer tok_9f8e7d6c' }))).text();
     for (const line of lines) {
       expect(line).not.toContain(API_KEY);
       expect(line).not.toContain('abc.def-123');
       expect(line).not.toContain('tok_9f8e7d6c');
     }
-    expect(records()[0]).toMatchObject({ url: 'wss://example.test/v1/realtime?key=<secret:api-key>' });
-    expect(records()[1]).toMatchObject({ data: { error: { message: 'Incorrect API key provided: <secret:api-key>. Header was Bearer <secret>' } } });
-    expect(records()[2]).toMatchObject({ headers: { 'x-forwarded-auth': 'Bearer <secret>' } });
+    expect(records()[0]).toMatchObject({ url: 'wss://example.test/v1/realtime?key=<redacted:api-key>' });
+    expect(records()[1]).toMatchObject({ data: { error: { message: 'Incorrect API key provided: <redacted:api-key>. Header was Bearer <redacted>' } } });
+    expect(records()[2]).toMatchObject({ headers: { 'x-debug': 'Bearer <redacted>' } });
+  });
+
+  it('redacts URL credentials it was never told about: the servers in the header, ws.open and every http.request', async () => {
+    const { recorder, lines, parsed } = setup({ servers: [{ label: 'weather', url: 'http://bot:url-password-1@127.0.0.1:4000/mcp?api_key=url-key-2' }] });
+    const transport = createMemoryTransport();
+    recorder.tapTransport(transport, 'wss://example.test/v1/realtime?model=m&api-key=url-key-3');
+    await transport.connect();
+    await (await recorder.tapFetch('weather', realFetch)(`${base}/json?token=url-token-4&tenant=acme`, jsonPost(7))).text();
+    for (const line of lines) expect(line).not.toMatch(/url-(password|key|token)-\d/);
+    const [header, ...records] = parsed();
+    expect((header as RecordingHeader).servers?.[0]?.url).toBe('http://<redacted>@127.0.0.1:4000/mcp?api_key=<redacted>');
+    expect(records[0]).toMatchObject({ kind: 'ws.open', url: 'wss://example.test/v1/realtime?model=m&api-key=<redacted>' });
+    expect(records[1]).toMatchObject({ kind: 'http.request', url: `${base}/json?token=<redacted>&tenant=acme` });
+  });
+
+  it('consults its redactor at every write: a secret registered later (a token function resolved) is redacted from then on', async () => {
+    const redactor = new Redactor();
+    const { recorder, lines, records } = setup({ redactor });
+    expect(recorder.redactor).toBe(redactor);
+    const transport = createMemoryTransport();
+    recorder.tapTransport(transport);
+    await transport.connect();
+    transport.deliver({ type: 'response.output_audio_transcript.delta', delta: 'before: late-token-77' });
+    redactor.add('late-token-77');
+    transport.deliver({ type: 'response.output_audio_transcript.delta', delta: 'after: late-token-77' });
+    expect(records().slice(1).map((record) => (record as { data: { delta: string } }).data.delta)).toStrictEqual(['before: late-token-77', 'after: <redacted>']);
+    expect(lines.at(-1)).not.toContain('late-token-77');
   });
 
   it('never writes the value of an Authorization header, whatever its scheme', async () => {

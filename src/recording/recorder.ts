@@ -15,8 +15,8 @@ import {
   type RecordingHeader,
   type RecordingRecord,
 } from './format.js';
+import { Redactor } from '../redaction/index.js';
 import { createIdNormalizer, type IdNormalizer } from './ids.js';
-import { createRedactor, type Redactor } from './redaction.js';
 import { parseSseChunk } from './sse.js';
 
 /** Where lines go. A file sink writes each line at once, so a crash loses at most the last frame. */
@@ -47,7 +47,13 @@ export interface RecorderOptions {
   /** sha256 of base64 audio (hex), for `{ $elided: 'base64', bytes, sha256 }`. */
   hash?: (base64: string) => string;
   onAudio?: (sha256: string, base64: string) => void;
-  /** Exact secret values to redact wherever they appear (MCP tokens…); key patterns are always redacted. */
+  /**
+   * The registry of secrets to redact wherever they appear, consulted at every write: a secret
+   * registered later (a token function's value, once resolved) is redacted from then on. Share it
+   * with the proxy (`createRealtimeMcpProxy` uses the recorder's own when given none). Default: a new one.
+   */
+  redactor?: Redactor;
+  /** More exact secret values (MCP tokens…), added to the redactor. Key shapes and URL credentials are always redacted. */
   secrets?: readonly string[];
 }
 
@@ -74,7 +80,7 @@ export class Recorder {
     this.#sink = options.sink;
     this.#now = options.now ?? (() => performance.now());
     this.#t0 = this.#now();
-    this.#redactor = createRedactor({ secrets: options.secrets ?? [] });
+    this.#redactor = (options.redactor ?? new Redactor()).add(...(options.secrets ?? []));
     this.#ids = (options.ids ?? 'placeholders') === 'placeholders' ? createIdNormalizer(options.onIdPlaceholder) : undefined;
     const header: RecordingHeader = {
       kind: 'header',
@@ -90,6 +96,11 @@ export class Recorder {
       ...(options.meta ? { meta: this.#redactor.value(options.meta) } : {}),
     };
     this.#sink.write(formatRecordingLine(header));
+  }
+
+  /** What every record is redacted with: register secrets here (the proxy does, for its session). */
+  get redactor(): Redactor {
+    return this.#redactor;
   }
 
   /** The placeholder → id mapping of this recording (empty with raw ids). */
@@ -117,7 +128,7 @@ export class Recorder {
   /** Records every frame of a Realtime transport, both ways, and its open and close. Returns an off function. */
   tapTransport(transport: RealtimeTransport, url?: string): () => void {
     const offs = [
-      transport.on('open', () => this.record({ peer: 'openai', dir: 'out', kind: 'ws.open', ...(url ? { url: this.#redactor.text(url) } : {}) })),
+      transport.on('open', () => this.record({ peer: 'openai', dir: 'out', kind: 'ws.open', ...(url ? { url: this.#redactor.url(url) } : {}) })),
       transport.on('frame', (dir, text) => this.record({ peer: 'openai', dir, kind: 'ws.message', data: parseJson(text) })),
       transport.on('close', (info) => this.record({ peer: 'openai', dir: 'in', kind: 'ws.close', code: info.code, reason: info.reason })),
     ];

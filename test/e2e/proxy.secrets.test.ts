@@ -10,6 +10,7 @@ import type { ProxyError } from '../../src/errors.js';
 import type { Logger } from '../../src/logger.js';
 import { createNodeRealtimeMcpProxy } from '../../src/node/realtimeMcpProxy.js';
 import { boom, lookup, mockConfig, oops, stuck } from './mockTools.js';
+import { dump } from '../faults/secretScan.js';
 import { startE2E, useE2E } from './support.js';
 
 useE2E();
@@ -19,22 +20,6 @@ const WRONG_REALTIME_KEY = 'sk-proj-E2EWRONGrealtimeKEY9876543210';
 const MCP_TOKEN = 'mcp-bearer-E2ESECRET-token-abcdef';
 const WRONG_MCP_TOKEN = 'mcp-bearer-E2EWRONG-token-zyxwvu';
 const SECRETS = [REALTIME_KEY, WRONG_REALTIME_KEY, MCP_TOKEN, WRONG_MCP_TOKEN];
-
-/** Everything reachable from a value as text: own properties, Error messages, stacks, causes and data. */
-function dump(value: unknown, seen = new WeakSet<object>()): string {
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === 'string') return value;
-  if (typeof value !== 'object') return typeof value === 'function' ? '' : String(value);
-  if (seen.has(value)) return '';
-  seen.add(value);
-  const parts: string[] = [];
-  if (value instanceof Error) parts.push(value.name, value.message, value.stack ?? '', dump(value.cause, seen));
-  if (value instanceof Map) for (const [k, v] of value) parts.push(dump(k, seen), dump(v, seen));
-  for (const key of Object.getOwnPropertyNames(value)) {
-    parts.push(key, dump((value as Record<string, unknown>)[key], seen));
-  }
-  return parts.join(' ');
-}
 
 function recorder() {
   const seen: string[] = [];
