@@ -33,6 +33,12 @@ export function stickyKey(functionName: string, info: SessionToolInfo | undefine
 
 export interface ApprovalFacts {
   policy: SessionApprovalPolicy | undefined;
+  /**
+   * The session offers a function by that name (its tools, or its `toolInfo`). A name it does not
+   * offer is never put to the host: the executor refuses it (`unknown_tool` / `not_allowed`) without
+   * running anything, so there is nothing to approve.
+   */
+  offered: boolean;
   /** The tool's MCP identity, when known. */
   identity?: string;
   /** A rule resolved for this very tool (SessionToolInfo.approval). */
@@ -42,10 +48,12 @@ export interface ApprovalFacts {
 }
 
 /**
- * Run, refuse, or ask. A sticky answer wins, then the tool's own rule, then the policy's per-tool
- * map, then the mode (`auto` asks unless the tool says it is read-only).
+ * Run, refuse, or ask. A name the session does not offer goes to the executor unasked (it refuses
+ * it); otherwise a sticky answer wins, then the tool's own rule, then the policy's per-tool map,
+ * then the mode (`auto` asks unless the tool says it is read-only).
  */
 export function decideApproval(facts: ApprovalFacts): ToolCallInput['approval'] {
+  if (!facts.offered) return 'auto-approve';
   if (facts.sticky) return facts.sticky === 'allow' ? 'auto-approve' : 'auto-deny';
   const rule = facts.rule ?? (facts.identity === undefined ? undefined : facts.policy?.tools?.get(facts.identity));
   if (rule) return rule === 'always' ? 'ask' : 'auto-approve';

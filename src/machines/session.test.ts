@@ -137,10 +137,19 @@ describe('sessionMachine', () => {
   });
 
   it('auto mode asks only for tools not marked read-only', () => {
-    const session = start({ approval: { mode: 'auto' }, toolInfo: new Map([['lookup', { annotations: { readOnlyHint: true } }]]) });
+    const session = start({ approval: { mode: 'auto' }, toolInfo: new Map([['lookup', { annotations: { readOnlyHint: true } }], ['write', {}]]) });
     ready(session);
     callResponse(session, 'resp_1', [{ callId: 'call_1' }, { callId: 'call_2', name: 'write' }]);
     expect(session.emitted.filter((e) => e.type === 'approval.requested').map((e) => (e as { request: { functionName: string } }).request.functionName)).toEqual(['write']);
+  });
+
+  it('never asks the host about a function the session does not offer: the executor refuses it unasked', async () => {
+    const session = start({ approval: { mode: 'always' } });
+    ready(session);
+    callResponse(session, 'resp_1', [{ callId: 'call_1', name: 'not_offered' }]);
+    await flush();
+    expect(session.emitted.filter((e) => e.type === 'approval.requested')).toEqual([]);
+    expect(session.executed.map((c) => c.functionName)).toEqual(['not_offered']);
   });
 
   it('cancels a running read-only call on barge-in: the signal aborts, one cancelled output, no response.create', async () => {

@@ -47,6 +47,7 @@ function spawnCall(context: SessionContext, item: FunctionCallItem & { call_id: 
   const identity = info?.server !== undefined && info.tool !== undefined ? toolIdentity(info.server, info.tool) : undefined;
   const approval = decideApproval({
     policy: context.input.approval,
+    offered: info !== undefined || context.tools.some((tool) => tool.name === functionName),
     ...(identity === undefined ? {} : { identity }),
     ...(info?.approval === undefined ? {} : { rule: info.approval }),
     readOnly: info?.annotations?.readOnlyHint === true,
@@ -209,8 +210,9 @@ export function forwardAnswer(context: SessionContext, event: SessionEvent): Ste
 
 function mcpApprovalResponse(approvalId: string, approve: boolean, reason: string | undefined): SessionEffect {
   // No item id of our own: the server assigns one (a made-up `mcpr_…` could collide with the request's).
+  // Placed right after the request it answers, as the docs' example and agents-js do.
   const item = { type: 'mcp_approval_response', approval_request_id: approvalId, approve, ...(reason ? { reason } : {}) };
-  return { kind: 'emit', event: { type: 'send', event: { type: 'conversation.item.create', item } as ClientEvent } };
+  return { kind: 'emit', event: { type: 'send', event: { type: 'conversation.item.create', previous_item_id: approvalId, item } as ClientEvent } };
 }
 
 /** Sends the answer to a native request, and asks the model to go on (the response machine serialises it). */
@@ -235,7 +237,8 @@ export function startMcpApproval(context: SessionContext, event: SessionEvent): 
     return { context, effects };
   }
   const key = toolIdentity(server, name);
-  const decision = decideApproval({ policy: context.input.approval, identity: key, readOnly: false, ...(context.sticky.has(key) ? { sticky: context.sticky.get(key)! } : {}) });
+  // OpenAI runs only the tools it listed for the server: every request is for an offered tool.
+  const decision = decideApproval({ policy: context.input.approval, offered: true, identity: key, readOnly: false, ...(context.sticky.has(key) ? { sticky: context.sticky.get(key)! } : {}) });
   if (decision !== 'ask') {
     const denied = decision === 'auto-deny';
     return { context: answer(context, id, !denied, denied ? STICKY_DENY_REASON : undefined, effects), effects };

@@ -1,3 +1,4 @@
+import { Redactor } from '../redaction/index.js';
 import { describe, expect, it, vi } from 'vitest';
 import type { Logger } from '../logger.js';
 import { fakeTool, FakeMcpConnection } from '../../test/support/fakeMcpConnection.js';
@@ -6,6 +7,20 @@ import { ToolListingCache } from './listingCache.js';
 import { FUNCTION_NAME_PATTERN } from './names.js';
 
 describe('ToolCatalog', () => {
+  it('scrubs the server\'s known secrets from what it lists (descriptions and schemas reach the model)', async () => {
+    const connection = Object.assign(
+      new FakeMcpConnection({ label: 'srv', url: 'http://127.0.0.1:1/mcp' }, [
+        fakeTool('whoami', { description: 'Calls the API as Bearer LISTING-TOKEN-1.', inputSchema: { type: 'object', properties: { key: { type: 'string', default: 'LISTING-TOKEN-1' } } } }),
+      ]),
+      { redactor: new Redactor().add('LISTING-TOKEN-1') },
+    );
+    const catalog = new ToolCatalog([connection], { cache: false });
+    await catalog.load();
+    const text = JSON.stringify([catalog.tools, catalog.functionTools()]);
+    expect(text).not.toContain('LISTING-TOKEN-1');
+    expect(catalog.tools[0]!.description).toBe('Calls the API as Bearer <redacted>.');
+  });
+
   it('names tools for Realtime, keeps schemas and annotations, and exposes function tools', async () => {
     const weather = new FakeMcpConnection({ label: 'weather', url: 'http://127.0.0.1:1/mcp' }, [
       fakeTool('get.forecast', { inputSchema: { $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', properties: { city: { type: 'string' } }, required: ['city'] }, annotations: { readOnlyHint: true } }),

@@ -14,7 +14,7 @@ import { toRealtimeParameters } from './parameters.js';
 import type { CatalogTool, JsonSchema, McpServerConfig, RealtimeFunctionTool, Tool } from './types.js';
 
 /** What the catalog and the caller need of a connection (an McpConnection, or a fake in tests). */
-export type CatalogConnection = Pick<McpConnection, 'label' | 'config' | 'listTools' | 'callTool' | 'on'>;
+export type CatalogConnection = Pick<McpConnection, 'label' | 'config' | 'listTools' | 'callTool' | 'on'> & Partial<Pick<McpConnection, 'redactor'>>;
 
 export interface DroppedTool {
   server: string;
@@ -177,7 +177,10 @@ export class ToolCatalog extends Emitter<ToolCatalogEvents> {
     let tools = fresh ? undefined : this.#cache?.get(key);
     if (tools === undefined) {
       try {
-        tools = await connection.listTools();
+        // A listing is text the model reads (descriptions, schemas): a server that echoes its
+        // credentials there must not pass them on.
+        const listed = await connection.listTools();
+        tools = connection.redactor ? connection.redactor.scrubValue(listed) : listed;
       } catch (error) {
         this.#logger.warn({ server, error: String(error) }, 'Failed to list tools');
         this.emit('error', toProxyError(error, server));

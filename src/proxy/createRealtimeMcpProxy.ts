@@ -96,7 +96,7 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
   let untapRecorder: (() => void) | undefined;
 
   const sessionTools = () => toolSettings.sessionTools(catalog);
-  const toolInfo = () => toolSettings.toolInfo();
+  const toolInfo = () => toolSettings.toolInfo(options.routes);
   let settingsResolved = false;
   const resolveToolSettings = () => {
     const problems = toolSettings.update(catalog);
@@ -265,11 +265,16 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
         // The host ends the session: the recording says so (`out`), rather than a close from the server.
         untapRecorder?.();
         recorder?.record({ peer: 'openai', dir: 'out', kind: 'ws.close', code: 1000, reason: 'session ended' });
-        await transport.close(1000, 'session ended').catch(() => undefined);
+        // A host-provided transport or sink may throw, even synchronously: teardown goes on regardless.
+        await Promise.resolve()
+          .then(() => transport.close(1000, 'session ended'))
+          .catch((cause: unknown) => logger.warn({ error: String(cause) }, 'Failed to close the Realtime transport; going on with the teardown'));
       }
       untapRecorder?.();
       await Promise.all(connections.map((connection) => connection.close()));
-      await recorder?.close();
+      await Promise.resolve()
+        .then(() => recorder?.close())
+        .catch((cause: unknown) => report(new ProxyError('listener_error', `Failed to close the recording: ${cause instanceof Error ? cause.message : String(cause)}. Please check the recording's sink.`, { cause })));
     })());
 
   const emittedTypes = [

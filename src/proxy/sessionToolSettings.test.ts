@@ -42,6 +42,16 @@ describe('SessionToolSettings', () => {
     expect(settings.toolInfo()).toEqual(new Map([['read_file', { server: 'fs', tool: 'read_file', annotations: { readOnlyHint: true } }]]));
   });
 
+  it('gives a route the settings of the tool it leads to, when that tool may be called', async () => {
+    const { catalog } = await fsCatalog();
+    const settings = new SessionToolSettings({ allowedTools: ['fs/delete_file'], approval: { 'fs/delete_file': 'always' } });
+    settings.update(catalog);
+    const info = settings.toolInfo({ remove: { server: 'fs', tool: 'delete_file' }, peek: { server: 'fs', tool: 'read_file' } });
+    expect(info.get('remove')).toEqual({ server: 'fs', tool: 'delete_file', approval: 'always' });
+    // read_file is not allowed: its route is not offered either.
+    expect(info.has('peek')).toBe(false);
+  });
+
   it('reports each problem once per session', async () => {
     const { catalog } = await fsCatalog();
     const settings = new SessionToolSettings({

@@ -9,6 +9,7 @@
 import type { ProxyError } from '../errors.js';
 import type { SessionToolInfo } from '../machines/session.js';
 import type { ApprovalRule } from '../machines/types.js';
+import type { ToolRoute } from '../mcp/router.js';
 import type { CatalogTool, RealtimeFunctionTool } from '../mcp/types.js';
 import { resolveToolSettings, type PerToolSetting, type ResolvedToolSettings, type ToolApproval, type ToolSettingsCatalog, type ToolSettingsOptions, type ToolSettingsProblem } from './toolSettings.js';
 
@@ -63,17 +64,25 @@ export class SessionToolSettings {
     return catalog.functionTools().filter((tool) => this.#byFunctionName.has(tool.name));
   }
 
-  /** What the session machine decides approval and barge-in from, by function name. */
-  toolInfo(): Map<string, SessionToolInfo> {
+  /**
+   * What the session machine decides approval and barge-in from, by function name: every tool the
+   * model may call, and every route (`routes`: a function name for a tool elsewhere) whose tool it
+   * may call, with that tool's settings. A name missing here is one the ToolCaller refuses.
+   */
+  toolInfo(routes?: Readonly<Record<string, ToolRoute>>): Map<string, SessionToolInfo> {
     const info = new Map<string, SessionToolInfo>();
-    for (const [functionName, settings] of this.#byFunctionName) {
-      info.set(functionName, {
-        server: settings.server,
-        tool: settings.tool,
-        ...(settings.annotations ? { annotations: settings.annotations } : {}),
-        ...(settings.approval ? { approval: settings.approval } : {}),
-        ...(settings.bargeIn ? { bargeIn: settings.bargeIn } : {}),
-      });
+    const describe = (settings: ResolvedToolSettings): SessionToolInfo => ({
+      server: settings.server,
+      tool: settings.tool,
+      ...(settings.annotations ? { annotations: settings.annotations } : {}),
+      ...(settings.approval ? { approval: settings.approval } : {}),
+      ...(settings.bargeIn ? { bargeIn: settings.bargeIn } : {}),
+    });
+    for (const [functionName, settings] of this.#byFunctionName) info.set(functionName, describe(settings));
+    // The router tries routes before the catalog's names: a route's settings win.
+    for (const [functionName, route] of Object.entries(routes ?? {})) {
+      const target = [...this.#byFunctionName.values()].find((settings) => settings.server === route.server && settings.tool === route.tool);
+      if (target) info.set(functionName, describe(target));
     }
     return info;
   }
