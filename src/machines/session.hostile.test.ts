@@ -244,6 +244,18 @@ describe('sessionMachine with hostile input', () => {
     expect(session.creates()).toBe(1);
   });
 
+  it('judges a response by its created: a later done claiming the default conversation does not make out-of-band calls ours', async () => {
+    const session = start();
+    ready(session);
+    session.server(created('oob', null));
+    session.server(added('oob', 'call_oob'));
+    session.server(itemDone('oob', 'call_oob'));
+    session.server(done('oob', 'completed', [call('call_oob', 'completed')], 'conv_1'));
+    await flush();
+    expect(session.executed).toEqual([]);
+    expect(session.creates()).toBe(0);
+  });
+
   it('sends at most one more session.update for a burst of catalog changes', () => {
     const session = start();
     ready(session);

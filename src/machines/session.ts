@@ -56,10 +56,11 @@ const sessionSetup = setup({
     // Only an error naming our latest session.update refuses it (the server echoes `event_id`).
     refusesOurUpdate: ({ context, event }) => event.type === 'error' && event.error.event_id === sessionUpdateEventId(context.updatesSent),
     isOurUpdate: ({ event }) => event.type === 'outbound.failed' && event.event.type === 'session.update',
-    // Out-of-band: `conversation_id: null`. A done that does not say is judged by its created.
+    // Out-of-band: `conversation_id: null`. A response is what its created said it was: a done
+    // claiming otherwise does not make an out-of-band response's calls ours.
     isOutOfBand: ({ context, event }) =>
       (event.type === 'response.created' && event.response.conversation_id === null) ||
-      (event.type === 'response.done' && (event.response.conversation_id === null || (event.response.conversation_id === undefined && context.outOfBand.has(event.response.id ?? '')))),
+      (event.type === 'response.done' && (event.response.conversation_id === null || context.outOfBand.has(event.response.id ?? ''))),
     acknowledgesAnswer: ({ context, event }) =>
       event.type === 'conversation.item.added' && context.unacknowledged.size > 0 && (event.item.type === 'function_call_output' || event.item.type === 'mcp_approval_response'),
     isMcpApprovalRequest: ({ event }) => event.type === 'conversation.item.done' && event.item.type === 'mcp_approval_request',
