@@ -37,8 +37,8 @@ export type {
 /* The proxy and its machines */
 export { createRealtimeMcpProxy, nativeMcpTools } from './proxy/index.js';
 export type { ApprovalHandlerAnswer, InspectionRecord, PerToolSetting, ProxyEvents, RealtimeMcpProxy, RealtimeMcpProxyOptions, ToolAllowlist, ToolApproval, ToolCallTimeline } from './proxy/index.js';
-export { approvalMachine, responseMachine, sessionMachine, toolCallMachine } from './machines/index.js';
-export type { ApprovalConfig, ApprovalRequest, BargeInPolicy, SessionEndReason } from './machines/index.js';
+export { approvalMachine, responseMachine, responseTurnMachine, sessionMachine, toolCallMachine } from './machines/index.js';
+export type { ApprovalConfig, ApprovalDecision, ApprovalRequest, ApprovalSettled, BargeInPolicy, SessionAnomaly, SessionEndReason, SessionInput, SessionToolInfo } from './machines/index.js';
 
 /* Recording (browser-safe parts: the format, the recorder; files and replay: realtime-mcp-proxy/node) */
 export { RECORDING_FORMAT, RECORDING_VERSION, Recorder, createIdNormalizer, matchIds, parseRecordingLine } from './recording/index.js';
