@@ -63,7 +63,8 @@ export function createFuzzPeer(isLive: () => boolean): FuzzPeer {
       else {
         sent.push(event);
         if (event.type === 'response.create') {
-          if (facts.activeResponses.size > 0) createsWhileActive.push([...facts.activeResponses]);
+          const blocking = facts.blockingResponses(Date.now());
+          if (blocking.length > 0) createsWhileActive.push(blocking);
           unansweredCreates++;
         }
       }

@@ -4,6 +4,7 @@
  * session is live (after `ready`, before `ended`): what a configuring or ended session receives
  * promises nothing.
  */
+import { STALE_RESPONSE_MS } from '../../src/machines/response.js';
 import { decodeServerEvent } from '../../src/protocol/codec.js';
 
 export interface CallFacts {
@@ -24,6 +25,11 @@ export interface SessionFacts {
   readonly nativeRequests: Set<string>;
   /** Default-conversation responses between their `response.created` and `response.done`. */
   readonly activeResponses: Set<string>;
+  /**
+   * The active responses a `response.create` must not be sent over now: none once no response
+   * event has come for `STALE_RESPONSE_MS` (the proxy then takes their done as lost, by design).
+   */
+  blockingResponses(now: number): string[];
   /** Looks at one frame about to be delivered; `live` says whether the session is ready and not ended. */
   observe(frame: object | string, live: boolean): void;
 }
@@ -33,6 +39,7 @@ export function createSessionFacts(): SessionFacts {
   const nativeRequests = new Set<string>();
   const activeResponses = new Set<string>();
   const outOfBandResponses = new Map<string, boolean>();
+  let lastResponseEventAt = Date.now();
 
   const announce = (callId: string, name: string, responseId: string): CallFacts => {
     const outOfBand = outOfBandResponses.get(responseId) ?? false;
@@ -47,17 +54,25 @@ export function createSessionFacts(): SessionFacts {
     calls,
     nativeRequests,
     activeResponses,
+    blockingResponses: (now) => (now - lastResponseEventAt >= STALE_RESPONSE_MS ? [] : [...activeResponses]),
     observe(frame, live) {
       const decoded = decodeServerEvent(typeof frame === 'string' ? frame : JSON.stringify(frame));
       if (!decoded.ok) return;
       const event = decoded.event;
       // A response is active from the proxy's point of view once it received response.created,
       // whatever state its session was in.
+      // The session tracks responses from its first frame on (one started while it configures
+      // still blocks a response.create); a response is what its response.created said.
       if (event.type === 'response.created') {
         const outOfBand = event.response.conversation_id === null;
-        if (live) outOfBandResponses.set(event.response.id, outOfBand);
-        if (!outOfBand) activeResponses.add(event.response.id);
-      } else if (event.type === 'response.done') activeResponses.delete(event.response.id);
+        outOfBandResponses.set(event.response.id, outOfBand);
+        if (!outOfBand) {
+          activeResponses.add(event.response.id);
+          lastResponseEventAt = Date.now();
+        }
+      } else if (event.type === 'response.done' && outOfBandResponses.get(event.response.id) !== true && activeResponses.delete(event.response.id)) {
+        lastResponseEventAt = Date.now();
+      }
       if (!live) return;
       if (event.type === 'response.output_item.added' && event.item.type === 'function_call' && event.item.call_id !== undefined) {
         announce(event.item.call_id, event.item.name, event.response_id);
