@@ -21,7 +21,7 @@ import { RecentIds } from './recentIds.js';
 import { responseMachine } from './response.js';
 import { responseTurnMachine } from './responseTurn.js';
 import { buildSessionUpdate, sessionUpdateEventId } from './sessionUpdate.js';
-import { answerMcpApproval, bargeIn, completeCall, finishResponse, forwardAnswer, settleCall, startCall, startMcpApproval, teardown, type Step } from './sessionSteps.js';
+import { answerKey, answerMcpApproval, bargeIn, completeCall, finishResponse, forwardAnswer, settleCall, startCall, startMcpApproval, teardown, type Step } from './sessionSteps.js';
 import {
   DEFAULT_CONFIGURE_TIMEOUT_MS,
   type SessionContext,
@@ -38,6 +38,14 @@ export type { SessionAnomaly, SessionContext, SessionEmitted, SessionEndReason, 
 export { DEFAULT_CONFIGURE_TIMEOUT_MS } from './sessionTypes.js';
 
 type ErrorEvent = Extract<ServerEvent, { type: 'error' }>;
+
+/** The context without `key` in the answers waiting to be added (nothing when it is not there). */
+function forgetAnswer(context: SessionContext, key: string | undefined): Partial<SessionContext> {
+  if (key === undefined || !context.unacknowledged.has(key)) return {};
+  const unacknowledged = new Set(context.unacknowledged);
+  unacknowledged.delete(key);
+  return { unacknowledged };
+}
 
 const sessionSetup = setup({
   types: {
@@ -143,24 +151,11 @@ export const sessionMachine = sessionSetup.extend({
     }),
     startMcpApproval: step(startMcpApproval),
     answerMcpApproval: step(answerMcpApproval),
-    acknowledge: assign(({ context, event }) => {
-      if (event.type !== 'conversation.item.added') return {};
-      const { item } = event;
-      const key = item.type === 'function_call_output' ? item.call_id : item.type === 'mcp_approval_response' ? `approval:${item.approval_request_id}` : undefined;
-      if (key === undefined || !context.unacknowledged.has(key)) return {};
-      const unacknowledged = new Set(context.unacknowledged);
-      unacknowledged.delete(key);
-      return { unacknowledged };
-    }),
-    forgetFailedAnswer: assign(({ context, event }) => {
-      if (event.type !== 'outbound.failed' || event.event.type !== 'conversation.item.create') return {};
-      const { item } = event.event;
-      const key = item.type === 'function_call_output' ? item.call_id : item.type === 'mcp_approval_response' ? `approval:${item.approval_request_id}` : undefined;
-      if (key === undefined || !context.unacknowledged.has(key)) return {};
-      const unacknowledged = new Set(context.unacknowledged);
-      unacknowledged.delete(key);
-      return { unacknowledged };
-    }),
+    acknowledge: assign(({ context, event }) => (event.type === 'conversation.item.added' ? forgetAnswer(context, answerKey(event.item)) : {})),
+    // An answer that could not be sent will never be added: stop waiting for it.
+    forgetFailedAnswer: assign(({ context, event }) =>
+      event.type === 'outbound.failed' && event.event.type === 'conversation.item.create' ? forgetAnswer(context, answerKey(event.event.item)) : {},
+    ),
     requestResponse: sessionSetup.enqueueActions(({ event, enqueue }) => {
       if (event.type === 'turn.requestResponse') enqueue.sendTo('response', { type: 'response.request', turnId: event.turnId });
       else if (event.type === 'turn.withdrawRequest') enqueue.sendTo('response', { type: 'response.withdraw', turnId: event.turnId });

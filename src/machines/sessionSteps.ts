@@ -8,13 +8,25 @@
  */
 import type { ClientEvent, ServerEvent } from '../protocol/generated/types.js';
 import { bargeInPolicy, decideApproval, stickyKey, toolIdentity } from './policy.js';
+import { BARGE_IN_DENY_REASON, POLICY_DENY_REASON, TEARDOWN_DENY_REASON } from './toolCall.js';
 import type { CallEntry, SessionAnomaly, SessionContext, SessionEmitted, SessionEvent } from './sessionTypes.js';
 import type { ApprovalEvent, ApprovalInput, ApprovalRequest, ResponseTurnEvent, ResponseTurnInput, ToolCallEvent, ToolCallInput } from './types.js';
 
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 60_000;
-const BARGE_IN_REASON = 'The user interrupted before answering.';
-const TEARDOWN_REASON = 'The session ended before an answer.';
-const STICKY_DENY_REASON = 'The user declined this tool for the rest of the session.';
+
+/**
+ * What an answer we sent waits under until the server adds it (`conversation.item.added`): a
+ * function output by its call id, an approval response by `approval:<request id>`. Undefined for
+ * items that answer nothing of ours.
+ */
+export function answerKey(item: { type: string; call_id?: string; approval_request_id?: string | null }): string | undefined {
+  if (item.type === 'function_call_output') return item.call_id;
+  return item.type === 'mcp_approval_response' ? approvalKey(item.approval_request_id ?? '') : undefined;
+}
+
+function approvalKey(approvalId: string): string {
+  return `approval:${approvalId}`;
+}
 
 export type SessionEffect =
   | { kind: 'spawnCall'; actorId: string; input: ToolCallInput }
@@ -218,11 +230,11 @@ function mcpApprovalResponse(approvalId: string, approve: boolean, reason: strin
 /** Sends the answer to a native request, and asks the model to go on (the response machine serialises it). */
 function answer(context: SessionContext, approvalId: string, approve: boolean, reason: string | undefined, effects: SessionEffect[]): SessionContext {
   effects.push(mcpApprovalResponse(approvalId, approve, reason));
-  effects.push({ kind: 'requestResponse', turnId: `approval:${approvalId}` });
+  effects.push({ kind: 'requestResponse', turnId: approvalKey(approvalId) });
   return {
     ...context,
     answeredApprovals: context.answeredApprovals.add(approvalId),
-    unacknowledged: new Set(context.unacknowledged).add(`approval:${approvalId}`),
+    unacknowledged: new Set(context.unacknowledged).add(approvalKey(approvalId)),
   };
 }
 
@@ -241,7 +253,7 @@ export function startMcpApproval(context: SessionContext, event: SessionEvent): 
   const decision = decideApproval({ policy: context.input.approval, offered: true, identity: key, readOnly: false, ...(context.sticky.has(key) ? { sticky: context.sticky.get(key)! } : {}) });
   if (decision !== 'ask') {
     const denied = decision === 'auto-deny';
-    return { context: answer(context, id, !denied, denied ? STICKY_DENY_REASON : undefined, effects), effects };
+    return { context: answer(context, id, !denied, denied ? POLICY_DENY_REASON : undefined, effects), effects };
   }
   const request: ApprovalRequest = { approvalId: id, kind: 'mcp', functionName: name, arguments: args, server, tool: name };
   const children = context.children + 1;
@@ -269,7 +281,7 @@ export function bargeIn(context: SessionContext): Step {
   const effects: SessionEffect[] = [];
   for (const { actorId } of context.calls.values()) effects.push({ kind: 'sendTo', actorId, event: { type: 'call.bargeIn' } });
   for (const turnId of context.turns.values()) effects.push({ kind: 'sendTo', actorId: turnId, event: { type: 'turn.bargeIn' } });
-  for (const { actorId } of context.mcpApprovals.values()) effects.push({ kind: 'sendTo', actorId, event: { type: 'approval.cancel', reason: BARGE_IN_REASON } });
+  for (const { actorId } of context.mcpApprovals.values()) effects.push({ kind: 'sendTo', actorId, event: { type: 'approval.cancel', reason: BARGE_IN_DENY_REASON } });
   return { context, effects };
 }
 
@@ -281,11 +293,11 @@ export function teardown(context: SessionContext): Step {
   const effects: SessionEffect[] = [];
   for (const { actorId } of context.calls.values()) effects.push({ kind: 'sendTo', actorId, event: { type: 'call.teardown' } });
   for (const approvalId of context.awaitingApproval) {
-    effects.push({ kind: 'emit', event: { type: 'approval.settled', approvalId, kind: 'function', decision: 'denied', reason: TEARDOWN_REASON } });
+    effects.push({ kind: 'emit', event: { type: 'approval.settled', approvalId, kind: 'function', decision: 'denied', reason: TEARDOWN_DENY_REASON } });
   }
   for (const [approvalId, { actorId }] of context.mcpApprovals) {
     effects.push({ kind: 'stop', actorId });
-    effects.push({ kind: 'emit', event: { type: 'approval.settled', approvalId, kind: 'mcp', decision: 'denied', reason: TEARDOWN_REASON } });
+    effects.push({ kind: 'emit', event: { type: 'approval.settled', approvalId, kind: 'mcp', decision: 'denied', reason: TEARDOWN_DENY_REASON } });
   }
   // The children stop with the session: nothing of theirs is running any more.
   return { context: { ...context, calls: new Map(), turns: new Map(), awaitingApproval: new Set(), mcpApprovals: new Map() }, effects };

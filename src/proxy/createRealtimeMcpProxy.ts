@@ -15,7 +15,7 @@ import type { McpServerConfig, ToolCallResult } from '../mcp/types.js';
 import type { ClientEvent, ServerEvent } from '../protocol/generated/types.js';
 import type { RealtimeTransport } from '../protocol/transport.js';
 import { createWebSocketTransport } from '../protocol/websocketTransport.js';
-import { toolCallMachine } from '../machines/toolCall.js';
+import { TEARDOWN_DENY_REASON, toolCallMachine } from '../machines/toolCall.js';
 import { sessionMachine, type SessionEmitted, type SessionEndReason } from '../machines/session.js';
 import type { ApprovalRequest, ExecuteToolCallInput, SessionApprovalPolicy } from '../machines/types.js';
 import { parseApprovalAnswer } from './approvalAnswer.js';
@@ -168,7 +168,7 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
     end = reason;
     for (const [approvalId, request] of [...pendingApprovals]) {
       pendingApprovals.delete(approvalId);
-      notify('approval.settled', { approvalId, kind: request.kind, decision: 'denied', reason: 'The session ended before an answer.' });
+      notify('approval.settled', { approvalId, kind: request.kind, decision: 'denied', reason: TEARDOWN_DENY_REASON });
     }
     // Calls still running are aborted with the session; their own report cannot arrive any more.
     timelines.endAll();
