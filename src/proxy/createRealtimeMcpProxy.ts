@@ -103,14 +103,13 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
     settingsResolved = true;
     return problems;
   };
-  const approvalPolicy = (): SessionApprovalPolicy | undefined => {
-    const config = options.approval;
-    if (!config) return undefined;
-    return {
-      ...(config.mode ? { mode: config.mode } : {}),
-      ...(config.timeoutMs !== undefined ? { timeoutMs: config.timeoutMs } : {}),
-      ...(approvalKeys.nativeTools.size > 0 ? { tools: approvalKeys.nativeTools } : {}),
-    };
+  // The machine's approval policy: the mode and deadline; per-tool rules come with each tool's info
+  // (and, for native MCP servers, by "server/tool").
+  const approval = options.approval;
+  const policy: SessionApprovalPolicy | undefined = approval && {
+    ...(approval.mode ? { mode: approval.mode } : {}),
+    ...(approval.timeoutMs !== undefined ? { timeoutMs: approval.timeoutMs } : {}),
+    ...(approvalKeys.nativeTools.size > 0 ? { tools: approvalKeys.nativeTools } : {}),
   };
 
   // The MCP call: the signal is aborted when the tool-call child leaves `executing` (barge-in, teardown).
@@ -122,7 +121,6 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
   // Transcript deltas, rate limits and the like change nothing in the machine: each event it does
   // not handle would still cost a full macrostep (several µs), so they go to listeners only.
   const machineEvents = new Set<string>(machine.events);
-  const policy = approvalPolicy();
   const actor = createActor(machine, {
     input: {
       tools: [],
