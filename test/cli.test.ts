@@ -9,8 +9,8 @@ import { startMockMcpServer, type MockMcpServer } from '../harness/mock-mcp/inde
 import { startRealtimeSimulator, type RealtimeSimulator, type SimulatorStep } from '../harness/simulator/index.js';
 import { runCli } from './support/cliProcess.js';
 
-const KEY = 'sk-proj-CLITESTsecretKEY0123456789abcdef';
-const WRONG_KEY = 'sk-proj-CLITESTwrongKEY9876543210zyxwvu';
+const KEY = 'sk-proj-CLITESTsecretKEY012345';
+const WRONG_KEY = 'sk-proj-CLITESTwrongKEY987654';
 
 /** Runs `tsx src/cli/main.ts …args` from the repository root, with only the given environment additions (no OPENAI_API_KEY inherited). */
 const cli = (args: string[], env: Record<string, string> = {}, timeoutMs = 30_000) => runCli(args, env, { timeoutMs });

@@ -8,7 +8,7 @@ import type { RealtimeTransport, TransportCloseInfo } from '../protocol/transpor
 import { createNodeWebSocket } from './webSocketFactory.js';
 import { createNodeWebSocketTransport } from './webSocketTransport.js';
 
-const API_KEY = 'sk-test-0123456789abcdefghijklmnopqrstuvwxyz';
+const API_KEY = 'sk-test-0123456789abcdefghijkl';
 const EPHEMERAL_KEY = 'ek_test_0123456789abcdefghijklmnop';
 
 const sessionCreated = {

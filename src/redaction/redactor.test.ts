@@ -4,8 +4,8 @@ import { Redactor } from './redactor.js';
 import { redactUrl } from './redactUrl.js';
 import { findSecrets } from './secretPatterns.js';
 
-const apiKey = 'sk-proj-AbCdEfGhIjKlMnOpQrStUvWx0123456789';
-const clientSecret = 'ek_68af2b7c4d1e90a5b3c2d1e0f9a8b7c6';
+const apiKey = 'sk-proj-AbCdEfGhIjKlMnOpQrStU';
+const clientSecret = 'ek_68af2b7c4d1e90a5b3c2d1';
 const bearer = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl';
 
 /** Every string inside a JSON value (keys excluded). */

@@ -15,8 +15,8 @@ import { startE2E, useE2E } from './support.js';
 
 useE2E();
 
-const REALTIME_KEY = 'sk-proj-E2ESECRETrealtimeKEY0123456789';
-const WRONG_REALTIME_KEY = 'sk-proj-E2EWRONGrealtimeKEY9876543210';
+const REALTIME_KEY = 'sk-proj-E2ESECRETrealtimeKEY01';
+const WRONG_REALTIME_KEY = 'sk-proj-E2EWRONGrealtimeKEY98';
 const MCP_TOKEN = 'mcp-bearer-E2ESECRET-token-abcdef';
 const WRONG_MCP_TOKEN = 'mcp-bearer-E2EWRONG-token-zyxwvu';
 const SECRETS = [REALTIME_KEY, WRONG_REALTIME_KEY, MCP_TOKEN, WRONG_MCP_TOKEN];
