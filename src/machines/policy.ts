@@ -26,6 +26,12 @@ export function toolIdentity(server: string, tool: string): string {
   return `${server}/${tool}`;
 }
 
+/** A `"server/tool"` key split at its first `/` (tool names may hold more); undefined when it names no server. */
+export function parseToolIdentity(key: string): { server: string; tool: string } | undefined {
+  const slash = key.indexOf('/');
+  return slash > 0 ? { server: key.slice(0, slash), tool: key.slice(slash + 1) } : undefined;
+}
+
 /** Which tool a sticky answer belongs to: its MCP identity when known, else the function name. */
 export function stickyKey(functionName: string, info: SessionToolInfo | undefined): string {
   return info?.server !== undefined && info.tool !== undefined ? toolIdentity(info.server, info.tool) : `function:${functionName}`;

@@ -253,7 +253,7 @@ export const sessionMachine = sessionSetup.extend({
             // Changes while an update is out are sent together once it is answered: one update per burst.
             'catalog.changed': { target: 'toolsUpdateQueued', actions: 'applyCatalog' },
             error: { guard: and(['refusesOurUpdate', not('isSessionExpired')]), target: 'toolsSynced', actions: 'reportError' },
-            'outbound.failed': { guard: 'isOurUpdate', target: 'toolsSynced', actions: 'forgetFailedAnswer' },
+            'outbound.failed': { guard: 'isOurUpdate', target: 'toolsSynced' },
           },
         },
         toolsUpdateQueued: {

@@ -159,14 +159,12 @@ export function finishResponse(context: SessionContext, event: SessionEvent): St
   if (event.type !== 'response.done') return { context, effects };
   const responseId = event.response.id ?? '';
   let next = context;
-  const listed = new Set<string>();
   for (const item of event.response.output ?? []) {
-    if (item.type !== 'function_call' || !hasCallId(item)) continue;
-    listed.add(item.call_id);
-    next = finishItem(next, item, responseId, effects, false);
+    if (item.type === 'function_call' && hasCallId(item)) next = finishItem(next, item, responseId, effects, false);
   }
+  // Every call the done listed is finished by now: what is left unfinished it never finished.
   for (const [callId, entry] of next.calls) {
-    if (entry.responseId !== responseId || entry.finished || listed.has(callId)) continue;
+    if (entry.responseId !== responseId || entry.finished) continue;
     anomaly(effects, { code: 'call_never_finished', callId, responseId, message: `The response "${responseId}" ended without finishing the call "${callId}"; it was not run.` });
     effects.push({ kind: 'sendTo', actorId: entry.actorId, event: { type: 'call.incomplete' } });
     next = { ...next, calls: new Map(next.calls).set(callId, { ...entry, finished: true }) };

@@ -13,12 +13,10 @@ export type ApprovalMode = 'never' | 'always' | 'auto';
 /** A per-tool approval rule, winning over the mode. */
 export type ApprovalRule = 'never' | 'always';
 
-/** The approval settings the proxy takes (its `approval` option, without `onRequest`). */
+/** The approval settings the proxy takes (its `approval` option, without the per-tool `tools` and `onRequest`). */
 export interface ApprovalConfig {
   /** Default `never`. */
   mode?: ApprovalMode;
-  /** Per tool, winning over `mode`. */
-  tools?: Record<string, ApprovalRule>;
   /** An approval nobody answers is denied after this long, in ms. Default 60 000. */
   timeoutMs?: number;
 }

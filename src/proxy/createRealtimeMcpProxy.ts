@@ -245,8 +245,9 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
   const answer = (approvalId: string, approved: boolean, reason: string | undefined, sticky: boolean): boolean => {
     if (typeof approvalId !== 'string' || !pendingApprovals.has(approvalId) || !running()) return false;
     const why = typeof reason === 'string' && reason.length > 0 ? reason : undefined;
-    recorder?.approval({ approvalId, approved, ...(why ? { reason: why } : {}), ...(sticky ? { sticky: true } : {}) });
-    actor.send({ type: 'approval.answer', approvalId, approved, ...(why ? { reason: why } : {}), ...(sticky ? { sticky: true } : {}) });
+    const given = { approvalId, approved, ...(why ? { reason: why } : {}), ...(sticky ? { sticky: true } : {}) };
+    recorder?.approval(given);
+    actor.send({ type: 'approval.answer', ...given });
     return true;
   };
   const approve = (approvalId: string, options: { sticky?: boolean } = {}): boolean => answer(approvalId, true, undefined, options?.sticky === true);

@@ -42,7 +42,7 @@ export interface RealtimeMcpProxyOptions {
   /** The tools the model may see and call (on top of each server's allowedTools); a call to any other is refused with `not_allowed`. Default: all. */
   allowedTools?: ToolAllowlist;
   /** Who must approve which calls (`tools`: per tool, winning over `mode`). `onRequest` answers (or leaves it to `proxy.approve/deny` by returning undefined). */
-  approval?: Omit<ApprovalConfig, 'tools'> & {
+  approval?: ApprovalConfig & {
     tools?: PerToolSetting<ToolApproval>;
     onRequest?: (request: ApprovalRequest) => ApprovalHandlerAnswer | Promise<ApprovalHandlerAnswer>;
   };

@@ -8,6 +8,7 @@
  */
 import type { ProxyError } from '../errors.js';
 import type { SessionToolInfo } from '../machines/session.js';
+import { parseToolIdentity } from '../machines/policy.js';
 import type { ApprovalRule } from '../machines/types.js';
 import type { ToolRoute } from '../mcp/router.js';
 import type { CatalogTool, RealtimeFunctionTool } from '../mcp/types.js';
@@ -103,8 +104,8 @@ export function nativeApprovalRules(
   const native = new Set(nativeLabels);
   const functionTools: Record<string, ToolApproval> = Object.create(null) as Record<string, ToolApproval>;
   for (const [key, rule] of Object.entries(tools)) {
-    const slash = key.indexOf('/');
-    if (slash > 0 && native.has(key.slice(0, slash)) && (rule === 'never' || rule === 'always')) nativeTools.set(key, rule);
+    const server = parseToolIdentity(key)?.server;
+    if (server !== undefined && native.has(server) && (rule === 'never' || rule === 'always')) nativeTools.set(key, rule);
     else functionTools[key] = rule;
   }
   return { functionTools, nativeTools };

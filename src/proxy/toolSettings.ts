@@ -10,10 +10,12 @@
  * a `list_changed` adding the same name elsewhere, would silently change what it names).
  */
 import { ProxyError } from '../errors.js';
-import type { BargeInPolicy } from '../machines/types.js';
+import { parseToolIdentity, toolIdentity } from '../machines/policy.js';
+import type { ApprovalRule, BargeInPolicy } from '../machines/types.js';
 import type { CatalogTool, ToolAnnotations } from '../mcp/types.js';
 
-export type ToolApproval = 'never' | 'always';
+/** `approval.tools` values: the machines' per-tool rule. */
+export type ToolApproval = ApprovalRule;
 
 /** `"server/tool"` keys, or a predicate on the catalog tool (anything but `true` leaves the tool out). */
 export type ToolAllowlist = readonly string[] | ((tool: CatalogTool) => boolean);
@@ -133,15 +135,14 @@ function checkKey(catalog: ToolSettingsCatalog, setting: ToolSettingName, key: u
     problems.push(fatal(setting, `it holds ${describe(key)}, not a "server/tool" string`, 'give "server/tool" keys'));
     return undefined;
   }
-  const slash = key.indexOf('/');
-  if (slash <= 0) {
-    const offering = catalog.servers.filter((server) => catalog.listedTools(server)?.some((tool) => tool.name === key)).map((server) => `${server}/${key}`);
+  const identity = parseToolIdentity(key);
+  if (identity === undefined) {
+    const offering = catalog.servers.filter((server) => catalog.listedTools(server)?.some((tool) => tool.name === key)).map((server) => toolIdentity(server, key));
     const hint = offering.length > 0 ? `write it as ${list(offering)}` : `write keys as "server/tool"${exampleKey(catalog)}`;
     problems.push(fatal(setting, `${quote(key)} names no server`, hint));
     return undefined;
   }
-  const server = key.slice(0, slash);
-  const tool = key.slice(slash + 1);
+  const { server, tool } = identity;
   if (!catalog.servers.includes(server)) {
     problems.push(fatal(setting, `no MCP server is labelled ${quote(server)} (in ${quote(key)})`, `use one of: ${list([...catalog.servers].sort(compare))}`));
     return undefined;
@@ -169,7 +170,7 @@ function checkKey(catalog: ToolSettingsCatalog, setting: ToolSettingName, key: u
 
 function predicateLookup<T>(setting: ToolSettingName, predicate: (tool: CatalogTool) => unknown, valid: (value: unknown) => value is T, problems: ToolSettingsProblem[]): Lookup<T> {
   return (tool, failClosed) => {
-    const key = `${tool.server}/${tool.mcpName}`;
+    const key = toolIdentity(tool.server, tool.mcpName);
     let value: unknown;
     try {
       value = predicate(tool);
@@ -202,7 +203,7 @@ function expectedValue(setting: ToolSettingName): string {
 }
 
 function exampleKey(catalog: ToolSettingsCatalog): string {
-  const first = catalog.tools.map((tool) => `${tool.server}/${tool.mcpName}`).sort(compare)[0];
+  const first = catalog.tools.map((tool) => toolIdentity(tool.server, tool.mcpName)).sort(compare)[0];
   return first === undefined ? '' : ` (e.g. ${quote(first)})`;
 }
 
