@@ -36,7 +36,7 @@ export type {
 
 /* The proxy and its machines */
 export { createRealtimeMcpProxy, nativeMcpTools } from './proxy/index.js';
-export type { ApprovalHandlerAnswer, InspectionRecord, PerToolSetting, ProxyEvents, RealtimeMcpProxy, RealtimeMcpProxyOptions, ToolAllowlist, ToolApproval, ToolCallTimeline } from './proxy/index.js';
+export type { ApprovalHandlerAnswer, InspectionRecord, PerToolSetting, ProxyEvents, ProxyWarning, RealtimeMcpProxy, RealtimeMcpProxyOptions, ToolAllowlist, ToolApproval, ToolCallTimeline } from './proxy/index.js';
 export { approvalMachine, responseMachine, responseTurnMachine, sessionMachine, toolCallMachine } from './machines/index.js';
 export type { ApprovalConfig, ApprovalDecision, ApprovalRequest, ApprovalSettled, BargeInPolicy, SessionAnomaly, SessionEndReason, SessionInput, SessionToolInfo } from './machines/index.js';
 

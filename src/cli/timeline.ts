@@ -44,6 +44,7 @@ export function followProxy(proxy: RealtimeMcpProxy, line: Line): () => void {
     }),
     proxy.on('realtimeError', (error) => line('realtime', `error ${error.code ?? error.type}: ${clip(error.message)}`)),
     proxy.on('error', (error) => line('error', `${error.code}: ${clip(error.message, 200)}`)),
+    proxy.on('warning', (warning) => line('warning', warning.message)),
     proxy.on('tool.dropped', (dropped) => line('mcp', `left out ${dropped.server}/${dropped.tool}: ${clip(dropped.reason)}`)),
     proxy.on('ended', (end) => line('ended', describeEnd(end))),
   ];

@@ -1,7 +1,7 @@
 // The proxy: one Realtime session wired to MCP. Browser-safe; Node wiring in `realtime-mcp-proxy/node`.
 export { createRealtimeMcpProxy } from './createRealtimeMcpProxy.js';
 export type { RealtimeMcpProxy } from './createRealtimeMcpProxy.js';
-export type { ApprovalHandlerAnswer, ProxyEvents, RealtimeMcpProxyOptions, ToolCallTimeline } from './options.js';
+export type { ApprovalHandlerAnswer, ProxyEvents, ProxyWarning, RealtimeMcpProxyOptions, ToolCallTimeline } from './options.js';
 export { projectInspectionEvent } from './inspection.js';
 export type { InspectionRecord } from './inspection.js';
 export { resolveToolSettings } from './toolSettings.js';

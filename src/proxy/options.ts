@@ -109,8 +109,21 @@ export interface ToolCallTimeline {
   result?: ToolCallResult;
 }
 
+/**
+ * Something the host should hear about that does not stop the session: tools left out by a limit,
+ * an allowlist entry that matches nothing, a key about to travel unencrypted. `code` is stable
+ * (string codes, like ProxyError's); `message` is "Why. Please Y." for people.
+ */
+export interface ProxyWarning {
+  code: string;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
 export type ProxyEvents = {
   ready: [info: { tools: string[] }];
+  /** A configuration or input the session works around; see ProxyWarning. */
+  warning: [warning: ProxyWarning];
   serverEvent: [event: DecodedServerEvent, meta: InboundEventMeta];
   /** Audio deltas, kept away from the machines. */
   audio: [event: ServerEvent];
