@@ -123,3 +123,30 @@ console.log(JSON.stringify([decodeServerEvent('{"type":"nope.new_event"}').event
     }
   });
 });
+
+describe('the docs that ship', () => {
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { files: string[]; repository: { url: string }; homepage: string; bugs: { url: string }; scripts: Record<string, string> };
+  const shipped = (path: string) => manifest.files.some((entry) => path === entry || path.startsWith(`${entry}/`));
+
+  it('link only to files that ship with them; anything else is an absolute link', () => {
+    const docs = manifest.files.filter((file) => file.endsWith('.md'));
+    expect(docs).toContain('README.md');
+    const broken: string[] = [];
+    for (const doc of docs) {
+      const text = readFileSync(join(root, doc), 'utf8');
+      for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^(https?:|mailto:|#)/.test(target!)) continue;
+        const path = target!.split('#')[0]!;
+        if (!shipped(path) || !existsSync(join(root, path))) broken.push(`${doc} → ${target}`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
+  it('say where the project lives and build dist/ on install from a clone', () => {
+    expect(manifest.repository.url).toMatch(/^git\+https:\/\/github\.com\//);
+    expect(manifest.homepage).toMatch(/^https:\/\//);
+    expect(manifest.bugs.url).toMatch(/^https:\/\//);
+    expect(manifest.scripts.prepare).toMatch(/tsup/);
+  });
+});
