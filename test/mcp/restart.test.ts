@@ -111,6 +111,20 @@ describe('server-everything over Streamable HTTP, killed and restarted on the sa
   }, 30_000);
 });
 
+describe('server-everything over legacy HTTP+SSE, killed mid-call and restarted', () => {
+  it('the event stream breaking ends the call at once; the next call reconnects', async () => {
+    let server = await startEverything('sse');
+    cleanups.push(() => server.stop());
+    const { caller, connection, reinitialized } = await session({ label: 'everything', url: server.url, transport: 'sse' });
+    expectLostMidCall(await killMidCall(caller, () => server.process.kill('SIGKILL')));
+    server = await startEverything('sse', server.port);
+    const next = await caller.call('echo', '{"message":"back"}');
+    expect({ code: next.code, output: next.output }).toEqual({ code: 'ok', output: 'Echo: back' });
+    expect(connection.transportKind).toBe('sse');
+    expect(reinitialized).toEqual(['reconnected after the event stream broke']);
+  }, 30_000);
+});
+
 describe('server-memory behind supergateway (stdio → Streamable HTTP, stateful), the bridge killed and restarted', () => {
   it('answers the stale session with 404; the first call after the restart (a write) succeeds on a new session', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'rmp-restart-'));
