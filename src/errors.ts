@@ -32,6 +32,10 @@ export type ProxyErrorCode =
   | 'mcp_session_expired'
   /** A request on an MCP connection that was closed. */
   | 'mcp_closed'
+  /** An MCP server closed the connection (or its process exited) while a request ran: it may or may not have run. */
+  | 'mcp_connection_lost'
+  /** An MCP server's answer was garbled or cut off (bad JSON in an SSE event, a stream that ended without the response). */
+  | 'mcp_protocol_error'
   /** The Realtime server repeated or reordered something (a call already answered, a call it never finished); the proxy ignored it and went on. */
   | 'unexpected_event'
   /** Every retry of a refused `response.create` was refused: the model was not asked to speak. */

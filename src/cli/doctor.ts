@@ -16,6 +16,7 @@ import { parseFlags, usageError, type Command, type CommandIo } from './command.
 import { explainConnectFailure, explainListFailure } from './doctorExplain.js';
 import { countRequests, describeCapabilities, fallbackStatus, negotiatedProtocolVersion, recordingFetch, responseFormat } from './doctorHttp.js';
 import { renderDoctorReport, type DoctorReport } from './doctorReport.js';
+import { probeStaleSession } from './doctorStaleSession.js';
 import { summarizeTools, toolListProblems, TOKEN_ESTIMATE_NOTE } from './doctorTools.js';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -214,6 +215,15 @@ export async function runDoctor(options: DoctorOptions, run: DoctorRunOptions = 
         topic: 'transport',
         message: 'The server answers POSTs with plain JSON (application/json), not an SSE stream: fine for tools, but a long call cannot stream progress notifications on its answer.',
       });
+    }
+
+    if (transport === 'streamable-http' && connection.sessionId !== undefined) {
+      const headers = { ...options.headers, ...(options.token !== undefined ? { authorization: `Bearer ${options.token}` } : {}) };
+      const probe = await step('checking how the server answers a session it does not know (as after a restart)', () =>
+        probeStaleSession({ url: options.url, fetch: recorder.fetch, headers, timeoutMs: options.timeoutMs, ...(version ? { protocolVersion: version } : {}) }),
+      );
+      report.connection.staleSession = { verdict: probe.verdict, summary: probe.summary, ...(probe.status !== undefined ? { status: probe.status } : {}) };
+      if (probe.problem) report.problems.push(probe.problem);
     }
 
     if (listing.tools === undefined) {

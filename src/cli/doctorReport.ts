@@ -6,6 +6,7 @@
 import type { McpTransportKind } from '../mcp/types.js';
 import { transportName, type Problem } from './doctorExplain.js';
 import type { HttpExchange, ResponseFormat } from './doctorHttp.js';
+import type { StaleSessionVerdict } from './doctorStaleSession.js';
 import type { ToolsSummary } from './doctorTools.js';
 
 export interface DoctorReport {
@@ -25,6 +26,8 @@ export interface DoctorReport {
     responseFormat?: ResponseFormat;
     /** Whether the server issued an Mcp-Session-Id. */
     session?: boolean;
+    /** How it answers a made-up Mcp-Session-Id (what the proxy sees after a restart); stateful Streamable HTTP only. */
+    staleSession?: { verdict: StaleSessionVerdict; status?: number; summary: string };
     server?: { name: string; version: string; title?: string };
     capabilities?: string[];
     instructions?: string;
@@ -60,6 +63,7 @@ export function renderDoctorReport(report: DoctorReport): string {
     row('protocol', `${c.protocolVersion ?? 'unknown'}${c.protocolVersion !== c.clientProtocolVersion ? ` (this client's newest is ${c.clientProtocolVersion})` : ''}`);
     if (c.server) row('server', `${c.server.name} ${c.server.version}${c.server.title ? ` (${c.server.title})` : ''}`);
     row('session', c.session ? 'stateful (the server issued an Mcp-Session-Id)' : c.transport === 'sse' ? 'per SSE connection' : 'stateless (no Mcp-Session-Id)');
+    if (c.staleSession) row('restart', c.staleSession.summary);
     row('capabilities', c.capabilities && c.capabilities.length > 0 ? c.capabilities.join(', ') : 'none declared');
     if (c.instructions) row('instructions', `${c.instructions.length} characters`);
     row('initialize', `${report.timings.initializeMs ?? '?'} ms`);

@@ -24,12 +24,26 @@ describe('classifyCallFailure', () => {
     ['an expired session not retried', new ProxyError('mcp_session_expired', 'Failed to call tool: the session expired. Please call it again.'), 'session_expired'],
     ['a connection that could not open', new ProxyError('mcp_connect_failed', 'Failed to connect: refused. Please start the server.'), 'transport_error'],
     ['a malformed result', new Error('Invalid input: expected array, received undefined'), 'protocol_error'],
+    ['a connection lost mid-call', new ProxyError('mcp_connection_lost', 'Failed to call tool: the server exited mid-call. Please check the server.'), 'transport_error'],
+    ['a garbled answer stream', new ProxyError('mcp_protocol_error', "Failed to call tool: the server's answer was unreadable. Please check the server."), 'protocol_error'],
+    ['a JSON answer cut off', new TypeError('terminated', { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) }), 'transport_error'],
+    ['a JSON answer that is not JSON', new SyntaxError('Unexpected token } in JSON at position 7'), 'protocol_error'],
   ])('maps %s', (_what, error, code) => {
     const failure = classifyCallFailure(error, context);
     expect(failure.code).toBe(code);
     expect(failure.message).toMatch(/^Failed to /);
     expect(failure.message).toMatch(/Please /);
     expect(failure.modelMessage.length).toBeGreaterThan(10);
+  });
+
+  it('says a call may or may not have run when the connection broke after it went out, not when it was refused', () => {
+    const reset = classifyCallFailure(new TypeError('terminated', { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) }), context);
+    expect(reset.message).toMatch(/closed the connection mid-call .*may or may not have run/);
+    expect(reset.modelMessage).toMatch(/may or may not have run/);
+    const refused = classifyCallFailure(new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }) }), context);
+    expect(refused.code).toBe('transport_error');
+    expect(refused.message).toContain('could not be reached');
+    expect(refused.message).not.toContain('may or may not');
   });
 
   it('calls an abort cancelled even though the SDK reports it with the timeout code', () => {

@@ -28,7 +28,13 @@ export function classifyCallFailure(error: unknown, context: { server: string; t
   }
   if (ProxyError.isInstance(error)) {
     if (error.code === 'mcp_session_expired') {
-      return { code: 'session_expired', message: error.message, modelMessage: 'The tool server restarted its session; the call may not have run. Call the tool again if it is still needed.' };
+      return { code: 'session_expired', message: error.message, modelMessage: 'The tool server refused its new session; the call did not run. Try again later or tell the user.' };
+    }
+    if (error.code === 'mcp_connection_lost') {
+      return { code: 'transport_error', message: error.message, modelMessage: MID_CALL_MODEL_MESSAGE };
+    }
+    if (error.code === 'mcp_protocol_error') {
+      return { code: 'protocol_error', message: error.message, modelMessage: 'The tool server sent an answer that could not be read.' };
     }
     return { code: 'transport_error', message: error.message, modelMessage: 'The tool server could not be reached. Try again later or tell the user.' };
   }
@@ -53,8 +59,8 @@ export function classifyCallFailure(error: unknown, context: { server: string; t
     if (error.code === ErrorCode.ConnectionClosed && /^(Connection closed|Request was cancelled)/.test(local)) {
       return {
         code: 'transport_error',
-        message: `${what}: the connection closed during the call. Please check that the server is still running.`,
-        modelMessage: 'The connection to the tool server broke during the call.',
+        message: `${what}: the connection closed mid-call, so the call may or may not have run. Please check that the server is still running.`,
+        modelMessage: MID_CALL_MODEL_MESSAGE,
       };
     }
     if (error.code === ErrorCode.InvalidParams) {
@@ -68,6 +74,20 @@ export function classifyCallFailure(error: unknown, context: { server: string; t
       code: 'protocol_error',
       message: `${what}: the server answered with error ${error.code} (${stripMcpPrefix(error.message)}). Please check the server's logs.`,
       modelMessage: `The tool server reported an error: ${stripMcpPrefix(error.message)}.`,
+    };
+  }
+  if (status === undefined && isBrokenMidCall(error)) {
+    return {
+      code: 'transport_error',
+      message: `${what}: the server closed the connection mid-call (${errorText(error)}), so the call may or may not have run. Please check that the server is running; the next call reconnects.`,
+      modelMessage: MID_CALL_MODEL_MESSAGE,
+    };
+  }
+  if (error instanceof SyntaxError) {
+    return {
+      code: 'protocol_error',
+      message: `${what}: the server's answer is not JSON (${errorText(error)}). Please check the server (or a proxy in front of it).`,
+      modelMessage: 'The tool server sent an answer that could not be read.',
     };
   }
   if (status !== undefined || isNetworkError(error)) {
@@ -87,6 +107,20 @@ export function classifyCallFailure(error: unknown, context: { server: string; t
 
 function stripMcpPrefix(message: string): string {
   return message.replace(/^MCP error -?\d+: /, '');
+}
+
+const MID_CALL_MODEL_MESSAGE = 'The connection to the tool server broke during the call; it may or may not have run. Check before calling it again if it changes something.';
+
+/**
+ * A connection that broke after the request went out (undici's "terminated", a reset or "other
+ * side closed"), unlike one that was never made (refused, unknown host): the call may have run.
+ */
+function isBrokenMidCall(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
+  const code = typeof cause?.code === 'string' ? cause.code : '';
+  if (/^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)$/.test(code)) return false;
+  return error.message === 'terminated' || /^(ECONNRESET|EPIPE|UND_ERR_SOCKET)$/.test(code) || /other side closed/i.test(String(cause?.message ?? ''));
 }
 
 function isNetworkError(error: unknown): boolean {

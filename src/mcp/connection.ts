@@ -1,13 +1,18 @@
 /**
  * One MCP server: a small state machine (idle → connecting → ready ⇄ reinitializing → closed) that
- * owns a fresh SDK Client and transport per attempt, picks the transport, re-initializes an
- * expired session, and reports trouble as typed events instead of throwing into the session loop.
+ * owns a fresh SDK Client and transport per attempt, picks the transport, re-initializes a session
+ * the server no longer knows (a restart), reconnects after the connection was lost (a stdio server
+ * that exited, a legacy SSE stream that broke), and reports trouble as typed events instead of
+ * throwing into the session loop.
  */
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import {
   CallToolResultSchema,
   ElicitRequestSchema,
+  ErrorCode,
+  McpError,
   ListToolsResultSchema,
   ToolListChangedNotificationSchema,
   type CallToolResult,
@@ -22,7 +27,19 @@ import type { JsonSchemaValidator, jsonSchemaValidator } from '@modelcontextprot
 import { Emitter } from '../emitter.js';
 import { ProxyError } from '../errors.js';
 import { Redactor } from '../redaction/index.js';
-import { createMcpTransport, httpStatusOf, isLegacyServerAnswer, type FetchLike, type StdioTransportFactory, type Transport, type TransportOptions } from './transports.js';
+import { isStaleSessionAnswer } from './staleSession.js';
+import {
+  createMcpTransport,
+  httpStatusOf,
+  isLegacyServerAnswer,
+  McpServerExit,
+  streamFailureOf,
+  whenSendsSettled,
+  type FetchLike,
+  type StdioTransportFactory,
+  type Transport,
+  type TransportOptions,
+} from './transports.js';
 import type { McpServerConfig, McpTransportKind } from './types.js';
 import { registerServerSecrets, validateServerConfig } from './serverConfig.js';
 
@@ -31,7 +48,8 @@ export type McpConnectionState = 'idle' | 'connecting' | 'ready' | 'reinitializi
 const transitions: Record<McpConnectionState, readonly McpConnectionState[]> = {
   idle: ['connecting', 'closed'],
   connecting: ['ready', 'idle', 'closed'],
-  ready: ['reinitializing', 'closed'],
+  // ready → idle: the connection was lost (the process exited); the next request connects again.
+  ready: ['reinitializing', 'idle', 'closed'],
   reinitializing: ['ready', 'idle', 'closed'],
   closed: [],
 };
@@ -40,7 +58,7 @@ export type McpConnectionEvents = {
   state: [state: McpConnectionState, previous: McpConnectionState];
   /** The server said its tool list changed (`notifications/tools/list_changed`). */
   toolsChanged: [];
-  /** A new session replaced an expired one; tools should be listed again. */
+  /** A new session replaced one the server no longer knew, or one that was lost; tools should be listed again. */
   reinitialized: [reason: string];
   error: [ProxyError];
 };
@@ -83,8 +101,6 @@ export interface CallToolOptions {
   maxTotalTimeoutMs?: number;
   signal?: AbortSignal;
   onProgress?: (progress: Progress) => void;
-  /** Whether running the call twice is harmless (readOnlyHint / idempotentHint): then an expired session is retried. */
-  retrySafe: boolean;
 }
 
 const sharedTransportMemory = new Map<string, McpTransportKind>();
@@ -111,6 +127,14 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
   #connecting: Promise<Client> | undefined;
   /** The client and transport of a connect in progress, so that close() can abandon it. */
   #attempt: { client: Client; transport: Transport | undefined } | undefined;
+  /** The re-initialization in progress: requests refused on the old session all wait for this one. */
+  #reinitializing: Promise<void> | undefined;
+  /** Why the last connection was lost (the server exited…), until a new one is made. */
+  #lostBecause: string | undefined;
+  /** Clients whose session the server no longer knew, closed to make way for a new one. */
+  readonly #replaced = new WeakSet<Client>();
+  /** How each client's server process ended, as its transport reported it. */
+  readonly #exits = new WeakMap<Client, McpServerExit>();
   readonly #options: McpConnectionOptions;
   readonly #transportOptions: TransportOptions;
   readonly #memory: Map<string, McpTransportKind>;
@@ -158,7 +182,7 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
 
   /** Every page of `tools/list`. */
   async listTools(): Promise<Tool[]> {
-    return this.#withSession('list tools', true, async (client) => {
+    return this.#withSession('list tools', async (client) => {
       const tools: Tool[] = [];
       let cursor: string | undefined;
       const seen = new Set<string>();
@@ -177,11 +201,13 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
   }
 
   /**
-   * Calls a tool. Rejects with what went wrong (SDK and transport errors as they are, or a
-   * ProxyError `mcp_session_expired` when an expired session made the call unsafe to repeat).
+   * Calls a tool. Rejects with what went wrong: SDK and transport errors as they are, or a
+   * ProxyError `mcp_connection_lost` (the server closed the connection mid-call),
+   * `mcp_protocol_error` (its answer was garbled or cut off), `mcp_session_expired` (the server
+   * refused the new session too) or `mcp_connect_failed` (it could not be reached again).
    */
   async callTool(name: string, args: Record<string, unknown>, options: CallToolOptions): Promise<CallToolResult> {
-    return this.#withSession(`call tool "${name}"`, options.retrySafe, (client) =>
+    return this.#withSession(`call tool "${name}"`, (client) =>
       client.request({ method: 'tools/call', params: { name, arguments: args } }, CallToolResultSchema, {
         timeout: options.timeoutMs,
         resetTimeoutOnProgress: true,
@@ -194,7 +220,7 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
   }
 
   async ping(): Promise<void> {
-    await this.#withSession('ping', true, (client) => client.ping());
+    await this.#withSession('ping', (client) => client.ping());
   }
 
   /** Ends the session (DELETE, given `closeTimeoutMs` to answer) and closes. Never rejects, always finishes. */
@@ -210,7 +236,7 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
     this.removeAllListeners();
   }
 
-  async #withSession<T>(what: string, retrySafe: boolean, run: (client: Client) => Promise<T>): Promise<T> {
+  async #withSession<T>(what: string, run: (client: Client) => Promise<T>): Promise<T> {
     const client = await this.#ready();
     // A legacy SSE connection is a session too (its POST URL carries the id), without a sessionId.
     const hadSession = this.sessionId !== undefined || this.#transportKind === 'sse';
@@ -223,23 +249,74 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
         if (!(await this.#finishAuthorization(this.#transport))) throw error;
         return run(client);
       }
-      if (!hadSession || !this.#isExpiredSession(error)) throw error;
-      await this.#reinitialize(`the session expired (HTTP ${httpStatusOf(error)})`, client);
-      if (!retrySafe) {
+      // A request still in flight when another one's refusal replaced the session was closed with
+      // it: it went out on the same unknown session, so it was refused (or would have been) too.
+      const refused = this.#isStaleSession(error) || (this.#replaced.has(client) && isConnectionClosed(error));
+      if (!hadSession || !refused) throw this.#requestError(what, client, error);
+      // The server refused the request because it did not know the session (it restarted, or the
+      // session expired): the request did not run, so it is sent once more, on a new session.
+      await this.#reinitialize(`the server no longer knew the session (HTTP ${httpStatusOf(error)})`, client);
+      const fresh = await this.#ready();
+      try {
+        return await run(fresh);
+      } catch (retryError) {
+        if (!this.#isStaleSession(retryError)) throw this.#requestError(what, fresh, retryError);
         throw new ProxyError(
           'mcp_session_expired',
-          `Failed to ${what} on MCP server "${this.label}": the session expired, and the tool is not marked read-only or idempotent, so it was not sent again. Please call it again if it should run.`,
-          { cause: error },
+          `Failed to ${what} on MCP server "${this.label}": the server refused the new session as well (HTTP ${httpStatusOf(retryError)}), so the request did not run. Please check the server's logs.`,
+          { cause: retryError },
         );
       }
-      return run(await this.#ready());
     }
   }
 
-  #isExpiredSession(error: unknown): boolean {
-    const status = httpStatusOf(error);
-    if (status === 404) return true;
-    return status === 400 && this.config.treatNoValidSessionAsExpired === true && /no valid session/i.test((error as Error).message);
+  /** A 404, or a 400 that speaks of an unknown session (unless `treatNoValidSessionAsExpired: false`). */
+  #isStaleSession(error: unknown): boolean {
+    return isStaleSessionAnswer(httpStatusOf(error), error instanceof Error ? error.message : '', this.config);
+  }
+
+  /**
+   * What a failed request is reported as: a lost connection or a garbled answer as a ProxyError
+   * that says so (redacted: it quotes what the server sent), anything else as it is.
+   */
+  #requestError(what: string, client: Client, error: unknown): unknown {
+    const failed = `Failed to ${what} on MCP server "${this.label}"`;
+    const stream = streamFailureOf(error);
+    if (stream?.kind === 'broken' || stream?.kind === 'resume_failed') {
+      return this.redactor.error(
+        new ProxyError(
+          'mcp_connection_lost',
+          `${failed}: the server closed the connection mid-call (${stream.detail}), so the request may or may not have run. Please check that the server is running; the next request reconnects.`,
+          { cause: error, data: { server: this.label } },
+        ),
+      );
+    }
+    if (stream !== undefined) {
+      return this.redactor.error(
+        new ProxyError('mcp_protocol_error', `${failed}: the server's answer was unreadable: ${stream.detail}. Please check the server (or a proxy in front of it); a longer timeout would not help.`, {
+          cause: error,
+          data: { server: this.label },
+        }),
+      );
+    }
+    if (isConnectionClosed(error) && this.#state !== 'closed') {
+      const exit = this.#exits.get(client);
+      const why = exit ? `the server ${exit.how} mid-call` : 'the connection closed mid-call';
+      const output = exit ? exit.lastOutputText : '';
+      const please = this.config.command !== undefined ? "Please check the server's command and environment; the next request starts it again." : 'Please check that the server is running; the next request reconnects.';
+      return this.redactor.error(new ProxyError('mcp_connection_lost', `${failed}: ${why}, so the request may or may not have run.${output} ${please}`, { cause: error, data: { server: this.label } }));
+    }
+    return error;
+  }
+
+  /** The client's connection ended without us closing it: the next request connects again. */
+  #lost(client: Client, why?: string): void {
+    if (this.#client !== client || this.#state !== 'ready') return;
+    const exit = this.#exits.get(client);
+    this.#lostBecause = why ?? (exit ? `the server ${exit.how}` : 'the connection closed');
+    this.#client = undefined;
+    this.#transport = undefined;
+    this.#setState('idle');
   }
 
   async #ready(): Promise<Client> {
@@ -249,9 +326,17 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
     return this.#connecting;
   }
 
+  /** Replaces the stale client's session; requests refused on it meanwhile share this one re-initialization. */
   async #reinitialize(reason: string, stale: Client): Promise<void> {
-    if (this.#client !== stale || this.#state !== 'ready') return; // someone else already did
+    if (this.#client === stale && this.#state === 'ready') {
+      this.#reinitializing = this.#replace(reason, stale).finally(() => (this.#reinitializing = undefined));
+    }
+    await this.#reinitializing;
+  }
+
+  async #replace(reason: string, stale: Client): Promise<void> {
     this.#setState('reinitializing');
+    this.#replaced.add(stale);
     const transport = this.#transport;
     this.#client = undefined;
     this.#transport = undefined;
@@ -267,6 +352,7 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
     const kinds: McpTransportKind[] =
       configured !== 'auto' ? [configured] : this.config.command !== undefined ? ['stdio'] : remembered ? [remembered] : ['streamable-http', 'sse'];
     let lastError: unknown;
+    let lastExit: McpServerExit | undefined;
     for (let attempt = 0; attempt < kinds.length; attempt++) {
       const kind = kinds[attempt]!;
       let client = this.#newClient();
@@ -293,10 +379,15 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
         this.#transport = transport;
         this.#transportKind = kind;
         if (this.config.url !== undefined && configured === 'auto') this.#memory.set(this.config.url, kind);
+        const lost = this.#lostBecause;
+        this.#lostBecause = undefined;
         this.#setState('ready');
+        // A new process or session after a lost one: its tools may differ.
+        if (lost !== undefined) this.emit('reinitialized', `reconnected after ${lost}`);
         return client;
       } catch (error) {
         lastError = error;
+        lastExit = this.#exits.get(client) ?? lastExit;
         await this.#dispose(client, transport, false);
         if (this.#state === 'closed') break;
         // Only a 400/404/405 on the first POST means "legacy server"; anything else is the real error.
@@ -306,7 +397,7 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
     this.#attempt = undefined;
     if (this.#state === 'closed') throw this.#closedError();
     this.#setState('idle');
-    const failure = this.#connectError(lastError);
+    const failure = this.#connectError(lastError, lastExit);
     this.emit('error', failure);
     throw failure;
   }
@@ -331,8 +422,19 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
       if (this.#client === client) this.emit('toolsChanged');
     });
-    // Transport noise (reconnects of the GET stream, aborted requests) is diagnostics, not liveness.
-    client.onerror = () => undefined;
+    // Transport noise (reconnects of the GET stream, aborted requests) is diagnostics, not liveness;
+    // what is kept: how a stdio server ended, and a legacy SSE stream breaking (the session with it).
+    client.onerror = (error) => {
+      if (error instanceof McpServerExit) this.#exits.set(client, error);
+      else if (error instanceof SseError && this.#client === client && this.#transportKind === 'sse') {
+        // The legacy session lives on that stream: new requests go to a new connection now; the
+        // requests still waiting for answers on it end once no POST can still be refused as stale.
+        const transport = this.#transport;
+        this.#lost(client, 'the event stream broke');
+        void whenSendsSettled(transport).then(() => client.close().catch(() => undefined));
+      }
+    };
+    client.onclose = () => this.#lost(client);
     return client;
   }
 
@@ -340,8 +442,14 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
     return new ProxyError('mcp_closed', `Failed to use MCP server "${this.label}": the connection is closed. Please create a new connection.`);
   }
 
-  #connectError(cause: unknown): ProxyError {
+  #connectError(cause: unknown, exit: McpServerExit | undefined): ProxyError {
     if (ProxyError.isInstance(cause) && cause.code !== 'mcp_connect_failed') return this.redactor.error(cause);
+    if (exit !== undefined || isSpawnFailure(cause)) {
+      // A local server that did not start: its own last words say why far better than "Connection closed".
+      const why = isSpawnFailure(cause) || exit === undefined ? `its command could not be started (${(cause as Error).message}).` : `the server ${exit.how} before it answered.${exit.lastOutputText}`;
+      const message = `Failed to connect to MCP server "${this.label}" (${this.config.command}): ${why} Please check the server's command, arguments and environment.`;
+      return this.redactor.error(new ProxyError('mcp_connect_failed', message, { cause, data: { server: this.label, ...(exit ? { exitCode: exit.exitCode, signal: exit.signal } : {}) } }));
+    }
     const status = httpStatusOf(cause);
     const why =
       cause instanceof UnauthorizedError || status === 401 || status === 403
@@ -374,6 +482,16 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
     this.#state = next;
     this.emit('state', next, previous);
   }
+}
+
+/** The SDK's own "Connection closed" (the transport closed with the request pending), not a server error that reuses -32000. */
+function isConnectionClosed(error: unknown): boolean {
+  return error instanceof McpError && error.code === ErrorCode.ConnectionClosed && error.message === 'MCP error -32000: Connection closed';
+}
+
+/** The command itself could not be run (not found, not executable). */
+function isSpawnFailure(error: unknown): boolean {
+  return error instanceof Error && /^spawn\b/.test(error.message) && typeof (error as { code?: unknown }).code === 'string';
 }
 
 /** Waits for `work` (its failure ignored) or `ms`, whichever comes first; the timer never outlives it. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProxyError } from '../errors.js';
-import { validateServerConfig } from './serverConfig.js';
+import { Redactor } from '../redaction/index.js';
+import { registerServerSecrets, validateServerConfig } from './serverConfig.js';
 import type { McpServerConfig } from './types.js';
 
 function problemsOf(config: unknown): string[] {
@@ -40,6 +41,8 @@ describe('validateServerConfig', () => {
     [{ label: 'a', url: 'http://h', token: '' }, '"token" must be a non-empty string'],
     [{ label: 'a', url: 'http://h', headers: { 'x-key': 1 } }, '"headers" must map header names to strings'],
     [{ label: 'a', url: 'http://h', allowedTools: 'echo' }, '"allowedTools" must be an array'],
+    [{ label: 'a', command: 'node', stderr: 'ignore' }, '"stderr" must be "capture" or "inherit"'],
+    [{ label: 'a', url: 'http://h', treatNoValidSessionAsExpired: 'yes' }, '"treatNoValidSessionAsExpired" must be true or false'],
   ])('refuses %j', (config, problem) => {
     expect(problemsOf(config).join('\n')).toContain(problem);
   });
@@ -56,5 +59,19 @@ describe('validateServerConfig', () => {
 
   it('refuses what is not an object', () => {
     expect(problemsOf(null)).toEqual(['the configuration is not an object']);
+  });
+});
+
+describe('registerServerSecrets', () => {
+  it('registers the values of stdio flags named like credentials, not other arguments', () => {
+    const redactor = new Redactor();
+    registerServerSecrets(redactor, {
+      label: 'stripe',
+      command: 'npx',
+      args: ['-y', '@stripe/mcp', '--tools=all', '--api-key=rk_test_value_one', '--auth-token', 'value-two-secret', '--verbose', '--password', '--next'],
+      env: { STRIPE_SECRET_KEY: 'value-three-secret', PATH: '/usr/bin' },
+    });
+    const text = redactor.text('rk_test_value_one value-two-secret value-three-secret --tools=all @stripe/mcp /usr/bin --next');
+    expect(text).toBe('<redacted> <redacted> <redacted> --tools=all @stripe/mcp /usr/bin --next');
   });
 });

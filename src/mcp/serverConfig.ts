@@ -30,8 +30,25 @@ export function registerServerSecrets(redactor: Redactor, config: McpServerConfi
   // Runs before validation too (a recorder's header is written first): a malformed config registers what it can.
   if (typeof config !== 'object' || config === null) return;
   redactor.add(typeof config.token === 'string' ? config.token : undefined).addHeaders(config.headers).addUrl(config.url);
+  if (Array.isArray(config.args)) redactor.add(...credentialArgs(config.args));
   if (typeof config.env !== 'object' || config.env === null) return;
   for (const [name, value] of Object.entries(config.env)) if (isCredentialName(name)) redactor.add(value);
+}
+
+/**
+ * The values of command-line flags named like credentials (`--api-key sk_…`, `--token=…`): a
+ * stdio server's error output may quote its own command line.
+ */
+function credentialArgs(args: readonly unknown[]): string[] {
+  const values: string[] = [];
+  args.forEach((arg, i) => {
+    if (typeof arg !== 'string') return;
+    const flag = /^--?([A-Za-z][\w.-]*)(?:=(.*))?$/s.exec(arg);
+    if (!flag || !isCredentialName(flag[1]!)) return;
+    const value = flag[2] ?? args[i + 1];
+    if (typeof value === 'string' && !value.startsWith('-')) values.push(value);
+  });
+  return values;
 }
 
 function serverConfigProblems(config: McpServerConfig): string[] {
@@ -48,6 +65,8 @@ function serverConfigProblems(config: McpServerConfig): string[] {
   if (config.args !== undefined && (!Array.isArray(config.args) || !config.args.every((arg) => typeof arg === 'string'))) {
     problems.push('"args" must be an array of strings');
   }
+  if (config.stderr !== undefined && config.stderr !== 'capture' && config.stderr !== 'inherit') problems.push('"stderr" must be "capture" or "inherit"');
+  if (config.treatNoValidSessionAsExpired !== undefined && typeof config.treatNoValidSessionAsExpired !== 'boolean') problems.push('"treatNoValidSessionAsExpired" must be true or false');
   if (config.transport !== undefined && !transports.has(config.transport)) {
     problems.push('"transport" must be one of auto, streamable-http, sse, stdio');
   } else if (config.transport === 'stdio' && !hasCommand) {

@@ -32,9 +32,9 @@ describe('ToolCaller', () => {
     const result = await caller.call('get-sum', '{"a":2,"b":40}', { callId: 'call_1' });
     expect(result).toMatchObject({ code: 'ok', output: 'sum 42', functionName: 'get-sum', server: 'srv', mcpName: 'get-sum' });
     expect(result.timings.durationMs).toBeGreaterThanOrEqual(0);
-    expect(connection.calls[0]).toMatchObject({ name: 'get-sum', args: { a: 2, b: 40 }, options: { timeoutMs: 5000, maxTotalTimeoutMs: 9000, retrySafe: true } });
+    expect(connection.calls[0]).toMatchObject({ name: 'get-sum', args: { a: 2, b: 40 }, options: { timeoutMs: 5000, maxTotalTimeoutMs: 9000 } });
     await caller.call('write', '');
-    expect(connection.calls[1]!.options).toMatchObject({ timeoutMs: 700, retrySafe: false });
+    expect(connection.calls[1]!.options).toMatchObject({ timeoutMs: 700 });
     expect(results.map((r) => (r as ToolCallResult & { callId?: string }).callId)).toEqual(['call_1', undefined]);
     expect(results[0]!.mcpResult).toEqual({ content: [{ type: 'text', text: 'sum 42' }] });
   });

@@ -140,7 +140,6 @@ export class ToolCaller extends Emitter<ToolCallerEvents> {
         timeoutMs,
         ...(connection.config.maxTotalTimeoutMs ? { maxTotalTimeoutMs: connection.config.maxTotalTimeoutMs } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
-        retrySafe: tool.annotations?.readOnlyHint === true || tool.annotations?.idempotentHint === true,
         onProgress: (progress) =>
           this.emit('progress', { ...(options.callId === undefined ? {} : { callId: options.callId }), functionName, server: tool.server, tool: tool.mcpName, progress: this.#redactor.scrubValue(progress) }),
       });

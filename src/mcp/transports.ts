@@ -5,7 +5,9 @@
 import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { ProxyError } from '../errors.js';
+import { watchResponseStreams, type StreamFailure } from './responseStreams.js';
 import type { McpServerConfig, McpTransportKind } from './types.js';
 
 export type { FetchLike, Transport };
@@ -33,8 +35,98 @@ export function createMcpTransport(kind: McpTransportKind, config: McpServerConf
   const url = new URL(config.url!);
   const requestInit: RequestInit | undefined = config.headers ? { headers: { ...config.headers } } : undefined;
   const fetchImpl = config.token === undefined ? options.fetch : withBearerToken(options.fetch ?? globalThis.fetch, config.token, config.label, options.onSecret);
-  const common = { requestInit, authProvider: config.authProvider, ...(fetchImpl ? { fetch: fetchImpl } : {}) };
-  return kind === 'sse' ? new SSEClientTransport(url, common) : new StreamableHTTPClientTransport(url, common);
+  // Looked up at call time, as the SDK does: a fetch replaced after start-up (tests, instrumentation) is used.
+  const base: FetchLike = fetchImpl ?? ((input, init) => fetch(input, init));
+  if (kind === 'sse') return countSends(new SSEClientTransport(url, { requestInit, authProvider: config.authProvider, fetch: base }));
+  const transport: StreamableHTTPClientTransport = new StreamableHTTPClientTransport(url, {
+    requestInit,
+    authProvider: config.authProvider,
+    fetch: watchResponseStreams(base, (failure) => failRequests(transport, failure)),
+  });
+  return transport;
+}
+
+const sendsSettled = new WeakMap<Transport, () => Promise<void>>();
+
+/**
+ * Resolves once no message of a legacy SSE transport is still being POSTed (answers included).
+ * When the event stream breaks, a POST still on its way may yet be refused as a stale session (the
+ * request did not run, and is sent again); only after that are the requests left waiting for the
+ * stream ended.
+ */
+export function whenSendsSettled(transport: Transport | undefined): Promise<void> {
+  return transport === undefined ? Promise.resolve() : (sendsSettled.get(transport)?.() ?? Promise.resolve());
+}
+
+function countSends<T extends Transport>(transport: T): T {
+  let inFlight = 0;
+  let waiters: Array<() => void> = [];
+  const send = transport.send.bind(transport);
+  transport.send = async (message, options) => {
+    inFlight++;
+    try {
+      return await send(message, options);
+    } finally {
+      if (--inFlight === 0) {
+        const done = waiters;
+        waiters = [];
+        // A macrotask later: the request's own rejection (queued as microtasks) has settled it first.
+        setTimeout(() => done.forEach((resolve) => resolve()), 0);
+      }
+    }
+  };
+  sendsSettled.set(transport, () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((done) => waiters.push(done))));
+  return transport;
+}
+
+/** The failures behind the errors `failRequests` ends requests with (by the error's `data`, which only this module makes). */
+const streamFailures = new WeakMap<object, StreamFailure>();
+
+/**
+ * Ends each request of a failed answer stream now: an error response handed to the client as if
+ * the server had sent it, so the SDK settles the request (its deadline and progress handler go with it).
+ */
+function failRequests(transport: Transport, failure: StreamFailure): void {
+  for (const id of failure.requestIds) {
+    const data = { streamFailure: failure.kind };
+    streamFailures.set(data, failure);
+    transport.onmessage?.({ jsonrpc: '2.0', id, error: { code: ErrorCode.ConnectionClosed, message: failure.detail, data } });
+  }
+}
+
+/** The answer-stream failure a request was ended with (see `failRequests`), if that is what `error` is. */
+export function streamFailureOf(error: unknown): StreamFailure | undefined {
+  return error instanceof McpError && typeof error.data === 'object' && error.data !== null ? streamFailures.get(error.data) : undefined;
+}
+
+/**
+ * A local server's process ended. A stdio transport reports it to `onerror` just before `onclose`,
+ * with the last lines the server wrote to stderr, so that the error about it can say why.
+ */
+export class McpServerExit extends Error {
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  /** The server's last stderr lines (bounded), oldest first. */
+  readonly lastOutput: readonly string[];
+
+  constructor(exitCode: number | null, signal: string | null, lastOutput: readonly string[]) {
+    super('');
+    this.name = 'McpServerExit';
+    this.exitCode = exitCode;
+    this.signal = signal;
+    this.lastOutput = lastOutput;
+    this.message = `the server ${this.how}.${this.lastOutputText}`;
+  }
+
+  /** "exited (code 1)", "was killed (SIGKILL)". */
+  get how(): string {
+    return this.signal !== null ? `was killed (${this.signal})` : this.exitCode !== null ? `exited (code ${this.exitCode})` : 'exited';
+  }
+
+  /** ` Its last output: "…" "…".`, or nothing when the server wrote nothing to stderr. */
+  get lastOutputText(): string {
+    return this.lastOutput.length > 0 ? ` Its last output: ${this.lastOutput.map((line) => JSON.stringify(line)).join(' ')}.` : '';
+  }
 }
 
 /**

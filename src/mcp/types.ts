@@ -25,6 +25,12 @@ export interface McpServerConfig {
   /** The child's whole environment: the SDK passes only a small allow-list when this is absent. */
   env?: Record<string, string>;
   cwd?: string;
+  /**
+   * What happens to a stdio server's stderr. `capture` (default): its last lines are kept, and the
+   * error that reports the server failing to start or exiting quotes them (redacted). `inherit`: the
+   * same, and every line is also passed through to this process's stderr.
+   */
+  stderr?: 'capture' | 'inherit';
   /** Sent on every HTTP request. */
   headers?: Record<string, string>;
   /** A bearer token, or a function asked again after a 401 (for short-lived tokens). */
@@ -41,8 +47,11 @@ export interface McpServerConfig {
   /** Which tools the model may see and call: names, or a predicate. Default: all. */
   allowedTools?: readonly string[] | ((tool: Tool) => boolean);
   /**
-   * Treat a 400 "No valid session ID" as an expired session (some servers, server-everything among
-   * them, answer an unknown session that way instead of 404). Default false.
+   * Whether a 400 whose body speaks of an invalid, unknown or missing session ("No valid session ID",
+   * "Session not found", "Server not initialized") counts as a session the server no longer knows,
+   * like the spec's 404. server-everything and Notion answer a restart that way. Default: it counts
+   * (detected from the body); `false` turns the detection off, leaving only the 404. Either way the
+   * connection re-initializes and sends the refused request once more (it did not run).
    */
   treatNoValidSessionAsExpired?: boolean;
 }

@@ -122,10 +122,7 @@ async function main(): Promise<void> {
     const tools = await connection.listTools();
     for (const tool of tools) {
       const args = tool.name === 'add_numbers' ? { a: 2, b: 3 } : {};
-      const result = await connection.callTool(tool.name, args, {
-        timeoutMs: 10_000,
-        retrySafe: false,
-      });
+      const result = await connection.callTool(tool.name, args, { timeoutMs: 10_000 });
       // A tool error is the server's answer, not a client failure: the runner's checks judge it.
       if (result.isError) console.error(`conformance-client: tool "${tool.name}" answered isError: ${JSON.stringify(result.content)}`);
     }

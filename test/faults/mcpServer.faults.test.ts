@@ -126,8 +126,11 @@ describe('MCP server faults through the whole proxy', () => {
       expect(await e2e.sim.done).toEqual({ ok: true, steps: 4 });
       await e2e.quiesce();
       const [call] = e2e.calls();
-      // Today the dropped stream is noticed only at the tool's deadline (timeout); transport_error would be sooner.
-      expect(['transport_error', 'timeout']).toContain(errorOf(e2e.outputFor(call!.call_id))?.code);
+      // The broken answer stream is the signal: transport_error at once, not a timeout at the 3 s deadline.
+      expect(errorOf(e2e.outputFor(call!.call_id))?.code).toBe('transport_error');
+      const [result] = e2e.eventsOf('toolCall.result');
+      expect(result).toMatchObject({ code: 'transport_error', message: expect.stringMatching(/mid-call.*may or may not have run/) });
+      expect(result!.timings.durationMs).toBeLessThan(2_500);
       expectOneOutputPerCompletedCall(e2e);
       expect(e2e.transcripts()).toContain('Yes.');
       expect(e2e.proxy.snapshot()).toMatchObject({ state: 'ready', runningCalls: [] });

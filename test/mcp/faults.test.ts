@@ -98,13 +98,12 @@ describe('faults injected by the mock, as ToolCallResults', () => {
     expect(mock.callLog.map((c) => c.outcome)).toEqual(['fault:expireSession', 'answered']);
   });
 
-  it('expireSession: a tool that is not idempotent is not sent again (session_expired), and the session goes on', async () => {
+  it('expireSession: a tool that is not idempotent is sent again too (the refused request never ran)', async () => {
     const { caller, mock } = await mockSession({ tools: [tool('pay', { faults: [{ kind: 'expireSession', on: { call: 1 } }] })] });
     const result = await caller.call('pay', '{"amount":5}');
-    expect(result.code).toBe('session_expired');
-    expect(mock.callLog).toHaveLength(1);
+    expect(result.code).toBe('ok');
+    expect(mock.callLog.map((c) => c.outcome)).toEqual(['fault:expireSession', 'answered']);
     expect(mock.sessionsCreated).toBe(2);
-    expect((await caller.call('pay', '{"amount":5}')).code).toBe('ok');
   });
 
   it('expireSession over legacy SSE: the session is re-opened and a read-only call retried', async () => {
@@ -117,18 +116,22 @@ describe('faults injected by the mock, as ToolCallResults', () => {
     expect(mock.sessionsCreated).toBe(2);
   });
 
-  it('expireSession every time: never loops', async () => {
+  it('expireSession every time: never loops (session_expired after one retry)', async () => {
     const { caller, mock } = await mockSession({ tools: [tool('lookup', { annotations: { idempotentHint: true }, faults: [{ kind: 'expireSession' }] })] });
     const result = await caller.call('lookup', '{}');
-    expect(result.code).toBe('transport_error');
+    expect(result.code).toBe('session_expired');
+    expect(result.message).toMatch(/refused the new session as well \(HTTP 404\), so the request did not run/);
     expect(mock.callLog).toHaveLength(2);
     expect(mock.sessionsCreated).toBeLessThanOrEqual(3);
   });
 
-  it('malformedSse: the call ends (protocol or transport error, or the deadline), never hangs the session', async () => {
-    const { caller } = await mockSession({ tools: [tool('garbled', { faults: [{ kind: 'malformedSse', on: { call: 1 } }] })] }, { toolTimeoutsMs: { garbled: 1000 } });
+  it('malformedSse: a prompt protocol_error that says what was wrong (not the deadline), and the session goes on', async () => {
+    const { caller } = await mockSession({ tools: [tool('garbled', { faults: [{ kind: 'malformedSse', on: { call: 1 } }] })] }, { toolTimeoutsMs: { garbled: 20_000 } });
     const result = await caller.call('garbled', '{}');
-    expect(['protocol_error', 'transport_error', 'timeout']).toContain(result.code);
+    expect(result.code).toBe('protocol_error');
+    expect(result.message).toMatch(/answer was unreadable: an event's data is not JSON \(".*this is not JSON.*"\)\. Please/);
+    expect(result.message).not.toMatch(/timeoutMs/);
+    expect(result.timings.durationMs).toBeLessThan(5_000);
     expect((await caller.call('garbled', '{}')).code).toBe('ok');
   });
 

@@ -1,7 +1,7 @@
 /**
  * The MCP layer against real servers from npm, on 127.0.0.1: server-everything (Streamable HTTP
- * and legacy SSE), server-memory (stdio, and behind supergateway for real session expiry) and
- * server-filesystem (stdio, on a temporary folder).
+ * and legacy SSE), server-memory (stdio) and server-filesystem (stdio, on a temporary folder).
+ * Servers killed and restarted: restart.test.ts.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import { FUNCTION_NAME_PATTERN } from '../../src/mcp/names.js';
 import { ToolCaller } from '../../src/mcp/toolCaller.js';
 import type { McpServerConfig, ToolCallResult } from '../../src/mcp/types.js';
 import { createNodeMcpConnection } from '../../src/node/mcpConnection.js';
-import { freePort, serverScripts, startEverything, startSupergateway, type RunningServer } from '../support/mcpServers.js';
+import { serverScripts, startEverything, type RunningServer } from '../support/mcpServers.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -125,26 +125,6 @@ describe.each([
   });
 });
 
-describe('server-everything restarted on the same port (it answers an unknown session with 400 "No valid session ID")', () => {
-  it.each([
-    [true, 'ok'],
-    [false, 'transport_error'],
-  ])('treatNoValidSessionAsExpired: %s → %s', async (treatAsExpired, code) => {
-    const port = await freePort();
-    let server = await startEverything('streamableHttp', port);
-    cleanups.push(() => server.stop());
-    const connection = connect({ label: 'everything', url: server.url, treatNoValidSessionAsExpired: treatAsExpired });
-    const { catalog, caller } = session([connection]);
-    await catalog.load();
-    await server.stop();
-    server = await startEverything('streamableHttp', port);
-    const result = await caller.call('echo', '{"message":"after restart"}');
-    expect(result.code).toBe(code);
-    if (code === 'transport_error') expect(result.message).toContain('HTTP 400');
-    else expect(result.output).toBe('Echo: after restart');
-  }, 30_000);
-});
-
 describe('server-memory', () => {
   let folder: string;
   beforeAll(() => {
@@ -167,40 +147,6 @@ describe('server-memory', () => {
     const graph = expectOk(await caller.call('read_graph', '{}'));
     expect(JSON.parse(graph.output)).toMatchObject({ entities: [{ name: 'Ada', entityType: 'person', observations: ['likes tea'] }] });
   });
-
-  it('re-initializes after a real 404 (bridge restarted on the same port): read-only calls are retried, others are not', async () => {
-    const port = await freePort();
-    const env = { MEMORY_FILE_PATH: join(folder, 'bridge.jsonl') };
-    const command = `${process.execPath} ${serverScripts.memory}`;
-    let bridge = await startSupergateway(command, { port, output: 'streamableHttp', stateful: true, env });
-    cleanups.push(() => bridge.stop());
-    const connection = connect({ label: 'memory', url: bridge.url });
-    const reinitialized: string[] = [];
-    connection.on('reinitialized', (reason) => reinitialized.push(reason));
-    const { catalog, caller } = session([connection]);
-    await catalog.load();
-    expect(connection.transportKind).toBe('streamable-http');
-    const firstSession = connection.sessionId;
-    expect(firstSession).toBeDefined();
-    expectOk(await caller.call('create_entities', JSON.stringify({ entities: [{ name: 'Grace', entityType: 'person', observations: [] }] })));
-
-    await bridge.stop();
-    bridge = await startSupergateway(command, { port, output: 'streamableHttp', stateful: true, env });
-    const graph = expectOk(await caller.call('read_graph', '{}'));
-    expect(JSON.parse(graph.output).entities).toEqual([expect.objectContaining({ name: 'Grace' })]);
-    expect(reinitialized).toEqual([expect.stringContaining('404')]);
-    expect(connection.sessionId).not.toBe(firstSession);
-
-    await bridge.stop();
-    bridge = await startSupergateway(command, { port, output: 'streamableHttp', stateful: true, env });
-    const write = await caller.call('create_entities', JSON.stringify({ entities: [{ name: 'Linus', entityType: 'person', observations: [] }] }));
-    expect(write.code).toBe('session_expired');
-    expect(write.message).toMatch(/not marked read-only or idempotent/);
-    expect(reinitialized).toHaveLength(2);
-    // Not sent again: the new session's graph does not have it, and the next call works.
-    const after = expectOk(await caller.call('search_nodes', '{"query":"Linus"}'));
-    expect(JSON.parse(after.output).entities).toEqual([]);
-  }, 60_000);
 });
 
 describe('server-filesystem over stdio on a temporary folder', () => {
