@@ -31,7 +31,11 @@ export function createToolServer(state: MockState, context: ToolServerContext): 
     { capabilities: { tools: { listChanged: true } } },
   );
 
-  server.setRequestHandler(ListToolsRequestSchema, async (request) => state.listPage(request.params?.cursor));
+  server.setRequestHandler(ListToolsRequestSchema, async (request, extra) => {
+    const delayMs = state.config.listDelayMs ?? 0;
+    if (delayMs > 0) await sleep(delayMs, undefined, { signal: extra.signal });
+    return state.listPage(request.params?.cursor);
+  });
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args } = request.params;
