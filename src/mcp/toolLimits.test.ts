@@ -69,9 +69,9 @@ describe('applyToolLimits', () => {
     expect(outcome.leftOut).toEqual(candidates.slice(128));
     expect(outcome.reached).toBe('maxTools');
     const described = describeToolLimit(outcome)!;
-    expect(described.message).toMatch(/^Offering 128 of 200 tools \(~\d+ of ~\d+ tokens; estimate: /);
+    expect(described.message).toMatch(/^Offering 128 of 200 tools \(~\d+ of ~\d+ tokens, estimated\): /);
     expect(described.message).toContain('toolLimits.maxTools is 128');
-    expect(described.message).toContain('"twilio" 125 of 197');
+    expect(described.message).toContain('their calls are refused: "twilio" (125 of 197 kept).');
     expect(described.message).not.toContain('"small"');
     expect(described.message).toContain('Please choose the tools the model needs with allowedTools (server "twilio"');
     expect(described.message).toContain('--allow');
@@ -90,7 +90,7 @@ describe('applyToolLimits', () => {
     expect(outcome.reached).toBe('maxTokens');
     expect(outcome.keptTokens).toBe(perTool);
     expect(describeToolLimit(outcome)!.message).toContain(`would pass toolLimits.maxTokens, ${perTool + 100} tokens`);
-    expect(describeToolLimit(outcome)!.message).toContain('"a" 1 of 2, "b" 0 of 1');
+    expect(describeToolLimit(outcome)!.message).toContain('"a" (1 of 2 kept), "b" (0 of 1 kept)');
   });
 
   it('property: a prefix within both limits, and the longest one', () => {

@@ -134,15 +134,15 @@ export function describeToolLimit<T extends LimitCandidate>(outcome: ToolLimitOu
     }
   }
   const losers = [...servers.values()].filter((count) => count.kept < count.total);
-  const lost = losers.map((count) => `${JSON.stringify(count.server)} ${count.kept} of ${count.total}`).join(', ');
+  const lost = losers.map((count) => `${JSON.stringify(count.server)} (${count.kept} of ${count.total} kept)`).join(', ');
   const why =
     reached === 'maxTools'
       ? `toolLimits.maxTools is ${limits.maxTools} (the default 128 is the most Chat Completions and Responses take; Realtime documents no limit)`
       : `the next tool would pass toolLimits.maxTokens, ${limits.maxTokens} tokens`;
   const example = losers[0]!.server;
   const message =
-    `Offering ${kept.length} of ${total} tools (~${outcome.keptTokens} of ~${outcome.totalTokens} tokens; ${TOKEN_ESTIMATE_NOTE}): ${why}. ` +
-    `Kept in configured order, the rest is left out and cannot be called: ${lost}. ` +
+    `Offering ${kept.length} of ${total} tools (~${outcome.keptTokens} of ~${outcome.totalTokens} tokens, estimated): ${why}. ` +
+    `Tools are kept in configured order; the rest are not offered and their calls are refused: ${lost}. ` +
     `Please choose the tools the model needs with allowedTools (server ${JSON.stringify(example)}'s own list, or "${example}/tool" keys in the session's; from the CLI: --allow or allowedTools in the config file), or raise toolLimits.${reached} (at most ${TOOL_LIMIT_BOUNDS[reached]}).`;
   return {
     message,

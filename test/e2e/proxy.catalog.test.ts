@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startMockMcpServer, type MockMcpServer, type MockTool } from '../../harness/mock-mcp/index.js';
 import { startRealtimeSimulator } from '../../harness/simulator/index.js';
+import { main } from '../../src/cli/main.js';
+import type { DoctorReport } from '../../src/cli/doctorReport.js';
 import type { McpServerConfig } from '../../src/mcp/types.js';
 import { createNodeRealtimeMcpProxy } from '../../src/node/realtimeMcpProxy.js';
 import { replay } from '../../src/node/replay.js';
@@ -101,7 +103,7 @@ describe('toolLimits', () => {
     expect(toolNames(e2e.sessionUpdates()[0]!)).toEqual(['tool_0', 'tool_1', 'tool_2', 'tool_3']);
     const warnings = e2e.eventsOf('warning') as ProxyWarning[];
     expect(warnings.map((w) => w.code)).toEqual(['tools_limited']);
-    expect(warnings[0]!.message).toMatch(/^Offering 4 of 6 tools .*toolLimits\.maxTools is 4 .*"mock" 4 of 6\. Please choose the tools the model needs with allowedTools/);
+    expect(warnings[0]!.message).toMatch(/^Offering 4 of 6 tools .*toolLimits\.maxTools is 4 .*"mock" \(4 of 6 kept\)\. Please choose the tools the model needs with allowedTools/);
     expect(warnings[0]!.data).toMatchObject({ kept: 4, total: 6, reached: 'maxTools', leftOut: [{ server: 'mock', tool: 'tool_4' }, { server: 'mock', tool: 'tool_5' }] });
     expect(e2e.mock!.callLog.map((call) => call.tool)).toEqual(['tool_3']);
     const refused = e2e.calls().find((call) => call.name === 'tool_5')!;
@@ -121,6 +123,32 @@ describe('toolLimits', () => {
     expect(toolNames(e2e.sessionUpdates()[0]!)).toEqual(['tool_1', 'tool_4']);
     expect(e2e.eventsOf('warning')).toEqual([]);
   });
+
+  it('doctor and a session agree on a server with 197 tools: 128 usable, the same tokens, the same advice', async () => {
+    const twilioLike = Array.from({ length: 197 }, (_, i) => tool(`api_${String(i).padStart(3, '0')}`));
+    const e2e = await startE2E({ mock: mockConfig(twilioLike), script: [{ user: 'Hello.' }, { say: 'Hi.' }] });
+    expect(await e2e.sim.done).toMatchObject({ ok: true });
+    const sent = toolNames(e2e.sessionUpdates()[0]!);
+    const [warning] = e2e.eventsOf('warning') as ProxyWarning[];
+    expect(sent).toEqual(twilioLike.slice(0, 128).map((t) => t.name));
+    expect(warning?.data).toMatchObject({ kept: 128, total: 197, reached: 'maxTools' });
+
+    const out: string[] = [];
+    const code = await main(['doctor', e2e.mock!.url, '--json'], {}, (text) => out.push(text), () => undefined);
+    const report = JSON.parse(out.join('\n')) as DoctorReport;
+    expect(code).toBe(0); // a session runs with the 128 (and the warning): so does doctor's verdict
+    expect(report.tools).toMatchObject({ listed: 197, usable: 128, estimatedTokens: warning!.data!.keptTokens, limited: { available: 197, availableTokens: warning!.data!.totalTokens, reached: 'maxTools' } });
+    expect(report.tools!.tools.filter((t) => t.usable).map((t) => t.name)).toEqual(sent);
+    expect(report.tools!.tools[128]!.leftOut).toMatch(/^Left out: past toolLimits\.maxTools \(128 tools\)/);
+    // The same warning, but for the label each gives the server.
+    const problem = report.problems.find((p) => p.message.startsWith('Offering '));
+    expect(problem?.level).toBe('warning');
+    expect(problem?.message.replaceAll(/"[^"]*"/g, '""')).toBe(warning!.message.replaceAll(/"[^"]*"/g, '""'));
+
+    const text: string[] = [];
+    await main(['doctor', e2e.mock!.url], {}, (line) => text.push(line), () => undefined);
+    expect(text.join('\n')).toContain('Result: usable: 128 of 197 tools can be exposed to Realtime (limit 128 tools: 69 of 197 left out; choose them with allowedTools, or raise toolLimits.maxTools)');
+  }, 30_000);
 
   it('refuses bad limits before anything connects', () => {
     expect(() => createNodeRealtimeMcpProxy({ url: 'ws://127.0.0.1:1', apiKey: 'k', servers: [], toolLimits: { maxTools: 0 } })).toThrow(/^Failed to configure toolLimits\.maxTools: 0 is not a whole number from 1 to 10000/);
