@@ -31,6 +31,7 @@ export type {
   ToolCallCode,
   ToolCallResult,
   ToolCatalogDiff,
+  ToolLimits,
   ToolRoute,
 } from './mcp/index.js';
 

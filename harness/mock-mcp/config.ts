@@ -82,6 +82,8 @@ export interface MockMcpConfig {
   version?: string;
   /** Tools per tools/list page (opaque string cursors). Default: all in one page. */
   pageSize?: number;
+  /** Wait this many ms before answering each tools/list page (servers that list slowly, or in another order than they were asked). Default 0. */
+  listDelayMs?: number;
   tools: MockTool[];
   /** When set, every request without `Authorization: Bearer <it>` gets 401 with `WWW-Authenticate: Bearer`. */
   requireBearer?: string;
@@ -102,7 +104,7 @@ export interface MockMcpConfig {
   hangDelete?: boolean;
 }
 
-const CONFIG_KEYS = ['mode', 'name', 'version', 'pageSize', 'tools', 'requireBearer', 'echoRejectedCredentials', 'listChangedAfterCalls', 'listChangedTool', 'jsonResponse', 'hangDelete'];
+const CONFIG_KEYS = ['mode', 'name', 'version', 'pageSize', 'listDelayMs', 'tools', 'requireBearer', 'echoRejectedCredentials', 'listChangedAfterCalls', 'listChangedTool', 'jsonResponse', 'hangDelete'];
 const TOOL_KEYS = ['name', 'title', 'description', 'inputSchema', 'outputSchema', 'annotations', 'execution', 'result', 'faults'];
 const FAULT_FIELDS: Record<MockFaultKind, string[]> = {
   delay: ['ms'],
@@ -148,6 +150,7 @@ export function validateMockMcpConfig(value: unknown, source?: string): MockMcpC
     optionalString(config, 'name', 'config');
     optionalString(config, 'version', 'config');
     optionalInteger(config, 'pageSize', 'config', 1);
+    optionalInteger(config, 'listDelayMs', 'config', 0);
     optionalString(config, 'requireBearer', 'config');
     optionalInteger(config, 'listChangedAfterCalls', 'config', 1);
     optionalString(config, 'listChangedTool', 'config');

@@ -139,6 +139,8 @@ describe.each(MODES)('faults in mode %s', (mode) => {
     const [block] = result.content as { type: string; text: string }[];
     expect(block?.type).toBe('text');
     expect(Buffer.byteLength(block?.text ?? '')).toBe(5 * 1024 * 1024);
+    // Words of x, 64 characters apart: no run a base64 detector would take for a payload.
+    expect(block?.text).toMatch(/^(x{63} )+x+$/);
   });
 
   it('invalidStructuredContent: the client rejects it against the outputSchema', async () => {

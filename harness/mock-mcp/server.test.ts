@@ -58,6 +58,18 @@ describe.each(MODES)('mode %s', (mode) => {
     else expect(server.callLog[0]?.sessionId).toEqual(expect.any(String));
   });
 
+  it('listDelayMs: answers each tools/list page after the delay, and calls without it', async () => {
+    const server = await harness.start({ mode, tools: TOOLS, pageSize: 3, listDelayMs: 200 });
+    const { client } = await harness.connect(server);
+    let began = performance.now();
+    const { pages } = await listAllTools(client);
+    expect(pages).toBe(2);
+    expect(performance.now() - began).toBeGreaterThanOrEqual(2 * 200 - 5);
+    began = performance.now();
+    await client.callTool({ name: 'echo', arguments: {} });
+    expect(performance.now() - began).toBeLessThan(200);
+  });
+
   it('answers a configured result (the tool with an outputSchema validates on the client)', async () => {
     const server = await harness.start({ mode, tools: TOOLS });
     const { client } = await harness.connect(server);

@@ -31,7 +31,11 @@ export function createToolServer(state: MockState, context: ToolServerContext): 
     { capabilities: { tools: { listChanged: true } } },
   );
 
-  server.setRequestHandler(ListToolsRequestSchema, async (request) => state.listPage(request.params?.cursor));
+  server.setRequestHandler(ListToolsRequestSchema, async (request, extra) => {
+    const delayMs = state.config.listDelayMs ?? 0;
+    if (delayMs > 0) await sleep(delayMs, undefined, { signal: extra.signal });
+    return state.listPage(request.params?.cursor);
+  });
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args } = request.params;
@@ -96,7 +100,8 @@ function answer(tool: MockTool, args: Record<string, unknown> | undefined, fault
     case 'throw':
       throw new RpcError(fault.code ?? ErrorCode.InternalError, fault.message ?? `Mock tool ${tool.name} threw.`);
     case 'hugeResult':
-      return { content: [{ type: 'text', text: 'x'.repeat(fault.bytes) }] };
+      // Words of x, not one run: a run that long would be taken for a base64 payload and replaced.
+      return { content: [{ type: 'text', text: fault.bytes === 0 ? '' : `${`${'x'.repeat(63)} `.repeat(Math.ceil(fault.bytes / 64)).slice(0, fault.bytes - 1)}x` }] };
     case 'invalidStructuredContent': {
       const structuredContent = fault.structuredContent ?? invalidStructuredContent(tool.outputSchema ?? {});
       return { content: [{ type: 'text', text: JSON.stringify(structuredContent) }], structuredContent };

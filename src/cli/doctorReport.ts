@@ -7,7 +7,7 @@ import type { McpTransportKind } from '../mcp/types.js';
 import { transportName, type Problem } from './doctorExplain.js';
 import type { HttpExchange, ResponseFormat } from './doctorHttp.js';
 import type { StaleSessionVerdict } from './doctorStaleSession.js';
-import type { ToolsSummary } from './doctorTools.js';
+import { limitNote, type ToolsSummary } from './doctorTools.js';
 
 export interface DoctorReport {
   url: string;
@@ -118,5 +118,6 @@ function verdict(report: DoctorReport): string {
   if (!report.connection.ok) return 'not usable: could not connect (see Problems).';
   if (!report.tools) return 'not usable: connected, but the tools could not be listed (see Problems).';
   if (report.tools.usable === 0) return `not usable: ${report.tools.listed === 0 ? 'the server lists no tools' : 'none of its tools can be exposed to Realtime'} (see Problems).`;
-  return `usable: ${report.tools.usable} of ${report.tools.listed} tools can be exposed to Realtime.`;
+  const limit = limitNote(report.tools);
+  return `usable: ${report.tools.usable} of ${report.tools.listed} tools can be exposed to Realtime${limit ? ` (${limit})` : ''}.`;
 }

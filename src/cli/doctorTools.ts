@@ -1,22 +1,22 @@
 /**
  * The tool checks behind `realtime-mcp-proxy doctor`, kept free of output: what the proxy would make
  * of each listed tool (the ToolCatalog's own decisions, plus the schema changes and renames behind
- * them), an estimate of the tool list's size in tokens, and the problems of the list as a whole (no
- * tools, none usable, too many for one Realtime session, too large, undescribed).
+ * them), the session's tool limits applied with the proxy's own function (so doctor's "usable"
+ * is what `connect` would send), an estimate of the tool list's size in tokens, and the problems of
+ * the list as a whole (no tools, none usable, past the tool limits, large, undescribed).
  */
 import type { ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolCatalog } from '../mcp/catalog.js';
 import { FUNCTION_NAME_PATTERN } from '../mcp/names.js';
 import { toRealtimeParameters, toRealtimeFunctionTool } from '../mcp/parameters.js';
+import { applyToolLimits, describeToolLimit, estimateToolTokens, resolveToolLimits, TOKEN_ESTIMATE_NOTE, type LimitCandidate, type ResolvedToolLimits } from '../mcp/toolLimits.js';
 import type { Tool } from '../mcp/types.js';
 import type { Problem } from './doctorExplain.js';
 
-/** The Realtime API takes at most this many tools in one session. */
-export const MAX_REALTIME_TOOLS = 128;
-/** Above this estimate the tool list is a noticeable share of every turn's input. */
+export { TOKEN_ESTIMATE_NOTE };
+
+/** Above this estimate the tool list is a noticeable share of every turn's input (the limit, toolLimits.maxTokens, is higher). */
 export const LARGE_TOOL_LIST_TOKENS = 8_000;
-/** How the token counts are estimated (there is no tokenizer here). */
-export const TOKEN_ESTIMATE_NOTE = 'estimate: characters of the session.update tools JSON ÷ 4, not a tokenizer count';
 
 export interface ToolReport {
   /** The name on the MCP server. */
@@ -37,18 +37,24 @@ export interface ToolReport {
 
 export interface ToolsSummary {
   listed: number;
+  /** What a session would send: the catalog's tools within the tool limits. */
   usable: number;
   tools: ToolReport[];
   /** Of the whole session.update `tools` array (an estimate). */
   estimatedTokens: number;
+  /** When the tool limits leave tools out: the limits, how many tools the catalog kept before them, and the proxy's own warning. */
+  limited?: { limits: ResolvedToolLimits; available: number; availableTokens: number; reached: 'maxTools' | 'maxTokens'; message: string };
 }
 
-export function estimateTokens(json: string): number {
-  return Math.ceil(json.length / 4);
-}
-
-/** What the proxy does with each listed tool, taken from a loaded ToolCatalog (so the two agree). */
-export function summarizeTools(listed: readonly Tool[], catalog: ToolCatalog, server: string): ToolsSummary {
+/**
+ * What the proxy does with each listed tool, taken from a loaded ToolCatalog and the session's tool
+ * limits (the defaults unless given), with the proxy's own functions, so the two agree.
+ */
+export function summarizeTools(listed: readonly Tool[], catalog: ToolCatalog, server: string, limits: ResolvedToolLimits = resolveToolLimits(undefined)): ToolsSummary {
+  const candidates = catalog.tools.map((tool): LimitCandidate => ({ server: tool.server, tool: tool.mcpName, definition: toRealtimeFunctionTool(tool) }));
+  const outcome = applyToolLimits(candidates, limits);
+  const cutBy = outcome.reached === 'maxTokens' ? `toolLimits.maxTokens (${limits.maxTokens} tokens)` : `toolLimits.maxTools (${limits.maxTools} tools)`;
+  const leftOutByLimit = new Set(outcome.leftOut.filter((candidate) => candidate.server === server).map((candidate) => candidate.tool));
   const seen = new Set<string>();
   const tools = listed.map((tool): ToolReport => {
     const warnings: string[] = [];
@@ -69,17 +75,31 @@ export function summarizeTools(listed: readonly Tool[], catalog: ToolCatalog, se
       usable: true,
       schemaChanges: adapted.ok ? adapted.changes : [],
       warnings,
-      estimatedTokens: estimateTokens(JSON.stringify(toRealtimeFunctionTool(kept))),
+      estimatedTokens: estimateToolTokens(toRealtimeFunctionTool(kept)),
     };
     if (kept.functionName !== tool.name) report.renamed = whyRenamed(tool.name, listed);
+    if (leftOutByLimit.has(tool.name)) {
+      report.usable = false;
+      report.leftOut = `Left out: past ${cutBy}, which a session applies in listing order; it would not be sent, and a call to it would be refused.`;
+    }
     return report;
   });
+  const described = describeToolLimit(outcome);
   return {
     listed: listed.length,
-    usable: catalog.tools.length,
+    usable: outcome.kept.length,
     tools,
-    estimatedTokens: estimateTokens(JSON.stringify(catalog.functionTools())),
+    estimatedTokens: outcome.keptTokens,
+    ...(described && outcome.reached ? { limited: { limits, available: candidates.length, availableTokens: outcome.totalTokens, reached: outcome.reached, message: described.message } } : {}),
   };
+}
+
+/** The limit's part of doctor's verdict: `limit 128 tools: 69 of 197 left out; …` (undefined when nothing was left out). */
+export function limitNote(summary: ToolsSummary): string | undefined {
+  const limited = summary.limited;
+  if (limited === undefined) return undefined;
+  const limit = limited.reached === 'maxTools' ? `limit ${limited.limits.maxTools} tools` : `limit ~${limited.limits.maxTokens} tokens`;
+  return `${limit}: ${limited.available - summary.usable} of ${limited.available} left out; choose them with allowedTools, or raise toolLimits.${limited.reached}`;
 }
 
 function whyRenamed(name: string, listed: readonly Tool[]): string {
@@ -111,13 +131,8 @@ export function toolListProblems(summary: ToolsSummary, capabilities: ServerCapa
       message: `Failed to find a usable tool at ${url}: the server listed ${summary.listed}, and every one is left out (see the tools above). Please fix their definitions on the server.`,
     });
   }
-  if (summary.usable > MAX_REALTIME_TOOLS) {
-    problems.push({
-      level: 'warning',
-      topic: 'size',
-      message: `${summary.usable} usable tools is more than the ${MAX_REALTIME_TOOLS} the Realtime API takes in one session. Please narrow them with allowedTools.`,
-    });
-  }
+  // The proxy's own tools_limited warning: what connect would say, word for word.
+  if (summary.limited) problems.push({ level: 'warning', topic: 'size', message: summary.limited.message });
   if (summary.estimatedTokens > LARGE_TOOL_LIST_TOKENS) {
     problems.push({
       level: 'warning',

@@ -214,6 +214,106 @@ describe('ToolCatalog', () => {
     expect(errors).toEqual([expect.stringMatching(/^Failed to list the tools of MCP server "broken": connect ECONNREFUSED\. Please/)]);
   });
 
+  describe('order: configured servers, then each server\'s listing order, whatever order the listings finish in', () => {
+    /** A server whose listings wait until the test releases them, one release per listing. */
+    class GatedConnection extends FakeMcpConnection {
+      readonly #waiting: Array<() => void> = [];
+      override async listTools() {
+        const tools = this.tools;
+        this.listings++;
+        if (this.failWith) throw this.failWith;
+        await new Promise<void>((resolve) => this.#waiting.push(resolve));
+        return tools;
+      }
+      async release(): Promise<void> {
+        await vi.waitFor(() => expect(this.#waiting.length).toBeGreaterThan(0));
+        this.#waiting.shift()!();
+      }
+    }
+    const servers = () => [
+      new GatedConnection({ label: 'first', url: 'http://127.0.0.1:1/a' }, [fakeTool('zeta'), fakeTool('alpha')]),
+      new GatedConnection({ label: 'second', url: 'http://127.0.0.1:1/b' }, [fakeTool('mid'), fakeTool('search')]),
+      new GatedConnection({ label: 'third', url: 'http://127.0.0.1:1/c' }, [fakeTool('search'), fakeTool('beta')]),
+    ];
+    /** Loads a catalog, letting the servers answer in `answerOrder`; returns its tools and the order they were listed in. */
+    async function loadInOrder(answerOrder: number[]) {
+      const connections = servers();
+      const catalog = new ToolCatalog(connections, { cache: false });
+      const listed: string[] = [];
+      catalog.on('changed', (diff) => listed.push(diff.server));
+      const loading = catalog.load();
+      for (const index of answerOrder) {
+        await connections[index]!.release();
+        await vi.waitFor(() => expect(listed).toContain(connections[index]!.label));
+      }
+      await loading;
+      return { catalog, connections, listed, tools: catalog.functionTools() };
+    }
+
+    it('gives the same tools array when the first server answers last and when it answers first', async () => {
+      const slowFirst = await loadInOrder([2, 1, 0]);
+      const fastFirst = await loadInOrder([0, 1, 2]);
+      expect(slowFirst.listed).toEqual(['third', 'second', 'first']);
+      expect(fastFirst.listed).toEqual(['first', 'second', 'third']);
+      expect(slowFirst.tools).toEqual(fastFirst.tools);
+      expect(slowFirst.catalog.tools.map((tool) => `${tool.server}/${tool.mcpName}`)).toEqual([
+        'first/zeta',
+        'first/alpha',
+        'second/mid',
+        'second/search',
+        'third/search',
+        'third/beta',
+      ]);
+    });
+
+    it('keeps a re-listed server in its configured place (list_changed, reconnect)', async () => {
+      const { catalog, connections } = await loadInOrder([0, 1, 2]);
+      const before = catalog.tools.map((tool) => tool.server);
+      connections[0]!.tools = [fakeTool('zeta'), fakeTool('alpha'), fakeTool('omega')];
+      connections[0]!.emit('toolsChanged');
+      await connections[0]!.release();
+      await catalog.settled();
+      connections[1]!.emit('reinitialized', 'the session expired');
+      await connections[1]!.release();
+      await catalog.settled();
+      expect(before).toEqual(['first', 'first', 'second', 'second', 'third', 'third']);
+      expect(catalog.tools.map((tool) => `${tool.server}/${tool.mcpName}`)).toEqual([
+        'first/zeta',
+        'first/alpha',
+        'first/omega',
+        'second/mid',
+        'second/search',
+        'third/search',
+        'third/beta',
+      ]);
+    });
+
+    it('puts a server that failed its first listing in its configured place once it lists', async () => {
+      const connections = servers();
+      connections[0]!.failWith = new Error('connect ECONNREFUSED');
+      const catalog = new ToolCatalog(connections, { cache: false });
+      catalog.on('error', () => undefined);
+      const loading = catalog.load();
+      await connections[1]!.release();
+      await connections[2]!.release();
+      await loading;
+      expect(catalog.tools.map((tool) => tool.server)).toEqual(['second', 'second', 'third', 'third']);
+      connections[0]!.failWith = undefined;
+      connections[0]!.emit('reinitialized', 'the server is back');
+      await connections[0]!.release();
+      await catalog.settled();
+      expect(catalog.tools.map((tool) => tool.server)).toEqual(['first', 'first', 'second', 'second', 'third', 'third']);
+    });
+
+    it('names clashing tools the same whichever server answered first', async () => {
+      const slowFirst = await loadInOrder([2, 0, 1]);
+      const fastFirst = await loadInOrder([1, 0, 2]);
+      const names = (catalog: ToolCatalog) => [catalog.find('second', 'search')!.functionName, catalog.find('third', 'search')!.functionName];
+      expect(names(slowFirst.catalog)).toEqual(names(fastFirst.catalog));
+      expect(new Set(names(slowFirst.catalog)).size).toBe(2);
+    });
+  });
+
   it('stops following changes when closed', async () => {
     const connection = new FakeMcpConnection({ label: 's', url: 'http://127.0.0.1:1/mcp' }, [fakeTool('a')]);
     const catalog = new ToolCatalog([connection], { cache: false });

@@ -2,6 +2,9 @@
  * Every tool a session may call, across its MCP servers: listed over all pages (or taken from the
  * cross-session cache), filtered (allow-list, task-only tools, schemas Realtime cannot take),
  * named for Realtime, and kept current when a server says its list changed.
+ *
+ * The order is deterministic: servers in the order they were configured, each server's tools in
+ * the order it listed them, whichever server answered first and whichever re-listed since.
  */
 import { Emitter } from '../emitter.js';
 import { ProxyError } from '../errors.js';
@@ -196,8 +199,13 @@ export class ToolCatalog extends Emitter<ToolCatalogEvents> {
     const before = new Map(this.#tools.map((tool) => [qualified(tool.server, tool.mcpName), tool]));
     const dropped: DroppedTool[] = [];
     const kept: Array<{ server: string; tool: Tool; parameters: JsonSchema }> = [];
-    for (const [server, tools] of this.#listed) {
-      const config = this.#connections.get(server)!.config;
+    // Configured server order, then each server's own listing order: never the order the listings
+    // finished in, which varies from run to run (a recording would not replay, the model's prompt
+    // would change between identical sessions).
+    for (const [server, connection] of this.#connections) {
+      const tools = this.#listed.get(server);
+      if (tools === undefined) continue;
+      const config = connection.config;
       for (const tool of tools) {
         const reason = whyDropped(tool, config);
         const parameters = reason === undefined ? toRealtimeParameters(tool.inputSchema) : undefined;

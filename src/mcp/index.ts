@@ -17,6 +17,8 @@ export type { QualifiedToolName, ToolNameMap, ToolNameOptions } from './names.js
 export { toRealtimeParameters } from './parameters.js';
 export type { ParametersResult } from './parameters.js';
 export { createToolRouter } from './router.js';
+export { DEFAULT_MAX_TOOLS, DEFAULT_MAX_TOOL_TOKENS, TOOL_LIMIT_BOUNDS, applyToolLimits, describeToolLimit, estimateToolTokens, resolveToolLimits } from './toolLimits.js';
+export type { LimitCandidate, ResolvedToolLimits, ToolLimitName, ToolLimitOutcome, ToolLimits } from './toolLimits.js';
 export type { RouteResult, ToolRoute, ToolRouter, ToolRouterOptions } from './router.js';
 
 /* Calls */

@@ -1,8 +1,10 @@
 /**
  * Turns an MCP tool result into the one `function_call_output` string the model reads: what it can
- * use (text, structured JSON), short placeholders for what it cannot (images, blobs), and never
+ * use (text, structured JSON), short placeholders for what it cannot (images, blobs, and base64,
+ * `data:` URLs or binary anywhere in text or `structuredContent`: binaryPayloads.ts), and never
  * more than a size cap, since the SDK imposes none and a single result can be 64 MiB.
  */
+import { binarySafeJson, replaceBinaryInText } from './binaryPayloads.js';
 import { createJsonSchemaValidator, describeProblems } from './jsonSchemaValidator.js';
 import type { JsonSchemaValidator, SchemaProblem } from './jsonSchemaValidator.js';
 import type { CallToolResult, JsonSchema, ToolCallCode } from './types.js';
@@ -34,16 +36,16 @@ export function formatToolResult(result: CallToolResult, options: ResultFormatOp
   const blocks: unknown[] = Array.isArray(loose.content) ? loose.content : [];
   if (loose.isError === true) {
     const { text } = renderBlocks(blocks);
-    const structured = loose.structuredContent === null ? undefined : jsonOf(loose.structuredContent);
+    const structured = loose.structuredContent === null ? undefined : binarySafeJson(loose.structuredContent);
     const message = hasText(text) ? text : (structured ?? 'The tool reported an error without a message.');
     return errorObject('tool_error', message, max);
   }
   // Structured content is what the model should read; text blocks beside it usually repeat it.
-  const structured = loose.structuredContent === null ? undefined : jsonOf(loose.structuredContent);
+  const structured = loose.structuredContent === null ? undefined : binarySafeJson(loose.structuredContent);
   if (structured !== undefined) return truncateOutput(structured, max);
   // Servers on protocol 2024-10-07 answer `{ toolResult }` instead of `content`.
   if (!Array.isArray(loose.content) && 'toolResult' in loose) {
-    const legacy = typeof loose.toolResult === 'string' ? loose.toolResult : jsonOf(loose.toolResult);
+    const legacy = typeof loose.toolResult === 'string' ? replaceBinaryInText(loose.toolResult) : binarySafeJson(loose.toolResult);
     if (legacy !== undefined && hasText(legacy)) return truncateOutput(legacy, max);
   }
   const { text, hidden } = renderBlocks(blocks);
@@ -99,7 +101,7 @@ function renderBlocks(blocks: readonly unknown[]): { text: string; hidden: numbe
   let hidden = 0;
   for (const block of blocks) {
     if (!isBlock(block)) continue;
-    if (forAssistant(block)) parts.push(renderBlock(block));
+    if (forAssistant(block)) parts.push(replaceBinaryInText(renderBlock(block)));
     else hidden++;
   }
   return { text: parts.join('\n'), hidden };
@@ -171,7 +173,8 @@ function shortUri(uri: unknown): string {
 }
 
 function errorObject(code: ToolCallCode | 'denied' | 'expired', message: string, max: number): string {
-  const build = (text: string) => JSON.stringify({ error: { code, message: text } });
+  // Scrubbed after every cut: the truncation marker's line break, escaped, could join two runs.
+  const build = (text: string) => JSON.stringify({ error: { code, message: replaceBinaryInText(text) } });
   const empty = build('');
   const room = max - utf8Length(empty);
   if (room <= 0) return truncateOutput(empty, max);
@@ -259,16 +262,6 @@ function isLow(c: number): boolean {
 
 function hasText(text: string): boolean {
   return /\S/.test(text);
-}
-
-function jsonOf(value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  try {
-    return JSON.stringify(value);
-  } catch {
-    // A cycle or a BigInt in a result built in-process: fall back to the content blocks.
-    return undefined;
-  }
 }
 
 function isBlock(value: unknown): value is Block {

@@ -29,6 +29,26 @@ describe('createToolRouter', () => {
     expect(route('toString')).toBe('unknown_tool');
   });
 
+  it('says why a refused tool is unavailable when whyUnavailable knows (a tool limit), and falls back to the allowlist when it throws', async () => {
+    const catalog = await catalogOf();
+    const lookup = catalog.find('a', 'lookup')!;
+    const router = createToolRouter(catalog, {
+      routes: { look: { server: 'a', tool: 'lookup' } },
+      allowed: () => false,
+      whyUnavailable: (tool) => {
+        if (tool.mcpName === 'lookup') return { why: 'a limit left it out', please: 'raise the limit' };
+        throw new Error('host bug');
+      },
+    });
+    const message = (name: string) => {
+      const result = router.route(name);
+      return result.ok ? 'ok' : `${result.code}: ${result.message}`;
+    };
+    expect(message(lookup.functionName)).toBe('not_allowed: Failed to call function "lookup": tool "lookup" on MCP server "a": a limit left it out. Please raise the limit.');
+    expect(message('look')).toBe('not_allowed: Failed to call function "look": it routes to tool "lookup" on MCP server "a", and a limit left it out. Please raise the limit.');
+    expect(message(catalog.find('a', 'search')!.functionName)).toMatch(/is not in allowedTools\. Please add "a\/search" to allowedTools/);
+  });
+
   it('answers unknown names, routes to missing tools and throwing resolvers with a typed result', async () => {
     const catalog = await catalogOf();
     const router = createToolRouter(catalog, {

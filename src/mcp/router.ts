@@ -23,6 +23,11 @@ export interface ToolRouterOptions {
    * `true`, or a throw, refuses the call with `not_allowed`. Default: every catalog tool.
    */
   allowed?: (tool: CatalogTool) => boolean;
+  /**
+   * For a tool `allowed` refuses for another reason than the allowlist (a tool limit left it out):
+   * why, and what to do, for the refusal's message. Default: the allowlist is why.
+   */
+  whyUnavailable?: (tool: CatalogTool) => { why: string; please: string } | undefined;
 }
 
 export type RouteResult =
@@ -64,16 +69,26 @@ export function createToolRouter(catalog: ToolCatalog, options: ToolRouterOption
       return notAllowed(functionName, tool, `the allowlist threw ${cause instanceof Error ? cause.name : typeof cause} on ${where}, so it is refused`);
     }
     if (verdict === true) return { ok: true, tool };
+    const other = unavailable(tool);
+    if (other !== undefined) return notAllowed(functionName, tool, `${routed ? `it routes to ${where}, and ` : `${where}: `}${other.why}`, other.please);
     return notAllowed(functionName, tool, routed ? `it routes to ${where}, which is not in allowedTools` : `${where} is not in allowedTools`);
+  }
+
+  function unavailable(tool: CatalogTool): { why: string; please: string } | undefined {
+    try {
+      return options.whyUnavailable?.(tool);
+    } catch {
+      return undefined;
+    }
   }
 }
 
-function notAllowed(functionName: string, tool: CatalogTool, why: string): RouteResult {
+function notAllowed(functionName: string, tool: CatalogTool, why: string, please = `add "${tool.server}/${tool.mcpName}" to allowedTools if the model may call it`): RouteResult {
   return {
     ok: false,
     code: 'not_allowed',
     tool,
-    message: `Failed to call function "${functionName}": ${why}. Please add "${tool.server}/${tool.mcpName}" to allowedTools if the model may call it.`,
+    message: `Failed to call function "${functionName}": ${why}. Please ${please}.`,
     modelMessage: `The tool "${functionName}" is not available. Use one of the tools you were given.`,
   };
 }

@@ -165,7 +165,7 @@ describe('ToolCaller', () => {
 
   it('caps the output size', async () => {
     const { connection, caller } = await setup(undefined, {}, { maxOutputBytes: 1024 });
-    connection.onCall = async () => ({ content: [{ type: 'text', text: 'x'.repeat(100_000) }] });
+    connection.onCall = async () => ({ content: [{ type: 'text', text: 'x '.repeat(50_000) }] });
     const result = await caller.call('write', '{}');
     expect(new TextEncoder().encode(result.output).length).toBeLessThanOrEqual(1024);
     expect(result.output).toMatch(/truncated \d+ bytes/);
@@ -230,7 +230,7 @@ describe('ToolCaller: secrets a server echoes back', () => {
   it('scrubs before the size cap, so the cap never cuts a secret in two and leaves half of it', async () => {
     const { connection, caller } = await echoing({ maxOutputBytes: 120 });
     // The head the cap keeps ends a dozen characters past the 60th: inside the secret, had it not been scrubbed.
-    connection.onCall = async () => ({ content: [{ type: 'text', text: `${'a'.repeat(60)}caller-token-1${'b'.repeat(400)}` }] });
+    connection.onCall = async () => ({ content: [{ type: 'text', text: `${'a'.repeat(60)}caller-token-1${'b '.repeat(200)}` }] });
     const result = await caller.call('echo', '{}');
     expect(result.output).toContain('[truncated');
     expect(result.output).toMatch(/^a{60}<red/);

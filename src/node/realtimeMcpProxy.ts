@@ -53,6 +53,7 @@ export function recordedProxyOptions(options: RealtimeMcpProxyOptions): Recorded
     ...(Array.isArray(options.allowedTools) ? { allowedTools: [...(options.allowedTools as readonly string[])] } : {}),
     ...(isKeyed(options.bargeIn) ? { bargeIn: { ...options.bargeIn } } : {}),
     ...(options.prefixToolNames === true ? { prefixToolNames: true } : {}),
+    ...(options.toolLimits ? { toolLimits: { ...options.toolLimits } } : {}),
     ...(options.instructions !== undefined ? { instructions: options.instructions } : {}),
     ...(options.session ? { session: options.session as Record<string, unknown> } : {}),
     ...(options.nativeMcp ? { nativeMcp: options.nativeMcp } : {}),

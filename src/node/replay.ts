@@ -114,6 +114,7 @@ export async function replayRecording(source: string | AsyncIterable<RecordingLi
     ...(recorded.allowedTools ? { allowedTools: recorded.allowedTools } : {}),
     ...(recorded.bargeIn ? { bargeIn: recorded.bargeIn } : {}),
     ...(recorded.prefixToolNames === true ? { prefixToolNames: true } : {}),
+    ...(recorded.toolLimits ? { toolLimits: recorded.toolLimits } : {}),
     ...(recorded.instructions !== undefined ? { instructions: recorded.instructions } : {}),
     ...(recorded.session ? { session: recorded.session } : {}),
     ...(recorded.nativeMcp ? { nativeMcp: recorded.nativeMcp as never } : {}),

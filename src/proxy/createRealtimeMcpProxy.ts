@@ -11,6 +11,7 @@ import { silentLogger } from '../logger.js';
 import { ToolCatalog } from '../mcp/catalog.js';
 import { McpConnection } from '../mcp/connection.js';
 import { ToolCaller } from '../mcp/toolCaller.js';
+import { resolveToolLimits } from '../mcp/toolLimits.js';
 import type { McpServerConfig, ToolCallResult } from '../mcp/types.js';
 import type { ClientEvent, ServerEvent } from '../protocol/generated/types.js';
 import type { RealtimeTransport } from '../protocol/transport.js';
@@ -45,6 +46,8 @@ export interface RealtimeMcpProxy {
 export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): RealtimeMcpProxy {
   // One registry of the session's secrets: logs, errors, tool outputs and the recording consult it.
   const redactor = sessionRedactor(options);
+  // Checked before anything connects: a bad limit is a configuration error, not a session failure.
+  const toolLimits = resolveToolLimits(options.toolLimits);
   const host = createHostChannel(options.hooks, redactor.logger(options.hooks?.logger ?? silentLogger), (error) => redactor.error(error));
   const { notify, report, logger } = host;
   const transport: RealtimeTransport =
@@ -73,10 +76,11 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
     ...(approvalKeys.functionTools !== undefined ? { approval: approvalKeys.functionTools } : {}),
     ...(options.bargeIn !== undefined ? { bargeIn: options.bargeIn } : {}),
     ...(options.timeouts?.tools !== undefined ? { timeoutsMs: options.timeouts.tools } : {}),
-  });
+  }, toolLimits);
   const caller = new ToolCaller(catalog, {
     ...(options.routes ? { routes: options.routes } : {}),
     allowed: toolSettings.allowed,
+    whyUnavailable: toolSettings.whyUnavailable,
     toolTimeoutMs: toolSettings.timeoutMs,
     ...(options.timeouts?.defaultMs ? { defaultTimeoutMs: options.timeouts.defaultMs } : {}),
     ...(options.maxOutputBytes ? { maxOutputBytes: options.maxOutputBytes } : {}),
@@ -102,6 +106,11 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
     const problems = toolSettings.update(catalog);
     settingsResolved = true;
     return problems;
+  };
+  /** One `tools_limited` warning for each new cut the tool limits make. */
+  const warnOfToolLimits = () => {
+    const warning = toolSettings.limitWarning();
+    if (warning) notify('warning', warning);
   };
   // The machine's approval policy: the mode and deadline; per-tool rules come with each tool's info
   // (and, for native MCP servers, by "server/tool").
@@ -300,7 +309,10 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
         catalog.on('dropped', (dropped) => notify('tool.dropped', dropped)),
         catalog.on('changed', (diff) => {
           // Until the first listing is complete, start() resolves the settings once, with every server in.
-          if (settingsResolved) for (const error of toolSettings.unreported(resolveToolSettings())) report(error);
+          if (settingsResolved) {
+            for (const error of toolSettings.unreported(resolveToolSettings())) report(error);
+            warnOfToolLimits();
+          }
           caller.prepare();
           notify('catalog.changed', diff);
           tell({ type: 'catalog.changed', tools: sessionTools(), toolInfo: toolInfo() });
@@ -330,6 +342,7 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
       const fatal = problems.find((problem) => problem.fatal);
       if (fatal) throw new ProxyError('invalid_options', fatal.error.message, { data: { problems: problems.filter((problem) => problem.fatal).map((problem) => problem.error.message) } });
       for (const error of toolSettings.unreported(problems)) report(error);
+      warnOfToolLimits();
       caller.prepare();
       actor.start();
       tell({ type: 'catalog.changed', tools: sessionTools(), toolInfo: toolInfo() });

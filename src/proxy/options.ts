@@ -8,6 +8,7 @@ import type { ToolCatalogDiff, DroppedTool } from '../mcp/catalog.js';
 import type { McpConnectionOptions } from '../mcp/connection.js';
 import type { ToolListingCache } from '../mcp/listingCache.js';
 import type { ToolRoute } from '../mcp/router.js';
+import type { ToolLimits } from '../mcp/toolLimits.js';
 import type { CatalogTool, McpServerConfig, ToolCallCode, ToolCallResult } from '../mcp/types.js';
 import type { DecodedServerEvent } from '../protocol/codec.js';
 import type { McpTool, RealtimeError, RealtimeSessionConfig, ServerEvent } from '../protocol/generated/types.js';
@@ -62,6 +63,17 @@ export interface RealtimeMcpProxyOptions {
    * share get a hash suffix).
    */
   prefixToolNames?: boolean;
+  /**
+   * A cap on the tools sent in `session.update`: `maxTools` (default 128, what Chat Completions and
+   * Responses accept; no Realtime-specific limit is documented) and `maxTokens`, their estimated
+   * size (default 16 000: UTF-8 bytes of each tool's JSON ÷ 4, against gpt-realtime's 32k context,
+   * which the tool definitions take from on every turn). Over a limit, tools are kept in catalog
+   * order (configured servers, then each server's listing order) up to it; one `warning`
+   * (`tools_limited`) says what was kept and which servers lost tools, `data.leftOut` lists them,
+   * and a call to one is refused (`not_allowed`). Whole numbers, maxTools 1–10 000, maxTokens
+   * 1–1 000 000; anything else throws `invalid_options`. Choose the tools with `allowedTools`.
+   */
+  toolLimits?: ToolLimits;
   instructions?: string;
   session?: Partial<Omit<RealtimeSessionConfig, 'type' | 'tools'>>;
   maxOutputBytes?: number;

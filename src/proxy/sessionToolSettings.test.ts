@@ -78,3 +78,51 @@ describe('nativeApprovalRules', () => {
     expect(nativeApprovalRules(keyed, []).functionTools).toBe(keyed);
   });
 });
+
+describe('SessionToolSettings with tool limits', () => {
+  const catalogOf = async (names: string[]) => {
+    const connection = new FakeMcpConnection({ label: 'big', url: 'http://127.0.0.1:1/big' }, names.map((name) => fakeTool(name)));
+    const catalog = new ToolCatalog([connection], { cache: false });
+    await catalog.load();
+    return { connection, catalog };
+  };
+
+  it('leaves out what is past the limit (after the allowlist), refuses it with the reason, and warns once per cut', async () => {
+    const { connection, catalog } = await catalogOf(['a', 'b', 'c', 'd', 'e']);
+    const settings = new SessionToolSettings({ allowedTools: ['big/a', 'big/c', 'big/d', 'big/e'] }, { maxTools: 2, maxTokens: 16_000 });
+    settings.update(catalog);
+    expect(settings.sessionTools(catalog).map((tool) => tool.name)).toEqual(['a', 'c']);
+    expect([...settings.toolInfo().keys()]).toEqual(['a', 'c']);
+    expect(settings.allowed(catalog.find('big', 'd')!)).toBe(false);
+    expect(settings.whyUnavailable(catalog.find('big', 'd')!)?.why).toBe('it was left out of session.update by toolLimits.maxTools (2 tools)');
+    // Left out by the allowlist, not by the limit: the allowlist's own refusal applies.
+    expect(settings.whyUnavailable(catalog.find('big', 'b')!)).toBeUndefined();
+    const warning = settings.limitWarning();
+    expect(warning).toMatchObject({ code: 'tools_limited', data: { kept: 2, total: 4, leftOut: [{ tool: 'd' }, { tool: 'e' }] } });
+    // The same cut again (a catalog change elsewhere): nothing new to say.
+    settings.update(catalog);
+    expect(settings.limitWarning()).toBeUndefined();
+    // A new cut: a new warning; back under the limit: silence, and everything callable.
+    connection.tools = ['a', 'b', 'c', 'd', 'e', 'f'].map((name) => fakeTool(name));
+    await catalog.refresh('big');
+    settings.update(catalog);
+    expect(settings.limitWarning()).toBeUndefined(); // f is not allowed: the cut is still d, e
+    connection.tools = ['a', 'x', 'c', 'd', 'e'].map((name) => fakeTool(name));
+    await catalog.refresh('big');
+    const relaxed = new SessionToolSettings({}, { maxTools: 10, maxTokens: 16_000 });
+    relaxed.update(catalog);
+    expect(relaxed.limitWarning()).toBeUndefined();
+    expect(relaxed.sessionTools(catalog)).toHaveLength(5);
+  });
+
+  it('warns again when a change moves the cut', async () => {
+    const { connection, catalog } = await catalogOf(['a', 'b', 'c']);
+    const settings = new SessionToolSettings({}, { maxTools: 2, maxTokens: 16_000 });
+    settings.update(catalog);
+    expect(settings.limitWarning()?.data).toMatchObject({ leftOut: [{ tool: 'c' }] });
+    connection.tools = ['a', 'b', 'c', 'd'].map((name) => fakeTool(name));
+    await catalog.refresh('big');
+    settings.update(catalog);
+    expect(settings.limitWarning()?.data).toMatchObject({ kept: 2, total: 4, leftOut: [{ tool: 'c' }, { tool: 'd' }] });
+  });
+});

@@ -10,22 +10,35 @@ import type { ProxyError } from '../errors.js';
 import type { SessionToolInfo } from '../machines/session.js';
 import { parseToolIdentity } from '../machines/policy.js';
 import type { ApprovalRule } from '../machines/types.js';
+import { toRealtimeFunctionTool } from '../mcp/parameters.js';
 import type { ToolRoute } from '../mcp/router.js';
+import { applyToolLimits, describeToolLimit, resolveToolLimits, type LimitCandidate, type ResolvedToolLimits, type ToolLimitOutcome } from '../mcp/toolLimits.js';
 import type { CatalogTool, RealtimeFunctionTool } from '../mcp/types.js';
+import type { ProxyWarning } from './options.js';
 import { resolveToolSettings, type PerToolSetting, type ResolvedToolSettings, type ToolApproval, type ToolSettingsCatalog, type ToolSettingsOptions, type ToolSettingsProblem } from './toolSettings.js';
 
 export interface ToolSettingsCatalogWithTools extends ToolSettingsCatalog {
   functionTools(): RealtimeFunctionTool[];
 }
 
+type Candidate = LimitCandidate & { functionName: string };
+
 export class SessionToolSettings {
   readonly #options: ToolSettingsOptions;
+  readonly #limits: ResolvedToolLimits;
   #byFunctionName: ReadonlyMap<string, ResolvedToolSettings> = new Map();
+  /** Tools the allowlist let through but the tool limits left out, by function name: why, for the refusal of a call. */
+  #limited = new Map<string, string>();
+  #limitOutcome: ToolLimitOutcome<Candidate> | undefined;
+  /** The left-out set last warned about, so a catalog change that leaves the same tools out says nothing new. */
+  #warnedCut = '';
   /** Messages already reported, so a catalog change does not repeat them. */
   readonly #reported = new Set<string>();
 
-  constructor(options: ToolSettingsOptions) {
+  /** `limits`: `toolLimits`, checked (resolveToolLimits); default the defaults. */
+  constructor(options: ToolSettingsOptions, limits: ResolvedToolLimits = resolveToolLimits(undefined)) {
     this.#options = options;
+    this.#limits = limits;
   }
 
   /** The tools the model may call, by function name, with their settings (the lead's machine consumes this). */
@@ -33,12 +46,46 @@ export class SessionToolSettings {
     return this.#byFunctionName;
   }
 
-  /** Resolves the settings against the catalog as it is now; returns every problem found. */
+  /**
+   * Resolves the settings against the catalog as it is now, then applies the tool limits to what
+   * the allowlist lets through (in catalog order); returns every problem found.
+   */
   update(catalog: ToolSettingsCatalog): ToolSettingsProblem[] {
     const { byFunctionName, problems } = resolveToolSettings(catalog, this.#options);
+    const candidates: Candidate[] = [];
+    for (const tool of catalog.tools) {
+      if (byFunctionName.has(tool.functionName)) candidates.push({ server: tool.server, tool: tool.mcpName, functionName: tool.functionName, definition: toRealtimeFunctionTool(tool) });
+    }
+    const outcome = applyToolLimits(candidates, this.#limits);
+    const limited = new Map<string, string>();
+    for (const candidate of outcome.leftOut) {
+      byFunctionName.delete(candidate.functionName);
+      limited.set(candidate.functionName, limitReason(outcome));
+    }
     this.#byFunctionName = byFunctionName;
+    this.#limited = limited;
+    this.#limitOutcome = outcome;
     return problems;
   }
+
+  /**
+   * A `tools_limited` warning when the last update left tools out and this set of tools was not
+   * warned about yet (one warning per cut, not one per tool or per catalog change).
+   */
+  limitWarning(): ProxyWarning | undefined {
+    const outcome = this.#limitOutcome;
+    const cut = outcome === undefined ? '' : JSON.stringify(outcome.leftOut.map((candidate) => [candidate.server, candidate.tool]));
+    if (cut === this.#warnedCut) return undefined;
+    this.#warnedCut = cut;
+    const described = outcome && describeToolLimit(outcome);
+    return described && { code: 'tools_limited', message: described.message, data: described.data };
+  }
+
+  /** For the ToolCaller: why a tool the model may not call is unavailable, when the tool limits left it out. */
+  readonly whyUnavailable = (tool: CatalogTool): { why: string; please: string } | undefined => {
+    const reason = this.#limited.get(tool.functionName);
+    return reason === undefined ? undefined : { why: `it was left out of session.update by ${reason}`, please: 'choose fewer tools with allowedTools so it fits, or raise the limit' };
+  };
 
   /** The problems not reported before (each message once per session). */
   unreported(problems: readonly ToolSettingsProblem[]): ProxyError[] {
@@ -109,4 +156,8 @@ export function nativeApprovalRules(
     else functionTools[key] = rule;
   }
   return { functionTools, nativeTools };
+}
+
+function limitReason(outcome: ToolLimitOutcome<Candidate>): string {
+  return outcome.reached === 'maxTokens' ? `toolLimits.maxTokens (${outcome.limits.maxTokens} tokens)` : `toolLimits.maxTools (${outcome.limits.maxTools} tools)`;
 }

@@ -48,6 +48,8 @@ export interface RecordedProxyOptions {
   bargeIn?: Record<string, 'cancel' | 'finish'>;
   /** Function names carry their server label (`label__tool`). */
   prefixToolNames?: boolean;
+  /** The cap on the tools in session.update (as given: the defaults apply to what is missing). */
+  toolLimits?: { maxTools?: number; maxTokens?: number };
   instructions?: string;
   session?: Record<string, unknown>;
   nativeMcp?: unknown[];
