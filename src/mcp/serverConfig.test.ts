@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ProxyError } from '../errors.js';
-import { validateServerConfig } from './serverConfig.js';
+import { validateServerConfig, validateServerConfigs } from './serverConfig.js';
 import type { McpServerConfig } from './types.js';
 
 function problemsOf(config: unknown): string[] {
@@ -56,5 +56,36 @@ describe('validateServerConfig', () => {
 
   it('refuses what is not an object', () => {
     expect(problemsOf(null)).toEqual(['the configuration is not an object']);
+  });
+});
+
+describe('validateServerConfigs', () => {
+  it('accepts servers with distinct labels, and none', () => {
+    expect(validateServerConfigs([{ label: 'a', url: 'http://h/mcp' }, { label: 'b', command: 'node' }])).toHaveLength(2);
+    expect(validateServerConfigs([])).toEqual([]);
+  });
+
+  it('refuses two servers with the same label, naming both', () => {
+    const servers: McpServerConfig[] = [
+      { label: 'weather', url: 'http://h/a' },
+      { label: 'files', url: 'http://h/b' },
+      { label: 'weather', url: 'http://h/c' },
+    ];
+    let caught: unknown;
+    try {
+      validateServerConfigs(servers);
+    } catch (error) {
+      caught = error;
+    }
+    expect(ProxyError.isInstance(caught) && caught.code).toBe('invalid_options');
+    expect((caught as Error).message).toBe(
+      'Failed to configure the MCP servers: two servers are labelled "weather" (servers[0] and servers[2]), and a label must name one server. Please give each server its own label.',
+    );
+    expect((caught as ProxyError).data).toEqual({ label: 'weather', indexes: [0, 2] });
+  });
+
+  it('checks each server too, and refuses what is not an array', () => {
+    expect(() => validateServerConfigs([{ label: 'ok', url: 'http://h/mcp' }, { label: 'bad', url: 'ftp://h' }])).toThrow(/Failed to configure MCP server "bad"/);
+    expect(() => validateServerConfigs({ label: 'a' } as unknown as McpServerConfig[])).toThrow(/"servers" is not an array/);
   });
 });
