@@ -154,6 +154,7 @@ export async function runDoctor(options: DoctorOptions, run: DoctorRunOptions = 
       await step(`connecting to ${options.url} (Streamable HTTP, then legacy SSE)`, () => connection.connect());
     } catch (error) {
       report.timings.initializeMs = Math.round(performance.now() - t);
+      await recorder.settled();
       report.problems.push(explainConnectFailure(error, recorder.exchanges, context));
       return report;
     }
