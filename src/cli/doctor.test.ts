@@ -204,6 +204,31 @@ describe('doctor against the mock MCP server', () => {
     expect(report.tools).toMatchObject({ listed: 6, usable: 4 });
   });
 
+  it('says once that "$schema" was dropped, not under every tool, and keeps real adaptations visible', async () => {
+    const draft = 'http://json-schema.org/draft-07/schema#';
+    const server = await startMock({
+      tools: [
+        { name: 'one', description: 'One.', inputSchema: { $schema: draft, type: 'object', properties: { a: { type: 'string' } } } },
+        { name: 'two', description: 'Two.', inputSchema: { $schema: draft, type: 'object', properties: { b: { type: 'string' } } } },
+        {
+          name: 'three',
+          description: 'Three.',
+          inputSchema: { $schema: draft, type: 'object', properties: { where: { $ref: '#/$defs/Place' } }, $defs: { Place: { type: 'string' } } },
+        },
+      ],
+    });
+    const run = await doctor([server.url]);
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).not.toMatch(/schema: Dropped "\$schema"/);
+    expect(run.stdout.match(/Dropped "\$schema"/g)).toHaveLength(1);
+    expect(run.stdout).toContain('(Dropped "$schema" from 3 tools: a meta keyword Realtime does not need; nothing else changes.)');
+    expect(run.stdout).toMatch(/^  ok\s+one$/m);
+    expect(run.stdout).toMatch(/^  adapted\s+three\n\s+schema: Inlined "\$ref" "#\/\$defs\/Place"/m);
+    // The JSON report keeps every change, per tool.
+    const { report } = await doctorJson([server.url]);
+    expect(report.tools!.tools.find((tool) => tool.name === 'one')!.schemaChanges).toEqual(['Dropped "$schema": the model does not need it.']);
+  });
+
   it('exits 1 and says why when no tool is usable, or none is listed', async () => {
     const server = await startMock({ tools: [{ name: 'either', description: 'A root union.', inputSchema: { type: 'object', anyOf: [{ required: ['a'] }] } }] });
     const run = await doctor([server.url]);
