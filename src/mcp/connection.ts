@@ -24,6 +24,7 @@ import { ProxyError } from '../errors.js';
 import { Redactor } from '../redaction/index.js';
 import { createMcpTransport, httpStatusOf, isLegacyServerAnswer, type FetchLike, type StdioTransportFactory, type Transport, type TransportOptions } from './transports.js';
 import type { McpServerConfig, McpTransportKind } from './types.js';
+import { initializeWithin } from './initializeWithin.js';
 import { registerServerSecrets, validateServerConfig } from './serverConfig.js';
 
 export type McpConnectionState = 'idle' | 'connecting' | 'ready' | 'reinitializing' | 'closed';
@@ -275,14 +276,14 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
         transport = createMcpTransport(kind, this.config, this.#transportOptions);
         this.#attempt = { client, transport };
         try {
-          await client.connect(transport, { timeout: this.#options.connectTimeoutMs ?? 10_000 });
+          await initializeWithin(client, transport, this.#options.connectTimeoutMs ?? 10_000);
         } catch (error) {
           if (this.#state === 'closed' || !(error instanceof UnauthorizedError) || !(await this.#finishAuthorization(transport))) throw error;
           await this.#dispose(client, transport, false);
           client = this.#newClient();
           transport = createMcpTransport(kind, this.config, this.#transportOptions);
           this.#attempt = { client, transport };
-          await client.connect(transport, { timeout: this.#options.connectTimeoutMs ?? 10_000 });
+          await initializeWithin(client, transport, this.#options.connectTimeoutMs ?? 10_000);
         }
         if (this.#state === 'closed') {
           await this.#dispose(client, transport, true);
