@@ -25,7 +25,7 @@ import { Redactor } from '../redaction/index.js';
 import { createMcpTransport, httpStatusOf, isLegacyServerAnswer, type FetchLike, type StdioTransportFactory, type Transport, type TransportOptions } from './transports.js';
 import type { McpServerConfig, McpTransportKind } from './types.js';
 import { initializeWithin } from './initializeWithin.js';
-import { registerServerSecrets, validateServerConfig } from './serverConfig.js';
+import { hasServerCredentials, registerServerSecrets, validateServerConfig } from './serverConfig.js';
 
 export type McpConnectionState = 'idle' | 'connecting' | 'ready' | 'reinitializing' | 'closed';
 
@@ -344,16 +344,23 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
   #connectError(cause: unknown): ProxyError {
     if (ProxyError.isInstance(cause) && cause.code !== 'mcp_connect_failed') return this.redactor.error(cause);
     const status = httpStatusOf(cause);
-    const why =
-      cause instanceof UnauthorizedError || status === 401 || status === 403
+    const refused = cause instanceof UnauthorizedError || status === 401 || status === 403;
+    const why = refused
+      ? hasServerCredentials(this.config)
         ? `the server refused our credentials (HTTP ${status ?? 401})`
-        : status !== undefined
-          ? `the server answered HTTP ${status}`
-          : cause instanceof Error
-            ? `${cause.message}${cause.cause instanceof Error ? ` (${cause.cause.message})` : ''}`
-            : String(cause);
+        : `the server asks for credentials (HTTP ${status ?? 401}), and none are configured for it`
+      : status !== undefined
+        ? `the server answered HTTP ${status}`
+        : cause instanceof Error
+          ? `${cause.message}${cause.cause instanceof Error ? ` (${cause.cause.message})` : ''}`
+          : String(cause);
     const where = this.config.url ?? this.config.command ?? '';
-    const message = `Failed to connect to MCP server "${this.label}" at ${where}: ${why}. Please check that the server is running and the URL and credentials are right.`;
+    const please = !refused
+      ? 'check that the server is running and the URL and credentials are right'
+      : hasServerCredentials(this.config)
+        ? 'check the credentials (expired, revoked, or for another server?)'
+        : `give them: the server's "token" or "headers" option (CLI: --mcp-token ${this.label}=ENV_VAR, or "tokenEnv" or "headers" for it in the config file)`;
+    const message = `Failed to connect to MCP server "${this.label}" at ${where}: ${why}. Please ${please}.`;
     // Redacted whole, cause chain included: a server may echo the credentials it refused.
     return this.redactor.error(new ProxyError('mcp_connect_failed', message, { cause, data: { server: this.label, status } }));
   }

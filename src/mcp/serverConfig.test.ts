@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ProxyError } from '../errors.js';
-import { validateServerConfig, validateServerConfigs } from './serverConfig.js';
+import { hasServerCredentials, validateServerConfig, validateServerConfigs } from './serverConfig.js';
 import type { McpServerConfig } from './types.js';
 
 function problemsOf(config: unknown): string[] {
@@ -87,5 +87,21 @@ describe('validateServerConfigs', () => {
   it('checks each server too, and refuses what is not an array', () => {
     expect(() => validateServerConfigs([{ label: 'ok', url: 'http://h/mcp' }, { label: 'bad', url: 'ftp://h' }])).toThrow(/Failed to configure MCP server "bad"/);
     expect(() => validateServerConfigs({ label: 'a' } as unknown as McpServerConfig[])).toThrow(/"servers" is not an array/);
+  });
+});
+
+describe('hasServerCredentials', () => {
+  it.each<[Partial<McpServerConfig>, boolean]>([
+    [{ url: 'https://h/mcp' }, false],
+    [{ url: 'https://h/mcp?page=2' }, false],
+    [{ url: 'https://h/mcp', token: 't' }, true],
+    [{ url: 'https://h/mcp', token: async () => 't' }, true],
+    [{ url: 'https://h/mcp', headers: { 'X-Api-Key': 'k' } }, true],
+    [{ url: 'https://h/mcp', headers: {} }, false],
+    [{ url: 'https://user:pass@h/mcp' }, true],
+    [{ url: 'https://h/mcp?api_key=k' }, true],
+    [{ command: 'node' }, false],
+  ])('%j → %s', (config, expected) => {
+    expect(hasServerCredentials({ label: 'a', ...config })).toBe(expected);
   });
 });

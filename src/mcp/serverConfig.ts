@@ -59,6 +59,23 @@ export function registerServerSecrets(redactor: Redactor, config: McpServerConfi
   for (const [name, value] of Object.entries(config.env)) if (isCredentialName(name)) redactor.add(value);
 }
 
+/**
+ * Whether the config gives the server anything to authenticate with: a token, an OAuth provider, a
+ * header (any header may carry a key), or credentials in the URL (user:password, or a query
+ * parameter named like one, `?api_key=`).
+ */
+export function hasServerCredentials(config: McpServerConfig): boolean {
+  if (config.token !== undefined || config.authProvider !== undefined) return true;
+  if (config.headers !== undefined && Object.keys(config.headers).length > 0) return true;
+  if (typeof config.url !== 'string') return false;
+  try {
+    const url = new URL(config.url);
+    return url.username !== '' || url.password !== '' || [...url.searchParams.keys()].some(isCredentialName);
+  } catch {
+    return false;
+  }
+}
+
 function serverConfigProblems(config: McpServerConfig): string[] {
   if (typeof config !== 'object' || config === null) return ['the configuration is not an object'];
   const problems: string[] = [];
