@@ -390,6 +390,7 @@ describe('doctor usage', () => {
     expect(help.stdout).toMatch(/^Usage: realtime-mcp-proxy doctor <mcp-url>/);
     for (const flag of ['--header', '--token', '--timeout', '--json']) expect(help.stdout).toContain(flag);
     expect(help.stdout).toMatch(/Examples:\n\s+realtime-mcp-proxy doctor http/);
+    expect(help.stdout).toMatch(/Exit code: 0 the server is usable .*\s+.*; 2 bad usage\./);
     const out: string[] = [];
     expect(await main(['--help'], {}, (text) => out.push(text), () => undefined)).toBe(0);
     expect(out.join('\n')).toMatch(/^\s+doctor\s+check one MCP server/m);
