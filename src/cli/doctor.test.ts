@@ -204,6 +204,31 @@ describe('doctor against the mock MCP server', () => {
     expect(report.tools).toMatchObject({ listed: 6, usable: 4 });
   });
 
+  it('says once that "$schema" was dropped, not under every tool, and keeps real adaptations visible', async () => {
+    const draft = 'http://json-schema.org/draft-07/schema#';
+    const server = await startMock({
+      tools: [
+        { name: 'one', description: 'One.', inputSchema: { $schema: draft, type: 'object', properties: { a: { type: 'string' } } } },
+        { name: 'two', description: 'Two.', inputSchema: { $schema: draft, type: 'object', properties: { b: { type: 'string' } } } },
+        {
+          name: 'three',
+          description: 'Three.',
+          inputSchema: { $schema: draft, type: 'object', properties: { where: { $ref: '#/$defs/Place' } }, $defs: { Place: { type: 'string' } } },
+        },
+      ],
+    });
+    const run = await doctor([server.url]);
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).not.toMatch(/schema: Dropped "\$schema"/);
+    expect(run.stdout.match(/Dropped "\$schema"/g)).toHaveLength(1);
+    expect(run.stdout).toContain('(Dropped "$schema" from 3 tools: a meta keyword Realtime does not need; nothing else changes.)');
+    expect(run.stdout).toMatch(/^  ok\s+one$/m);
+    expect(run.stdout).toMatch(/^  adapted\s+three\n\s+schema: Inlined "\$ref" "#\/\$defs\/Place"/m);
+    // The JSON report keeps every change, per tool.
+    const { report } = await doctorJson([server.url]);
+    expect(report.tools!.tools.find((tool) => tool.name === 'one')!.schemaChanges).toEqual(['Dropped "$schema": the model does not need it.']);
+  });
+
   it('exits 1 and says why when no tool is usable, or none is listed', async () => {
     const server = await startMock({ tools: [{ name: 'either', description: 'A root union.', inputSchema: { type: 'object', anyOf: [{ required: ['a'] }] } }] });
     const run = await doctor([server.url]);
@@ -239,6 +264,65 @@ describe('doctor when the server cannot be used', () => {
     expect(report).toMatchObject({ usable: false, connection: { ok: false } });
     expect(report.http[0]).toMatchObject({ method: 'POST', errorCode: 'ECONNREFUSED' });
     expect(report.tools).toBeUndefined();
+  });
+
+  it('a host name that does not resolve: says so and points at the URL, not at starting the server', async () => {
+    // RFC 6761: .invalid never resolves (the resolver answers at once; nothing is sent anywhere).
+    const url = 'http://mcp.doctor-test.invalid/mcp';
+    const run = await doctor([url]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/Failed to connect to http:\/\/mcp\.doctor-test\.invalid\/mcp: the host name (does not resolve \(DNS lookup failed\) \(ENOTFOUND\)|could not be resolved right now .*\(EAI_AGAIN\))\. Please check the host name in the URL/);
+    expect(run.stdout).not.toContain('start the server');
+  });
+
+  describe('a server that answers 403', () => {
+    /** A tiny HTTP server that answers every request 403 with the given header and body. */
+    async function forbidding(answer: { authenticate?: string; body: string }): Promise<{ url: string; close: () => Promise<void> }> {
+      const server = createServer((_request, response) => {
+        response.writeHead(403, { 'content-type': 'application/json', ...(answer.authenticate ? { 'www-authenticate': answer.authenticate } : {}) });
+        response.end(answer.body);
+      });
+      await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/mcp`;
+      return { url, close: () => new Promise((done) => server.close(() => done())) };
+    }
+
+    it.each([
+      { why: 'a body that says "Invalid bearer token"', answer: { body: '{"error":"Invalid bearer token"}' } },
+      { why: 'a body with error invalid_token', answer: { body: '{"error":"invalid_token","error_description":"The access token expired"}' } },
+      { why: 'WWW-Authenticate error="invalid_token"', answer: { authenticate: 'Bearer realm="mcp", error="invalid_token"', body: '' } },
+    ])('$why: the credentials were refused, not "lacks scope"', async ({ answer }) => {
+      const server = await forbidding(answer);
+      try {
+        const run = await doctor([server.url, '--token', 'tok-DOCTOR-403-0123456789']);
+        expect(run.code).toBe(1);
+        expect(run.stdout).toContain(`Failed to connect to ${server.url}: the server refused the credentials given (HTTP 403, invalid token). Please check the token`);
+        expect(run.stdout).not.toMatch(/scope/);
+        expect(run.stdout + run.stderr).not.toContain('tok-DOCTOR-403-0123456789');
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('insufficient_scope: the credentials lack a permission', async () => {
+      const server = await forbidding({ authenticate: 'Bearer error="insufficient_scope", scope="tools:read"', body: '' });
+      try {
+        const run = await doctor([server.url, '--token', 'tok-DOCTOR-403-0123456789']);
+        expect(run.stdout).toContain('the server refused access (HTTP 403): the credentials were accepted but lack the permission (scope) it needs. Please check the token\'s scopes');
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('a 403 that says nothing: neither invalid nor scope is claimed', async () => {
+      const server = await forbidding({ body: '{"message":"Forbidden"}' });
+      try {
+        const run = await doctor([server.url, '--token', 'tok-DOCTOR-403-0123456789']);
+        expect(run.stdout).toContain('the server refused access (HTTP 403) with the credentials given, without saying why. Please check that the token is valid and current, then its scopes');
+      } finally {
+        await server.close();
+      }
+    });
   });
 
   it('hides a secret header value wherever it shows up, even in the URL', async () => {
@@ -306,6 +390,7 @@ describe('doctor usage', () => {
     expect(help.stdout).toMatch(/^Usage: realtime-mcp-proxy doctor <mcp-url>/);
     for (const flag of ['--header', '--token', '--timeout', '--json']) expect(help.stdout).toContain(flag);
     expect(help.stdout).toMatch(/Examples:\n\s+realtime-mcp-proxy doctor http/);
+    expect(help.stdout).toMatch(/Exit code: 0 the server is usable .*\s+.*; 2 bad usage\./);
     const out: string[] = [];
     expect(await main(['--help'], {}, (text) => out.push(text), () => undefined)).toBe(0);
     expect(out.join('\n')).toMatch(/^\s+doctor\s+check one MCP server/m);

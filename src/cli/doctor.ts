@@ -36,13 +36,17 @@ Every problem comes with its cause and what to do ("why do I see 0 tools?").
   --timeout MS         deadline of initialize and of each tools/list page (default ${DEFAULT_TIMEOUT_MS})
   --json               one JSON report on stdout instead of readable text
 
-Progress goes to stderr, the report to stdout. Exit code: 0 the server is usable, 1 it is not
-(cannot connect, or no usable tools), 2 bad usage.
+Progress goes to stderr, the report to stdout.
+
+Exit code: 0 the server is usable (connected, at least one usable tool); 1 it is not (cannot
+connect, refused the credentials, or no usable tools); 2 bad usage.
 
 Examples:
   realtime-mcp-proxy doctor http://127.0.0.1:3001/mcp
   realtime-mcp-proxy doctor https://mcp.example.com/mcp --token "$MCP_TOKEN"
-  realtime-mcp-proxy doctor https://mcp.example.com/sse --header "X-Api-Key: $KEY" --json | jq .tools.usable`;
+  realtime-mcp-proxy doctor https://mcp.example.com/sse --header "X-Api-Key: $KEY" --json | jq .tools.usable
+  realtime-mcp-proxy doctor http://127.0.0.1:3001/mcp --timeout 30000   # a slow server
+  realtime-mcp-proxy doctor "$URL" > /dev/null && echo usable           # in a script: exit 0 = usable`;
 
 export interface DoctorOptions {
   url: string;
@@ -155,6 +159,7 @@ export async function runDoctor(options: DoctorOptions, run: DoctorRunOptions = 
       await step(`connecting to ${options.url} (Streamable HTTP, then legacy SSE)`, () => connection.connect());
     } catch (error) {
       report.timings.initializeMs = Math.round(performance.now() - t);
+      await recorder.settled();
       report.problems.push(explainConnectFailure(error, recorder.exchanges, context));
       return report;
     }

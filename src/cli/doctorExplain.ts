@@ -65,7 +65,12 @@ export function explainConnectFailure(error: unknown, exchanges: readonly HttpEx
   if (answered.length === 0 && network) {
     const known = network.errorCode ? NETWORK_CAUSES[network.errorCode] : undefined;
     const why = known ? `${known}${network.errorCode ? ` (${network.errorCode})` : ''}` : `no HTTP answer (${network.error})`;
-    const please = network.errorCode === 'ECONNREFUSED' || network.errorCode === 'ENOTFOUND' ? 'start the server, or check the host and port in the URL' : 'check that the server is reachable from here';
+    const please =
+      network.errorCode === 'ECONNREFUSED'
+        ? 'start the server, or check the host and port in the URL'
+        : network.errorCode === 'ENOTFOUND' || network.errorCode === 'EAI_AGAIN'
+          ? 'check the host name in the URL (a typo?), and that this machine can resolve it (DNS, VPN)'
+          : 'check that the server is reachable from here';
     return failed(why, please);
   }
 
@@ -77,18 +82,26 @@ export function explainConnectFailure(error: unknown, exchanges: readonly HttpEx
     const oauthHint = oauth
       ? ` The server advertises OAuth (resource metadata at ${oauth}): get an access token from its authorization server and pass it with --token.`
       : '';
-    if (code === 403) {
-      return {
-        level: 'error',
-        topic: 'auth',
-        message: `Failed to connect to ${url}: the server refused access (HTTP 403)${context.credentials ? ': the credentials were accepted but lack the permission (scope) it needs' : ' and no credentials were given'}. Please check the token's scopes or the account's access.${oauthHint}`,
-      };
+    // 403 is "forbidden" whatever the cause: only the server's own word (RFC 6750 `error`, or its body) tells a bad token from a missing scope.
+    const refusal = refused?.refusal;
+    if (code === 403 && refusal !== 'invalid_token') {
+      const why = !context.credentials
+        ? ' and no credentials were given'
+        : refusal === 'insufficient_scope'
+          ? ': the credentials were accepted but lack the permission (scope) it needs'
+          : ' with the credentials given, without saying why';
+      const please = !context.credentials
+        ? 'pass --token TOKEN (sent as "Authorization: Bearer TOKEN") or --header "Name: value"'
+        : refusal === 'insufficient_scope'
+          ? "check the token's scopes or the account's access"
+          : "check that the token is valid and current, then its scopes and the account's access";
+      return { level: 'error', topic: 'auth', message: `Failed to connect to ${url}: the server refused access (HTTP 403)${why}. Please ${please}.${oauthHint}` };
     }
     return {
       level: 'error',
       topic: 'auth',
       message: context.credentials
-        ? `Failed to connect to ${url}: the server refused the credentials given (HTTP ${code}). Please check the token (expired, revoked, or for another server?).${oauthHint}`
+        ? `Failed to connect to ${url}: the server refused the credentials given (HTTP ${code}${refusal === 'invalid_token' ? ', invalid token' : ''}). Please check the token (expired, revoked, or for another server?).${oauthHint}`
         : context.headerNames.length > 0
           ? `Failed to connect to ${url}: the server requires credentials (HTTP ${code}) and did not accept the headers given (${context.headerNames.join(', ')}). Please check the header name and value, or pass --token TOKEN (sent as "Authorization: Bearer TOKEN").${oauthHint}`
           : `Failed to connect to ${url}: the server requires credentials (HTTP ${code}) and none were given. Please pass --token TOKEN (sent as "Authorization: Bearer TOKEN") or --header "Name: value".${oauthHint}`,

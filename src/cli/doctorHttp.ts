@@ -27,8 +27,13 @@ export interface HttpExchange {
   contentType?: string;
   /** Where a 3xx pointed (without its query). */
   location?: string;
-  /** The scheme and parameter names of `WWW-Authenticate` on a 401/403, and a resource_metadata URL. */
-  authenticate?: { scheme: string; resourceMetadata?: string };
+  /** The scheme of `WWW-Authenticate` on a 401/403, its resource_metadata URL and its `error` (RFC 6750: invalid_token, insufficient_scope…). */
+  authenticate?: { scheme: string; resourceMetadata?: string; error?: string };
+  /**
+   * On a 401/403: what the server said is wrong with the credentials, read from the `error` of
+   * `WWW-Authenticate` or else from the start of the body ("Invalid bearer token"); the body itself is never kept.
+   */
+  refusal?: Refusal;
   /** A network failure (no HTTP answer), e.g. "connect ECONNREFUSED 127.0.0.1:4000". */
   error?: string;
   /** The error code of a network failure (ECONNREFUSED, ENOTFOUND, …). */
@@ -41,14 +46,24 @@ export interface HttpExchange {
   ms?: number;
 }
 
+/** Why a server refused credentials: they are not valid, or they are valid but lack a permission. */
+export type Refusal = 'invalid_token' | 'insufficient_scope';
+
 export interface RecordingFetch {
   fetch: FetchLike;
   readonly exchanges: HttpExchange[];
+  /** Resolves once every refusal body has been read (bounded in size and time). */
+  settled(): Promise<void>;
 }
+
+/** How much of a refusal's body is read to find why, and for how long at most. */
+const REFUSAL_BODY_BYTES = 4_096;
+const REFUSAL_BODY_MS = 1_000;
 
 /** Wraps a fetch so every request is noted in `exchanges`; the response is handed on untouched. */
 export function recordingFetch(base: FetchLike = globalThis.fetch, now: () => number = () => performance.now()): RecordingFetch {
   const exchanges: HttpExchange[] = [];
+  const reading: Array<Promise<void>> = [];
   const origin = now();
   const fetch: FetchLike = async (url, init) => {
     const target = new URL(url instanceof URL ? url.href : String(url));
@@ -72,7 +87,13 @@ export function recordingFetch(base: FetchLike = globalThis.fetch, now: () => nu
       const location = response.headers.get('location');
       if (location) exchange.location = withoutQuery(location, target);
       const authenticate = response.headers.get('www-authenticate');
-      if (authenticate && (response.status === 401 || response.status === 403)) exchange.authenticate = parseAuthenticate(authenticate);
+      if (response.status === 401 || response.status === 403) {
+        if (authenticate) exchange.authenticate = parseAuthenticate(authenticate);
+        const said = exchange.authenticate?.error;
+        if (said === 'invalid_token' || said === 'insufficient_scope') exchange.refusal = said;
+        // The SDK reads the body too (for its message): a copy is read beside it, never awaited here.
+        else if (response.body) reading.push(readRefusal(response.clone()).then((refusal) => void (refusal && (exchange.refusal = refusal))));
+      }
       return response;
     } catch (error) {
       exchange.ms = Math.round(now() - started);
@@ -84,7 +105,37 @@ export function recordingFetch(base: FetchLike = globalThis.fetch, now: () => nu
       throw error;
     }
   };
-  return { fetch, exchanges };
+  return { fetch, exchanges, settled: async () => void (await Promise.all(reading)) };
+}
+
+/** The start of a refusal's body, classified; undefined when it says nothing recognisable (or does not end in time). */
+async function readRefusal(response: Response): Promise<Refusal | undefined> {
+  const reader = response.body?.getReader();
+  if (!reader) return undefined;
+  const decoder = new TextDecoder();
+  let text = '';
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, REFUSAL_BODY_MS)));
+  try {
+    while (text.length < REFUSAL_BODY_BYTES) {
+      const chunk = await Promise.race([reader.read(), timedOut.then(() => undefined)]);
+      if (chunk === undefined || chunk.done) break;
+      text += decoder.decode(chunk.value, { stream: true });
+    }
+  } catch {
+    // A body that broke off says what it said so far.
+  } finally {
+    clearTimeout(timer);
+    void reader.cancel().catch(() => undefined);
+  }
+  return classifyRefusal(text);
+}
+
+/** "insufficient_scope" / "Insufficient scope" → insufficient_scope; "invalid_token", "Invalid bearer token", "token expired" → invalid_token. */
+export function classifyRefusal(text: string): Refusal | undefined {
+  if (/insufficient[_ ]scope/i.test(text)) return 'insufficient_scope';
+  if (/invalid[_ ]token|invalid (?:bearer |access |api |auth(?:entication)? )?(?:token|key|credentials?)|(?:token|key|credentials?) (?:is |has )?(?:invalid|expired|revoked|been revoked)|expired[_ ]token/i.test(text)) return 'invalid_token';
+  return undefined;
 }
 
 function rpcMethods(body: unknown): string[] {
@@ -115,10 +166,12 @@ function withoutQuery(location: string, base: URL): string {
   }
 }
 
-function parseAuthenticate(value: string): { scheme: string; resourceMetadata?: string } {
+function parseAuthenticate(value: string): { scheme: string; resourceMetadata?: string; error?: string } {
   const scheme = /^\s*([A-Za-z][\w-]*)/.exec(value)?.[1] ?? 'unknown';
   const metadata = /resource_metadata\s*=\s*"([^"]+)"/i.exec(value)?.[1];
-  return { scheme, ...(metadata ? { resourceMetadata: metadata } : {}) };
+  // Only a token-shaped code is kept (error_description is free text and may quote the credentials).
+  const error = /(?:^|[\s,])error\s*=\s*"?([a-z_]{1,40})"?/i.exec(value)?.[1]?.toLowerCase();
+  return { scheme, ...(metadata ? { resourceMetadata: metadata } : {}), ...(error ? { error } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ const FORMAT_TEXT: Record<ResponseFormat, string> = {
 };
 
 /** Dropping a meta keyword changes nothing the model or the validation sees: still "ok". */
-const HARMLESS_CHANGE = /^Dropped "\$(?:schema|id|comment)"/;
+const HARMLESS_CHANGE = /^Dropped "(\$(?:schema|id|comment))"/;
 
 /** The readable report. */
 export function renderDoctorReport(report: DoctorReport): string {
@@ -82,9 +82,12 @@ export function renderDoctorReport(report: DoctorReport): string {
       const detail = (text: string) => out.push(`              ${text}`);
       if (tool.leftOut) detail(tool.leftOut);
       if (tool.renamed) detail(`name: ${tool.renamed}`);
-      for (const change of tool.schemaChanges) detail(`schema: ${change}`);
+      // Routine (most servers' schemas carry "$schema"): said once below the list, not under every tool.
+      for (const change of tool.schemaChanges) if (!HARMLESS_CHANGE.test(change)) detail(`schema: ${change}`);
       for (const warning of tool.warnings) detail(`warning: ${warning}`);
     }
+    const routine = routineDrops(t.tools);
+    if (routine) out.push(`  ${routine}`);
     out.push('');
   }
 
@@ -101,6 +104,21 @@ export function renderDoctorReport(report: DoctorReport): string {
 
   out.push(`Result: ${verdict(report)} (${report.timings.totalMs} ms)`);
   return out.join('\n');
+}
+
+/** 'Dropped "$schema" from 12 tools' schemas (Realtime does not need it; nothing else changes).' */
+function routineDrops(tools: ReadonlyArray<{ usable: boolean; schemaChanges: string[] }>): string | undefined {
+  const byKeyword = new Map<string, number>();
+  for (const tool of tools) {
+    if (!tool.usable) continue;
+    for (const change of tool.schemaChanges) {
+      const keyword = HARMLESS_CHANGE.exec(change)?.[1];
+      if (keyword) byKeyword.set(keyword, (byKeyword.get(keyword) ?? 0) + 1);
+    }
+  }
+  if (byKeyword.size === 0) return undefined;
+  const parts = [...byKeyword].map(([keyword, count]) => `"${keyword}" from ${count} tool${count === 1 ? '' : 's'}`);
+  return `(Dropped ${parts.join(', ')}: a meta keyword Realtime does not need; nothing else changes.)`;
 }
 
 function describeExchange(exchange: HttpExchange): string {

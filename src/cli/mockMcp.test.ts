@@ -220,3 +220,10 @@ describe('realtime-mcp-proxy mock-mcp (in process)', () => {
     expect(result.err).toContain(`Failed to build a mock MCP server from ${empty}: it has no MCP traffic of server "weather".`);
   });
 });
+
+describe('mock-mcp --help', () => {
+  it('has examples and says what each exit code means', () => {
+    expect(mockMcpCommand.usage).toMatch(/Exit code: 0 stopped by Ctrl-C or SIGTERM; 1 the server could not start .*\s+.*; 2 bad flags, or a --from\/--config file that cannot be read or used\./);
+    expect(mockMcpCommand.usage).toMatch(/Examples:\n(\s+realtime-mcp-proxy mock-mcp.*\n){3,}/);
+  });
+});

@@ -25,9 +25,16 @@ first line printed is \`mcp <label> <url>\`; give it to \`connect --mcp label=ur
                    otherwise the label printed (default: the config's name)
   --port N         the port (default: any free one)
 
+Exit code: 0 stopped by Ctrl-C or SIGTERM; 1 the server could not start (the port is taken or not
+allowed); 2 bad flags, or a --from/--config file that cannot be read or used.
+
 Examples:
+  realtime-mcp-proxy mock-mcp                                   # the bundled weather tool
   realtime-mcp-proxy mock-mcp --from session.jsonl
-  realtime-mcp-proxy mock-mcp --config tools.json --port 4000`;
+  realtime-mcp-proxy mock-mcp --from session.jsonl --label weather --port 4000
+  realtime-mcp-proxy mock-mcp --config tools.json --port 4000
+  # then, in another terminal:
+  realtime-mcp-proxy connect --mcp weather=http://127.0.0.1:4000/mcp`;
 
 export interface MockMcpCliOptions {
   from?: string;

@@ -13,6 +13,7 @@ import { recordScenario } from '../../harness/recordings/recordScenario.js';
 import { ProxyError } from '../errors.js';
 import type { Command } from './command.js';
 import { parseReplayArgs, replayCommand, runReplay, type StepInput } from './replay.js';
+import { main } from './main.js';
 import { embeddedMcpConfig, embeddedScript } from './start.js';
 
 let dir: string;
@@ -87,7 +88,7 @@ describe('realtime-mcp-proxy replay', () => {
     expect(result.err).toBe('');
   });
 
-  it('fails on a changed tool result, naming /item/output and showing both values', async () => {
+  it('fails on a changed tool result (exit 1), naming /item/output and showing both values', async () => {
     const file = tampered();
     const result = await replay(file);
     expect(result.code).toBe(1);
@@ -100,15 +101,26 @@ describe('realtime-mcp-proxy replay', () => {
     expect(result.out.trim().split('\n').length).toBeLessThan(16);
   });
 
-  it('fails a malformed line with its line number, and a missing file, without stopping the run', async () => {
+  it('a malformed line, a missing file, a file that is not a recording: ERROR and exit 2 (bad input, not a behaviour change), and the run goes on', async () => {
     const broken = variant('broken.jsonl', (lines) => lines.map((line, i) => (i === 4 ? '{"seq": oops' : line)));
     const missing = join(dir, 'nowhere.jsonl');
-    const result = await replay(broken, missing, recording);
-    expect(result.code).toBe(1);
-    expect(result.out).toContain(`[1/3] FAIL ${broken}: Failed to read recording ${broken} line 5: it is not JSON`);
-    expect(result.out).toContain(`[2/3] FAIL ${missing}: Failed to read recording ${missing}: ENOENT`);
-    expect(result.out).toMatch(/\[3\/3\] PASS /);
-    expect(result.out.trim().split('\n').at(-1)).toBe('1 passed, 2 failed');
+    const foreign = join(dir, 'foreign.jsonl');
+    writeFileSync(foreign, '{"hello":"world"}\n');
+    const result = await replay(broken, missing, foreign, recording);
+    expect(result.code, result.out).toBe(2);
+    expect(result.out).toContain(`[1/4] ERROR ${broken}: Failed to read recording ${broken} line 5: it is not JSON`);
+    expect(result.out).toContain(`[2/4] ERROR ${missing}: Failed to read recording ${missing}: ENOENT`);
+    expect(result.out).toMatch(new RegExp(`\\[3/4\\] ERROR ${foreign.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: Failed to read recording .*\\. Please `));
+    expect(result.out).toMatch(/\[4\/4\] PASS /);
+    expect(result.out.trim().split('\n').at(-1)).toBe('1 passed, 0 failed, 3 could not be replayed');
+    // With a behaviour change beside it, bad input still wins: the run cannot be trusted as a whole.
+    const mixed = await replay(tampered(), missing, '--json');
+    expect(mixed.code).toBe(2);
+    const objects = mixed.out.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(objects[0]).toMatchObject({ ok: false });
+    expect(objects[0]!.error).toBeUndefined();
+    expect(objects[1]).toMatchObject({ ok: false, error: true, failure: { message: expect.stringContaining('ENOENT') } });
+    expect(objects[2]).toEqual({ kind: 'summary', passed: 0, failed: 1, errors: 1, files: 2 });
   });
 
   it('fails an MCP request the recording does not have, without waiting out the MCP timeouts', async () => {
@@ -149,7 +161,8 @@ describe('realtime-mcp-proxy replay', () => {
       expect(live.callLog.map((call) => call.tool)).toEqual(['get_weather']);
       // A label the recording does not have fails the file with a clear message.
       const wrong = await replay(recording, '--mcp', `other=${live.url}`);
-      expect(wrong.code).toBe(1);
+      expect(wrong.code).toBe(2);
+      expect(wrong.out).toContain(`ERROR ${recording}: `);
       expect(wrong.out).toContain('the recording has the server labels "weather", --mcp gives "other". Please give one --mcp label=url per recorded label.');
     } finally {
       await live.close();
@@ -202,6 +215,13 @@ describe('realtime-mcp-proxy replay', () => {
     expect(result.err).toMatch(/^Failed to start replay: .+\. Please see `realtime-mcp-proxy replay --help`\.\n$/);
     expect(result.err).toContain(says);
   });
+
+  it('--help has examples and says what each exit code means', async () => {
+    const out: string[] = [];
+    const code = await main(['replay', '--help'], {}, (text) => out.push(text), () => undefined);
+    expect(code).toBe(0);
+    const help = out.join('\n');
+    expect(help).toMatch(/Exit code: 0 every file passed; 1 a file failed \(the proxy behaves differently from the recording\),\s+or --step was stopped; 2 bad flags, or a file that could not be replayed \(ERROR\)\./);
+    expect(help).toMatch(/Examples:\n(\s+realtime-mcp-proxy replay .+\n){3,}/);
+  });
 });
-
-

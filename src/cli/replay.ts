@@ -1,7 +1,9 @@
 /**
  * `realtime-mcp-proxy replay`: replays recordings against the current proxy and reports, per file,
  * whether the proxy still sends the recorded client events (PASS) or where it first differs (FAIL,
- * with a short diff). Exit 0 when every file passes, 1 when one fails, 2 for bad flags.
+ * with a short diff), or that it could not be replayed at all (ERROR: unreadable, not a recording, or
+ * --mcp labels that do not match it). Exit 0 when every file passes, 1 when one fails (a behaviour
+ * change), 2 for bad flags or a file that could not be replayed.
  */
 import { createInterface } from 'node:readline';
 import { ProxyError } from '../errors.js';
@@ -29,12 +31,18 @@ recorded one. Prints PASS or FAIL (with the first difference) per file, then a s
                        in --step mode: no limit unless given)
   --json               one JSON object per file, then a summary object
 
-Exit code: 0 every file passed, 1 a file failed, 2 bad flags.
+A file that cannot be replayed at all (missing, unreadable, not JSON lines, not a recording, or
+--mcp labels that do not match it) is reported as ERROR; the other files still run.
+
+Exit code: 0 every file passed; 1 a file failed (the proxy behaves differently from the recording),
+or --step was stopped; 2 bad flags, or a file that could not be replayed (ERROR).
 
 Examples:
   realtime-mcp-proxy replay session.jsonl
   realtime-mcp-proxy replay recordings/*.jsonl --json
-  realtime-mcp-proxy replay session.jsonl --mcp weather=http://127.0.0.1:4000/mcp`;
+  realtime-mcp-proxy replay session.jsonl --speed 1            # with the recorded timing
+  realtime-mcp-proxy replay session.jsonl --mcp weather=http://127.0.0.1:4000/mcp
+  realtime-mcp-proxy replay session.jsonl || echo "exit $?: 1 behaviour changed, 2 bad file or flags"`;
 
 /** What the flags ask for. */
 export interface ReplayCliOptions {
@@ -103,6 +111,8 @@ interface FileOutcome {
   kind: 'file';
   path: string;
   ok: boolean;
+  /** The file could not be replayed at all (unreadable, not a recording, --mcp labels that do not match): exit 2. */
+  error?: true;
   records: number;
   matched: number;
   durationMs: number;
@@ -118,6 +128,7 @@ export async function runReplay(options: ReplayCliOptions, io: CommandIo, input:
   const emit = (value: Record<string, unknown>) => io.write(JSON.stringify(value));
   let passed = 0;
   let failed = 0;
+  let errors = 0;
   let skipped = 0;
   try {
     if (stepper && !options.json) io.write('Stepping: Enter plays the next record, c + Enter runs to the end, q + Enter stops.');
@@ -129,6 +140,7 @@ export async function runReplay(options: ReplayCliOptions, io: CommandIo, input:
       }
       const outcome = await replayFile(path, options, io, stepper);
       if (outcome.ok) passed++;
+      else if (outcome.error) errors++;
       else failed++;
       if (options.json) {
         emit({ ...outcome, durationMs: Math.round(outcome.durationMs) });
@@ -136,6 +148,8 @@ export async function runReplay(options: ReplayCliOptions, io: CommandIo, input:
       }
       if (outcome.ok) {
         io.write(`${counter}PASS ${path} (${outcome.records} records, ${outcome.matched} client events matched, ${Math.round(outcome.durationMs)} ms)`);
+      } else if (outcome.error) {
+        io.write(`${counter}ERROR ${path}: ${outcome.failure!.message}`);
       } else {
         io.write(`${counter}FAIL ${path}: ${outcome.failure!.message}`);
         for (const line of describeDifference(outcome.failure!)) io.write(line);
@@ -144,18 +158,28 @@ export async function runReplay(options: ReplayCliOptions, io: CommandIo, input:
   } finally {
     stepper?.close();
   }
-  if (options.json) emit({ kind: 'summary', passed, failed, ...(skipped ? { skipped } : {}), files: options.files.length });
-  else io.write(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} not run (stopped)` : ''}`);
+  if (options.json) emit({ kind: 'summary', passed, failed, ...(errors ? { errors } : {}), ...(skipped ? { skipped } : {}), files: options.files.length });
+  else io.write(`${passed} passed, ${failed} failed${errors ? `, ${errors} could not be replayed` : ''}${skipped ? `, ${skipped} not run (stopped)` : ''}`);
+  if (errors > 0) return 2;
   return failed === 0 && skipped === 0 ? 0 : 1;
 }
 
 async function replayFile(path: string, options: ReplayCliOptions, io: CommandIo, stepper: Stepper | undefined): Promise<FileOutcome> {
   const startedAt = performance.now();
-  const failed = (message: string): FileOutcome => ({ kind: 'file', path, ok: false, records: 0, matched: 0, durationMs: performance.now() - startedAt, failure: { seq: 0, message } });
+  const failed = (message: string, error?: true): FileOutcome => ({
+    kind: 'file',
+    path,
+    ok: false,
+    ...(error ? { error } : {}),
+    records: 0,
+    matched: 0,
+    durationMs: performance.now() - startedAt,
+    failure: { seq: 0, message },
+  });
   try {
     if (options.servers) {
       const problem = await checkLabels(path, options.servers);
-      if (problem) return failed(problem);
+      if (problem) return failed(problem, true);
     }
     const replay: ReplayOptions = {
       mode: options.mode,
@@ -184,10 +208,15 @@ async function replayFile(path: string, options: ReplayCliOptions, io: CommandIo
       ...(result.failure ? { failure: result.failure } : {}),
     };
   } catch (error) {
-    // A missing or malformed file: the reader's message names the file and the line.
-    if (ProxyError.isInstance(error)) return failed(error.message);
+    // A missing or malformed file: the reader's message names the file and the line. Bad input, not a behaviour change.
+    if (ProxyError.isInstance(error)) return failed(error.message, isRecordingError(error) ? true : undefined);
     return failed(`Failed to replay ${path}: ${(error as Error).message}. Please check the file, or report this if it persists.`);
   }
+}
+
+/** An error reading the file (the reader marks them with the recording's path), as opposed to the replay going another way. */
+function isRecordingError(error: ProxyError): boolean {
+  return error.code === 'invalid_options' && isJsonObject(error.data) && 'recording' in error.data;
 }
 
 /** With --mcp, every recorded server label needs a live server, and no more. */

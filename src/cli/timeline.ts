@@ -12,6 +12,18 @@ export function clip(text: string, max = 100): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
+/**
+ * A message to print whole: its whitespace flattened, and only a pathological one (over `max`) cut,
+ * in the middle, so the cause at the start and the advice at the end ("Please …") both survive.
+ */
+export function clipMiddle(text: string, max = 1_000): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (flat.length <= max) return flat;
+  const advice = flat.lastIndexOf(' Please ');
+  const tail = advice >= 0 && flat.length - advice <= max / 2 ? flat.length - advice : Math.floor(max / 2);
+  return `${flat.slice(0, max - tail - 1)}…${flat.slice(flat.length - tail)}`;
+}
+
 function ms(from: number | undefined, to: number | undefined): string {
   return from === undefined || to === undefined ? '–' : `${Math.max(0, to - from).toFixed(0)} ms`;
 }
@@ -42,10 +54,10 @@ export function followProxy(proxy: RealtimeMcpProxy, line: Line): () => void {
       line('mcp', `${t.functionName}(${clip(t.arguments ?? '', 60)}) → ${t.code ?? 'no result'}: ${clip(t.output ?? '', 80)}`);
       line('latency', latencyBreakdown(t));
     }),
-    proxy.on('realtimeError', (error) => line('realtime', `error ${error.code ?? error.type}: ${clip(error.message)}`)),
-    proxy.on('error', (error) => line('error', `${error.code}: ${clip(error.message, 200)}`)),
-    proxy.on('warning', (warning) => line('warning', warning.message)),
-    proxy.on('tool.dropped', (dropped) => line('mcp', `left out ${dropped.server}/${dropped.tool}: ${clip(dropped.reason)}`)),
+    proxy.on('realtimeError', (error) => line('realtime', `error ${error.code ?? error.type}: ${clipMiddle(error.message)}`)),
+    proxy.on('error', (error) => line('error', `${error.code}: ${clipMiddle(error.message)}`)),
+    proxy.on('warning', (warning) => line('warning', clipMiddle(warning.message))),
+    proxy.on('tool.dropped', (dropped) => line('mcp', `left out ${dropped.server}/${dropped.tool}: ${clipMiddle(dropped.reason)}`)),
     proxy.on('ended', (end) => line('ended', describeEnd(end))),
   ];
   return () => offs.forEach((off) => off());

@@ -219,6 +219,9 @@ export const sessionMachine = sessionSetup.extend({
     'response.done': [{ guard: 'isOutOfBand' }, { actions: 'forwardToResponse' }],
     'transport.closed': { target: '.closed', actions: ['endFromEvent', 'teardown'] },
     'session.close': { target: '.closed', actions: ['endFromEvent', 'teardown'] },
+    // An error no state handles (one before session.created, e.g. a refused key) is still the host's
+    // to hear: it often explains the close that follows.
+    error: { actions: 'reportError' },
   },
   states: {
     connecting: {

@@ -41,7 +41,8 @@ import {
   type TransportOptions,
 } from './transports.js';
 import type { McpServerConfig, McpTransportKind } from './types.js';
-import { registerServerSecrets, validateServerConfig } from './serverConfig.js';
+import { initializeWithin } from './initializeWithin.js';
+import { hasServerCredentials, registerServerSecrets, validateServerConfig } from './serverConfig.js';
 
 export type McpConnectionState = 'idle' | 'connecting' | 'ready' | 'reinitializing' | 'closed';
 
@@ -361,14 +362,14 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
         transport = createMcpTransport(kind, this.config, this.#transportOptions);
         this.#attempt = { client, transport };
         try {
-          await client.connect(transport, { timeout: this.#options.connectTimeoutMs ?? 10_000 });
+          await initializeWithin(client, transport, this.#options.connectTimeoutMs ?? 10_000);
         } catch (error) {
           if (this.#state === 'closed' || !(error instanceof UnauthorizedError) || !(await this.#finishAuthorization(transport))) throw error;
           await this.#dispose(client, transport, false);
           client = this.#newClient();
           transport = createMcpTransport(kind, this.config, this.#transportOptions);
           this.#attempt = { client, transport };
-          await client.connect(transport, { timeout: this.#options.connectTimeoutMs ?? 10_000 });
+          await initializeWithin(client, transport, this.#options.connectTimeoutMs ?? 10_000);
         }
         if (this.#state === 'closed') {
           await this.#dispose(client, transport, true);
@@ -451,16 +452,23 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
       return this.redactor.error(new ProxyError('mcp_connect_failed', message, { cause, data: { server: this.label, ...(exit ? { exitCode: exit.exitCode, signal: exit.signal } : {}) } }));
     }
     const status = httpStatusOf(cause);
-    const why =
-      cause instanceof UnauthorizedError || status === 401 || status === 403
+    const refused = cause instanceof UnauthorizedError || status === 401 || status === 403;
+    const why = refused
+      ? hasServerCredentials(this.config)
         ? `the server refused our credentials (HTTP ${status ?? 401})`
-        : status !== undefined
-          ? `the server answered HTTP ${status}`
-          : cause instanceof Error
-            ? `${cause.message}${cause.cause instanceof Error ? ` (${cause.cause.message})` : ''}`
-            : String(cause);
+        : `the server asks for credentials (HTTP ${status ?? 401}), and none are configured for it`
+      : status !== undefined
+        ? `the server answered HTTP ${status}`
+        : cause instanceof Error
+          ? `${cause.message}${cause.cause instanceof Error ? ` (${cause.cause.message})` : ''}`
+          : String(cause);
     const where = this.config.url ?? this.config.command ?? '';
-    const message = `Failed to connect to MCP server "${this.label}" at ${where}: ${why}. Please check that the server is running and the URL and credentials are right.`;
+    const please = !refused
+      ? 'check that the server is running and the URL and credentials are right'
+      : hasServerCredentials(this.config)
+        ? 'check the credentials (expired, revoked, or for another server?)'
+        : `give them: the server's "token" or "headers" option (CLI: --mcp-token ${this.label}=ENV_VAR, or "tokenEnv" or "headers" for it in the config file)`;
+    const message = `Failed to connect to MCP server "${this.label}" at ${where}: ${why}. Please ${please}.`;
     // Redacted whole, cause chain included: a server may echo the credentials it refused.
     return this.redactor.error(new ProxyError('mcp_connect_failed', message, { cause, data: { server: this.label, status } }));
   }

@@ -4,7 +4,7 @@
 /* Connections */
 export { McpConnection } from './connection.js';
 export type { CallToolOptions, McpConnectionEvents, McpConnectionOptions, McpConnectionState } from './connection.js';
-export { SERVER_LABEL_PATTERN, validateServerConfig } from './serverConfig.js';
+export { SERVER_LABEL_PATTERN, validateServerConfig, validateServerConfigs } from './serverConfig.js';
 export type { FetchLike, StdioTransportFactory } from './transports.js';
 
 /* Catalog, names, routing */

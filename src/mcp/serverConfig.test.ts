@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProxyError } from '../errors.js';
 import { Redactor } from '../redaction/index.js';
-import { registerServerSecrets, validateServerConfig } from './serverConfig.js';
+import { hasServerCredentials, registerServerSecrets, validateServerConfig, validateServerConfigs } from './serverConfig.js';
 import type { McpServerConfig } from './types.js';
 
 function problemsOf(config: unknown): string[] {
@@ -73,5 +73,52 @@ describe('registerServerSecrets', () => {
     });
     const text = redactor.text('rk_test_value_one value-two-secret value-three-secret --tools=all @stripe/mcp /usr/bin --next');
     expect(text).toBe('<redacted> <redacted> <redacted> --tools=all @stripe/mcp /usr/bin --next');
+  });
+});
+
+describe('validateServerConfigs', () => {
+  it('accepts servers with distinct labels, and none', () => {
+    expect(validateServerConfigs([{ label: 'a', url: 'http://h/mcp' }, { label: 'b', command: 'node' }])).toHaveLength(2);
+    expect(validateServerConfigs([])).toEqual([]);
+  });
+
+  it('refuses two servers with the same label, naming both', () => {
+    const servers: McpServerConfig[] = [
+      { label: 'weather', url: 'http://h/a' },
+      { label: 'files', url: 'http://h/b' },
+      { label: 'weather', url: 'http://h/c' },
+    ];
+    let caught: unknown;
+    try {
+      validateServerConfigs(servers);
+    } catch (error) {
+      caught = error;
+    }
+    expect(ProxyError.isInstance(caught) && caught.code).toBe('invalid_options');
+    expect((caught as Error).message).toBe(
+      'Failed to configure the MCP servers: two servers are labelled "weather" (servers[0] and servers[2]), and a label must name one server. Please give each server its own label.',
+    );
+    expect((caught as ProxyError).data).toEqual({ label: 'weather', indexes: [0, 2] });
+  });
+
+  it('checks each server too, and refuses what is not an array', () => {
+    expect(() => validateServerConfigs([{ label: 'ok', url: 'http://h/mcp' }, { label: 'bad', url: 'ftp://h' }])).toThrow(/Failed to configure MCP server "bad"/);
+    expect(() => validateServerConfigs({ label: 'a' } as unknown as McpServerConfig[])).toThrow(/"servers" is not an array/);
+  });
+});
+
+describe('hasServerCredentials', () => {
+  it.each<[Partial<McpServerConfig>, boolean]>([
+    [{ url: 'https://h/mcp' }, false],
+    [{ url: 'https://h/mcp?page=2' }, false],
+    [{ url: 'https://h/mcp', token: 't' }, true],
+    [{ url: 'https://h/mcp', token: async () => 't' }, true],
+    [{ url: 'https://h/mcp', headers: { 'X-Api-Key': 'k' } }, true],
+    [{ url: 'https://h/mcp', headers: {} }, false],
+    [{ url: 'https://user:pass@h/mcp' }, true],
+    [{ url: 'https://h/mcp?api_key=k' }, true],
+    [{ command: 'node' }, false],
+  ])('%j → %s', (config, expected) => {
+    expect(hasServerCredentials({ label: 'a', ...config })).toBe(expected);
   });
 });

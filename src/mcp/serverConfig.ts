@@ -22,6 +22,31 @@ export function validateServerConfig(config: McpServerConfig): McpServerConfig {
 }
 
 /**
+ * Checks the servers of one session together: each one (validateServerConfig), and that no two share
+ * a label. A label names the server in tool identities ("server/tool"), settings and recordings:
+ * with two servers under one label, one server's tools would silently disappear.
+ */
+export function validateServerConfigs(configs: readonly McpServerConfig[]): readonly McpServerConfig[] {
+  if (!Array.isArray(configs)) {
+    throw new ProxyError('invalid_options', 'Failed to configure the MCP servers: "servers" is not an array. Please pass servers: [{ label, url }] (or [] for none).');
+  }
+  const seen = new Map<string, number>();
+  for (const [index, config] of configs.entries()) {
+    validateServerConfig(config);
+    const first = seen.get(config.label);
+    if (first !== undefined) {
+      throw new ProxyError(
+        'invalid_options',
+        `Failed to configure the MCP servers: two servers are labelled "${config.label}" (servers[${first}] and servers[${index}]), and a label must name one server. Please give each server its own label.`,
+        { data: { label: config.label, indexes: [first, index] } },
+      );
+    }
+    seen.set(config.label, index);
+  }
+  return configs;
+}
+
+/**
  * Registers what a server config holds that is secret: a string token, every header value, the
  * URL's credentials, and environment values named like credentials (`GITHUB_TOKEN`, not `PATH`).
  * A token function's values are registered by the connection as they are resolved.
@@ -49,6 +74,23 @@ function credentialArgs(args: readonly unknown[]): string[] {
     if (typeof value === 'string' && !value.startsWith('-')) values.push(value);
   });
   return values;
+}
+
+/**
+ * Whether the config gives the server anything to authenticate with: a token, an OAuth provider, a
+ * header (any header may carry a key), or credentials in the URL (user:password, or a query
+ * parameter named like one, `?api_key=`).
+ */
+export function hasServerCredentials(config: McpServerConfig): boolean {
+  if (config.token !== undefined || config.authProvider !== undefined) return true;
+  if (config.headers !== undefined && Object.keys(config.headers).length > 0) return true;
+  if (typeof config.url !== 'string') return false;
+  try {
+    const url = new URL(config.url);
+    return url.username !== '' || url.password !== '' || [...url.searchParams.keys()].some(isCredentialName);
+  } catch {
+    return false;
+  }
 }
 
 function serverConfigProblems(config: McpServerConfig): string[] {

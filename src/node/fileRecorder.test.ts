@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ProxyError } from '../errors.js';
 import { createMemoryTransport } from '../protocol/memoryTransport.js';
 import { parseRecordingLine, type RecordingHeader, type RecordingLine, type RecordingRecord } from '../recording/format.js';
 import { audioSidecarPath, createFileRecorder, idMapSidecarPath } from './fileRecorder.js';
@@ -134,6 +135,51 @@ describe('createFileRecorder', () => {
     expect(existsSync(idMapSidecarPath(raw))).toBe(false);
     expect(readLines(withoutIdMap)[1]).toMatchObject({ data: { event_id: '<id:event:1>' } });
     expect(readLines(raw)[1]).toMatchObject({ data: frame });
+  });
+});
+
+describe('createFileRecorder: where it cannot write, and a session that never started', () => {
+  const refusal = (path: string): ProxyError => {
+    try {
+      createFileRecorder({ path });
+    } catch (error) {
+      expect(ProxyError.isInstance(error)).toBe(true);
+      return error as ProxyError;
+    }
+    return expect.fail(`createFileRecorder(${path}) did not throw`);
+  };
+
+  it('a missing directory: a ProxyError that names it and says what to do, not a raw ENOENT', () => {
+    const missing = join(dir, 'no-such-dir');
+    const error = refusal(join(missing, 'session.jsonl'));
+    expect(error.code).toBe('invalid_options');
+    expect(error.message).toBe(`Failed to record to ${join(missing, 'session.jsonl')}: the directory ${missing} does not exist. Please create it first, or record to a path in an existing directory.`);
+    expect(existsSync(missing)).toBe(false);
+  });
+
+  it('a directory where the file should be, or a file where the directory should be', () => {
+    expect(refusal(dir).message).toMatch(/^Failed to record to .*: it is a directory\. Please give a file name, e\.g\. .*\/session\.jsonl\.$/);
+    const file = newPath();
+    writeFileSync(file, '');
+    expect(refusal(join(file, 'session.jsonl')).message).toContain(`: ${file} is not a directory. Please create it first`);
+  });
+
+  it('discard() removes the recording and its sidecars; close() keeps them', async () => {
+    const path = newPath();
+    const recorder = createFileRecorder({ path, audio: 'sidecar', idMap: true });
+    recorder.record({ peer: 'openai', dir: 'in', kind: 'ws.message', data: delta(audio(100, 1)) });
+    expect(existsSync(path) && existsSync(audioSidecarPath(path)) && existsSync(idMapSidecarPath(path))).toBe(true);
+    await recorder.discard();
+    expect([path, audioSidecarPath(path), idMapSidecarPath(path)].filter((file) => existsSync(file))).toEqual([]);
+    // Nothing more is written after it.
+    recorder.record({ peer: 'openai', dir: 'in', kind: 'ws.message', data: delta(audio(100, 2)) });
+    expect(existsSync(path)).toBe(false);
+
+    const kept = newPath();
+    const closing = createFileRecorder({ path: kept });
+    await closing.close();
+    await closing.discard();
+    expect(existsSync(kept)).toBe(true);
   });
 });
 

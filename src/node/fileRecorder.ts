@@ -4,7 +4,9 @@
  * mapping optionally kept in another.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { ProxyError } from '../errors.js';
 import { Recorder, type RecorderOptions } from '../recording/recorder.js';
 
 export interface FileRecorderOptions extends Omit<RecorderOptions, 'sink' | 'hash' | 'onAudio' | 'onIdPlaceholder'> {
@@ -29,18 +31,26 @@ export function idMapSidecarPath(path: string): string {
 
 export function createFileRecorder(options: FileRecorderOptions): Recorder {
   const { path, idMap, ...rest } = options;
-  const fd = openSync(path, 'w');
+  const fd = openRecordingFile(path);
   let sidecar: number | undefined;
   let idSidecar: number | undefined;
   const seen = new Set<string>();
+  const close = () => {
+    closeSync(fd);
+    if (sidecar !== undefined) closeSync(sidecar);
+    if (idSidecar !== undefined) closeSync(idSidecar);
+  };
   return new Recorder({
     ...rest,
     sink: {
       write: (line) => void writeSync(fd, `${line}\n`),
-      close: () => {
-        closeSync(fd);
-        if (sidecar !== undefined) closeSync(sidecar);
-        if (idSidecar !== undefined) closeSync(idSidecar);
+      close,
+      // A session that never started: no file is left to be mistaken for a recording of one.
+      discard: () => {
+        close();
+        rmSync(path, { force: true });
+        if (sidecar !== undefined) rmSync(audioSidecarPath(path), { force: true });
+        if (idSidecar !== undefined) rmSync(idMapSidecarPath(path), { force: true });
       },
     },
     ...(idMap && (rest.ids ?? 'placeholders') === 'placeholders'
@@ -59,4 +69,29 @@ export function createFileRecorder(options: FileRecorderOptions): Recorder {
       writeSync(sidecar, `${JSON.stringify({ sha256, base64 })}\n`);
     },
   });
+}
+
+/** Opens (truncates) the recording, or says in words why it cannot: a missing directory, a directory in the way, no permission. */
+function openRecordingFile(path: string): number {
+  try {
+    return openSync(path, 'w');
+  } catch (cause) {
+    const code = (cause as { code?: unknown })?.code;
+    const directory = dirname(resolve(path));
+    const fail = (why: string, please: string) => new ProxyError('invalid_options', `Failed to record to ${path}: ${why}. Please ${please}.`, { cause, data: { path } });
+    if (code === 'ENOENT' || (code === 'ENOTDIR' && !isDirectory(directory))) {
+      throw fail(existsSync(directory) ? `${directory} is not a directory` : `the directory ${directory} does not exist`, 'create it first, or record to a path in an existing directory');
+    }
+    if (code === 'EISDIR') throw fail('it is a directory', `give a file name, e.g. ${path.replace(/[\\/]+$/, '')}/session.jsonl`);
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw fail(`it cannot be written (${String(code)})`, 'check the permissions of the file and its directory, or record elsewhere');
+    throw fail(cause instanceof Error ? cause.message : String(cause), 'check the path');
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

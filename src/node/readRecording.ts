@@ -24,7 +24,7 @@ export async function* readRecordingBatches(path: string): AsyncGenerator<Record
   try {
     await opened;
   } catch (error) {
-    throw new ProxyError('invalid_options', `Failed to read recording ${path}: ${(error as Error).message}. Please check the path.`, { cause: error });
+    throw new ProxyError('invalid_options', `Failed to read recording ${path}: ${(error as Error).message}. Please check the path.`, { cause: error, data: { recording: path } });
   }
   let lineNumber = 0;
   let carry = '';
@@ -35,7 +35,7 @@ export async function* readRecordingBatches(path: string): AsyncGenerator<Record
       const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
       if (text.trim() === '') continue;
       const parsed = parseRecordingLine(text, lineNumber);
-      if (!parsed.ok) throw new ProxyError('invalid_options', parsed.message.replace('recording line', `recording ${path} line`));
+      if (!parsed.ok) throw new ProxyError('invalid_options', parsed.message.replace('recording line', `recording ${path} line`), { data: { recording: path, line: lineNumber } });
       lines.push(parsed.line);
     }
     return lines;
@@ -52,5 +52,5 @@ export async function* readRecordingBatches(path: string): AsyncGenerator<Record
   } finally {
     input.destroy();
   }
-  if (lineNumber === 0 || (lineNumber === 1 && carry.trim() === '')) throw new ProxyError('invalid_options', `Failed to read recording ${path}: the file is empty. Please record a session first.`);
+  if (lineNumber === 0 || (lineNumber === 1 && carry.trim() === '')) throw new ProxyError('invalid_options', `Failed to read recording ${path}: the file is empty. Please record a session first.`, { data: { recording: path } });
 }

@@ -3,6 +3,7 @@
  * be spawned over stdio, and `record: { path }` to record the session to a file.
  */
 import type { RecordedProxyOptions } from '../recording/format.js';
+import { validateServerConfigs } from '../mcp/serverConfig.js';
 import { createRealtimeMcpProxy, type RealtimeMcpProxy } from '../proxy/createRealtimeMcpProxy.js';
 import type { RealtimeMcpProxyOptions } from '../proxy/options.js';
 import { registeringKey, sessionRedactor } from '../proxy/sessionRedactor.js';
@@ -18,6 +19,8 @@ export interface NodeRealtimeMcpProxyOptions extends RealtimeMcpProxyOptions {
 
 export function createNodeRealtimeMcpProxy(options: NodeRealtimeMcpProxyOptions): RealtimeMcpProxy {
   const { record, ...rest } = options;
+  // Before the recorder creates its file: servers that cannot work leave no recording behind.
+  validateServerConfigs(rest.servers);
   // Before the recorder writes its header and before the key function runs: both must know the secrets.
   const redactor = sessionRedactor(rest);
   const transport =

@@ -237,7 +237,10 @@ async function openRecording(source: string | AsyncIterable<RecordingLine>): Pro
         })();
   const opening = await batches.next();
   const [header, ...first] = opening.done ? [] : opening.value;
-  if (header?.kind !== 'header') throw new ProxyError('invalid_options', 'Failed to read a recording: it has no header line. Please pass a recording made by realtime-mcp-proxy.');
+  if (header?.kind !== 'header') {
+    const name = typeof source === 'string' ? `recording ${source}` : 'a recording';
+    throw new ProxyError('invalid_options', `Failed to read ${name}: it has no header line. Please pass a recording made by realtime-mcp-proxy.`, { data: { recording: typeof source === 'string' ? source : null } });
+  }
   return { header, first: first as RecordingRecord[], records: batches };
 }
 

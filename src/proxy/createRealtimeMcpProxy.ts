@@ -10,6 +10,7 @@ import { ProxyError } from '../errors.js';
 import { silentLogger } from '../logger.js';
 import { ToolCatalog } from '../mcp/catalog.js';
 import { McpConnection } from '../mcp/connection.js';
+import { validateServerConfigs } from '../mcp/serverConfig.js';
 import { ToolCaller } from '../mcp/toolCaller.js';
 import { resolveToolLimits } from '../mcp/toolLimits.js';
 import type { McpServerConfig, ToolCallResult } from '../mcp/types.js';
@@ -44,12 +45,22 @@ export interface RealtimeMcpProxy {
 }
 
 export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): RealtimeMcpProxy {
+  // Before anything connects or records: a typo fails here, naming the field.
+  validateServerConfigs(options.servers);
   // One registry of the session's secrets: logs, errors, tool outputs and the recording consult it.
   const redactor = sessionRedactor(options);
   // Checked before anything connects: a bad limit is a configuration error, not a session failure.
   const toolLimits = resolveToolLimits(options.toolLimits);
   const host = createHostChannel(options.hooks, redactor.logger(options.hooks?.logger ?? silentLogger), (error) => redactor.error(error));
   const { notify, report, logger } = host;
+  // A connection's failure reaches the host through the connection and again through the catalog
+  // that was listing it (the same error): it is reported once.
+  const reported = new WeakSet<ProxyError>();
+  const reportOnce = (error: ProxyError) => {
+    if (reported.has(error)) return;
+    reported.add(error);
+    report(error);
+  };
   const transport: RealtimeTransport =
     options.transport ?? createWebSocketTransport({ ...(options.url ? { url: options.url } : {}), ...(options.apiKey ? { apiKey: registeringKey(options.apiKey, redactor) } : {}) });
   const recorder = options.recorder;
@@ -98,6 +109,8 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
   const detach: Array<() => void> = [];
   let subscription: Subscription | undefined;
   let untapRecorder: (() => void) | undefined;
+  /** Whether start() got as far as opening the Realtime connection: before that, there is no session to keep a recording of. */
+  let connectAttempted = false;
 
   const sessionTools = () => toolSettings.sessionTools(catalog);
   const toolInfo = () => toolSettings.toolInfo(options.routes);
@@ -281,7 +294,7 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
       untapRecorder?.();
       await Promise.all(connections.map((connection) => connection.close()));
       await Promise.resolve()
-        .then(() => recorder?.close())
+        .then(() => (connectAttempted || typeof recorder?.discard !== 'function' ? recorder?.close() : recorder.discard()))
         .catch((cause: unknown) => report(new ProxyError('listener_error', `Failed to close the recording: ${cause instanceof Error ? cause.message : String(cause)}. Please check the recording's sink.`, { cause })));
     })());
 
@@ -305,7 +318,7 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
     ended,
     async start() {
       detach.push(
-        catalog.on('error', report),
+        catalog.on('error', reportOnce),
         catalog.on('dropped', (dropped) => notify('tool.dropped', dropped)),
         catalog.on('changed', (diff) => {
           // Until the first listing is complete, start() resolves the settings once, with every server in.
@@ -317,7 +330,7 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
           notify('catalog.changed', diff);
           tell({ type: 'catalog.changed', tools: sessionTools(), toolInfo: toolInfo() });
         }),
-        ...connections.map((connection) => connection.on('error', report)),
+        ...connections.map((connection) => connection.on('error', reportOnce)),
         caller.on('progress', (progress) => notify('toolCall.progress', progress)),
         caller.on('result', (result) => notify('toolCall.result', result)),
       );
@@ -346,6 +359,8 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
       caller.prepare();
       actor.start();
       tell({ type: 'catalog.changed', tools: sessionTools(), toolInfo: toolInfo() });
+      let opening = true;
+      let closedWhileOpening: { code: number; reason: string } | undefined;
       detach.push(
         transport.on('event', (event, meta) => {
           if (isAudioEvent(event)) return notify('audio', event as ServerEvent);
@@ -356,11 +371,23 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
           if (machineEvents.has(event.type)) tell(event as ServerEvent);
         }),
         transport.on('error', report),
-        transport.on('close', (info) => tell({ type: 'transport.closed', code: info.code, reason: info.reason })),
+        transport.on('close', (info) => {
+          // Closed before it opened: the session ends once connect() has said why (cause first, then the end).
+          if (opening) closedWhileOpening = info;
+          else tell({ type: 'transport.closed', code: info.code, reason: info.reason });
+        }),
       );
-      await transport.connect().catch((error: unknown) => {
-        throw redactor.error(error);
-      });
+      connectAttempted = true;
+      try {
+        await transport.connect();
+      } catch (cause) {
+        const error = redactor.error(cause);
+        if (closedWhileOpening && ProxyError.isInstance(error)) report(error);
+        throw error;
+      } finally {
+        opening = false;
+        if (closedWhileOpening) tell({ type: 'transport.closed', code: closedWhileOpening.code, reason: closedWhileOpening.reason });
+      }
     },
     async close() {
       if (running()) actor.send({ type: 'session.close' });

@@ -23,6 +23,8 @@ import { parseSseChunk } from './sse.js';
 export interface RecordingSink {
   write(line: string): void;
   close(): void | Promise<void>;
+  /** Closes and removes what was written (a session that never started). Without it, `discard` closes. */
+  discard?(): void | Promise<void>;
 }
 
 type DistributiveOmit<T, K extends keyof never> = T extends unknown ? Omit<T, K> : never;
@@ -219,6 +221,17 @@ export class Recorder {
     if (this.#closed) return;
     this.#closed = true;
     await this.#sink.close();
+  }
+
+  /**
+   * Ends a recording of a session that never started (its options were refused before the Realtime
+   * connection was opened): the sink removes what it wrote, when it can (a file sink deletes its
+   * files); otherwise this is close().
+   */
+  async discard(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await (this.#sink.discard ? this.#sink.discard() : this.#sink.close());
   }
 
   async #recordSse(peer: `mcp:${string}`, rid: string, body: ReadableStream<Uint8Array>): Promise<void> {

@@ -43,3 +43,18 @@ describe('connect with hostile ids', () => {
     expect(run.stdout).toContain('ended    socket closed (1000)');
   }, 90_000);
 });
+
+describe('connect when the session never starts', () => {
+  it('a refused key: the line that explains the close comes before "ended", and the exit is 1', async () => {
+    mock = await startMockMcpServer({ tools: [{ name: 'lookup' }] });
+    sim = await startRealtimeSimulator({ apiKey: KEY, script: [] });
+    const run = await runCli(['connect', '--realtime-url', sim.url, '--mcp', `mock=${mock.url}`], { OPENAI_API_KEY: 'cli-faults-wrong-key' });
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    const lines = run.stdout.split('\n');
+    const cause = lines.findIndex((line) => /^error\s.*Unexpected server response: 401/.test(line));
+    const ended = lines.findIndex((line) => line.startsWith('ended'));
+    expect(cause, run.stdout).toBeGreaterThanOrEqual(0);
+    expect(ended, run.stdout).toBeGreaterThan(cause);
+    expect(run.stdout + run.stderr).not.toContain('cli-faults-wrong-key');
+  }, 60_000);
+});
