@@ -29,6 +29,7 @@ import { ProxyError } from '../errors.js';
 import type { McpServerConfig } from '../mcp/types.js';
 import type { ApprovalMode, ApprovalRule } from '../machines/types.js';
 import type { RealtimeMcpProxyOptions } from '../proxy/options.js';
+import { decodeClientEvent } from '../protocol/codec.js';
 import { isCredentialName } from '../redaction/index.js';
 import { schemaProblems } from './configSchema.js';
 
@@ -156,6 +157,12 @@ function meaningProblems(config: ConfigFile): string[] {
     if ((server.transport === 'streamable-http' || server.transport === 'sse') && stdio) problems.push(`${at}/transport "${server.transport}" needs a "url"`);
     if (server.url !== undefined && !isHttpUrl(server.url)) problems.push(`${at}/url is not a URL`);
   });
+  if (config.session !== undefined) {
+    // The published schema refers to the Realtime shapes as the server sends them; what the proxy
+    // sends is checked strictly (a misspelt field would be ignored by the server), as it will be.
+    const checked = decodeClientEvent({ type: 'session.update', session: { type: 'realtime', ...config.session } });
+    if (!checked.ok) problems.push(/^Failed to [^:]*: ([\s\S]*?)\. Please /.exec(checked.error.message)?.[1] ?? `${checked.error.path || '/session'} is not valid`);
+  }
   return problems;
 }
 

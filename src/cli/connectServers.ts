@@ -105,11 +105,11 @@ export function connectServers(config: LoadedConfig | undefined, flags: ServerFl
     const childEnv: Record<string, string> = { ...server.env };
     for (const [name, from] of Object.entries(server.envFromEnv ?? {})) childEnv[name] = read(from, named.get(`envFromEnv/${name}`)!);
     if (Object.keys(childEnv).length > 0) resolved.env = childEnv;
+    if (server.token !== undefined) resolved.token = server.token;
+    if (server.tokenEnv !== undefined) resolved.token = read(server.tokenEnv, named.get('tokenEnv')!);
     const headers: Record<string, string> = { ...server.headers };
     for (const [name, from] of Object.entries(server.headersFromEnv ?? {})) headers[name] = read(from, named.get(`headersFromEnv/${name}`)!);
     if (Object.keys(headers).length > 0) resolved.headers = headers;
-    if (server.token !== undefined) resolved.token = server.token;
-    if (server.tokenEnv !== undefined) resolved.token = read(server.tokenEnv, named.get('tokenEnv')!);
     if (server.allowedTools !== undefined) resolved.allowedTools = server.allowedTools;
     if (server.timeoutMs !== undefined) resolved.timeoutMs = server.timeoutMs;
     if (server.toolTimeoutsMs !== undefined) resolved.toolTimeoutsMs = server.toolTimeoutsMs;
