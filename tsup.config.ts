@@ -13,5 +13,7 @@ export default defineConfig({
   external: ['ws'],
   onSuccess: async () => {
     copyFileSync('src/protocol/generated/realtime.schema.json', 'dist/realtime.schema.json');
+    // The CLI config file's schema; its session fields refer to realtime.schema.json beside it.
+    copyFileSync('schemas/config.schema.json', 'dist/config.schema.json');
   },
 });

@@ -131,12 +131,13 @@ describe('realtime-mcp-proxy connect', slow, () => {
     const env = { OPENAI_API_KEY: KEY };
     const mcpFlag = ['--mcp', 'demo=http://127.0.0.1:9/mcp'];
     it.each([
-      { why: 'no --mcp', args: [] as string[], says: 'no MCP server (give --mcp label=url)' },
+      { why: 'no --mcp', args: [] as string[], says: 'no MCP server (give --mcp label=url, --mcp-stdio "label=command …" or --config FILE with "servers")' },
       { why: '--mcp without label=', args: ['--mcp', 'http://127.0.0.1:9/mcp'], says: 'is not label=url' },
       { why: 'a bad --approval', args: [...mcpFlag, '--approval', 'maybe'], says: '--approval must be never, always or auto, not "maybe"' },
       { why: '--timeout -1', args: [...mcpFlag, '--timeout', '-1'], says: "--timeout" },
-      { why: '--timeout=-1', args: [...mcpFlag, '--timeout=-1'], says: '--timeout must be a positive number of milliseconds' },
-      { why: '--timeout abc', args: [...mcpFlag, '--timeout', 'abc'], says: '--timeout must be a positive number of milliseconds' },
+      { why: '--timeout=-1', args: [...mcpFlag, '--timeout=-1'], says: '--timeout must be a whole number of milliseconds from 1 to 3600000 (1 hour), not "-1"' },
+      { why: '--timeout abc', args: [...mcpFlag, '--timeout', 'abc'], says: '--timeout must be a whole number of milliseconds from 1 to 3600000 (1 hour), not "abc"' },
+      { why: '--timeout past setTimeout', args: [...mcpFlag, '--timeout', '99999999999'], says: 'from 1 to 3600000 (1 hour), not "99999999999"' },
       { why: 'an unknown flag', args: [...mcpFlag, '--bogus'], says: "Unknown option '--bogus'" },
       { why: 'a positional argument', args: [...mcpFlag, 'extra'], says: "Unexpected argument 'extra'" },
       { why: 'an http:// realtime URL', args: [...mcpFlag, '--realtime-url', 'http://127.0.0.1:9/v1/realtime'], says: '--realtime-url must be a ws:// or wss:// URL' },
@@ -152,7 +153,7 @@ describe('realtime-mcp-proxy connect', slow, () => {
     it('no API key at all', async () => {
       const run = await cli(['connect', ...mcpFlag]);
       expect(run.code).toBe(2);
-      expect(run.stderr).toContain('Failed to start connect: no API key (give --api-key or set OPENAI_API_KEY). Please see');
+      expect(run.stderr).toContain('Failed to start connect: no API key (give --api-key or set OPENAI_API_KEY; a ws:// URL on 127.0.0.1, localhost or [::1] needs none). Please see');
     });
 
     it('an unknown command', async () => {
@@ -164,8 +165,9 @@ describe('realtime-mcp-proxy connect', slow, () => {
     it('connect --help exits 0 with the usage', async () => {
       const run = await cli(['connect', '--help']);
       expect(run.code).toBe(0);
-      expect(run.stdout).toContain('Usage: realtime-mcp-proxy connect --mcp label=url');
-      for (const flag of ['--realtime-url', '--api-key', '--mcp', '--allow', '--approval', '--timeout', '--instructions', '--json']) expect(run.stdout).toContain(flag);
+      expect(run.stdout).toContain('Usage: realtime-mcp-proxy connect (--mcp label=url | --mcp-stdio "label=command …" | --config FILE)');
+      expect(run.stdout).toMatch(/Examples:[\s\S]*Exit codes:/);
+      for (const flag of ['--config', '--realtime-url', '--api-key', '--mcp', '--mcp-stdio', '--mcp-token', '--mcp-header-env', '--mcp-header', '--allow', '--approval', '--timeout', '--instructions', '--json']) expect(run.stdout).toContain(flag);
       expect(run.stderr).toBe('');
     });
 

@@ -101,6 +101,8 @@ describe('the built package', () => {
       for (const ext of ['.js', '.cjs', '.d.ts', '.d.cts']) expect(existsSync(join(root, 'dist', entry + ext)), entry + ext).toBe(true);
     }
     expect(JSON.parse(readFileSync(join(root, 'dist/realtime.schema.json'), 'utf8')).definitions.ServerEvent).toBeTruthy();
+    // The CLI config file's schema, beside the Realtime one its session fields refer to.
+    expect(JSON.parse(readFileSync(join(root, 'dist/config.schema.json'), 'utf8')).definitions.Server).toBeTruthy();
   });
 
   it('loads through the exports map as ESM and CJS', () => {
@@ -115,6 +117,8 @@ console.log(JSON.stringify([decodeServerEvent('{"type":"nope.new_event"}').event
     const run = (args: string[]) => execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' }).trim();
     expect(JSON.parse(run(['--input-type=module', '-e', esm]))).toEqual([true, 'function', true]);
     expect(JSON.parse(run(['-e', cjs]))).toEqual(['proxy.unknown_event', 'function']);
+    const schemas = `console.log(JSON.stringify([require('realtime-mcp-proxy/schemas/config.schema.json').title, require.resolve('realtime-mcp-proxy/schemas/realtime.schema.json').endsWith('dist/realtime.schema.json')]));`;
+    expect(JSON.parse(run(['-e', schemas]))).toEqual(['realtime-mcp-proxy configuration', true]);
   });
 
   it('keeps ws out of the root entry', () => {

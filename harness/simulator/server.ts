@@ -18,7 +18,7 @@ export interface StartRealtimeSimulatorOptions {
   script?: SimulatorScript | SimulatorStep[];
   /** Default 0 (any free port). The host is always 127.0.0.1. */
   port?: number;
-  /** The key clients must present; unset: any non-empty key. */
+  /** The key clients must present; unset: any key, or none (a local server). */
   apiKey?: string;
   /** Overrides the script's startWhen. Default `session.updated`. */
   startWhen?: 'connected' | 'session.updated';
@@ -134,7 +134,8 @@ export async function startRealtimeSimulator(options: StartRealtimeSimulatorOpti
     if (closing) return refuse(socket, 503, 'The simulator is shutting down.', null);
     if (url.pathname !== '/v1/realtime') return refuse(socket, 404, `Invalid URL (GET ${url.pathname}). Connect to /v1/realtime.`, null);
     const key = presentedKey(req);
-    if (key === undefined) {
+    // Without a configured key the simulator is a local server that needs none (as `connect` treats ws:// on loopback).
+    if (key === undefined && options.apiKey !== undefined) {
       return refuse(socket, 401, "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).", null);
     }
     if (options.apiKey !== undefined && key !== options.apiKey) {

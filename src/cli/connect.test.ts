@@ -3,11 +3,13 @@
  * `--allow` takes "label/tool" keys and is enforced on calls, a key that names nothing is bad usage
  * (a ProxyError `invalid_options`, which main turns into exit 2), `--prefix-tool-names` renames.
  */
+import { WebSocketServer } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startMockMcpServer, type MockMcpServer } from '../../harness/mock-mcp/index.js';
 import { startRealtimeSimulator, type RealtimeSimulator, type SimulatorStep } from '../../harness/simulator/index.js';
 import { ProxyError } from '../errors.js';
 import { connectCommand } from './connect.js';
+import { main } from './main.js';
 
 const KEY = 'local-simulator-key-CONNECTtest';
 const textArg = { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] };
@@ -53,5 +55,54 @@ describe('connect --allow', () => {
     const { code, out } = await connect(['--prefix-tool-names', '--allow', 'demo/get_weather'], [{ user: 'Hello?' }]);
     expect(code).toBe(0);
     expect(out).toContain('ready    session configured with 1 tool: demo__get_weather');
+  });
+});
+
+describe('connect exit codes', () => {
+  async function runMain(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(argv, { OPENAI_API_KEY: KEY }, (text) => void out.push(text), (text) => void err.push(text));
+    return { code, out, err };
+  }
+
+  it('exits 1 without opening the Realtime session when the servers offer no tool', async () => {
+    mcp = await startMockMcpServer({ tools: [] });
+    simulator = await startRealtimeSimulator({ script: { steps: [{ user: 'Hello?' }] }, apiKey: KEY });
+    const { code, out } = await runMain(['connect', '--realtime-url', simulator.url, '--mcp', `demo=${mcp.url}`]);
+    expect(code).toBe(1);
+    expect(out).toContain('error    Failed to start the session: it would have no tool, as the MCP server reached (demo) lists no tool. Please check the servers and their allowed tools.');
+    expect(simulator.connections).toBe(0);
+  });
+
+  it('exits 1 when the socket closes before the session is created', async () => {
+    mcp = await startMockMcpServer({ tools: [{ name: 'get_weather', inputSchema: textArg }] });
+    // A WebSocket server that accepts and closes at once, normally: no session.created ever comes.
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((listening) => server.once('listening', listening));
+    server.on('connection', (socket) => socket.close(1000, 'bye'));
+    try {
+      const { port } = server.address() as { port: number };
+      const { code, out } = await runMain(['connect', '--realtime-url', `ws://127.0.0.1:${port}/v1/realtime`, '--mcp', `demo=${mcp.url}`]);
+      expect(code).toBe(1);
+      expect(out.at(-1)).toBe('exit     non-zero: the Realtime server closed the socket (1000) before it created the session. Please check the URL, the key and the model.');
+    } finally {
+      await new Promise((closed) => server.close(closed));
+    }
+  });
+
+  it('start refuses an unknown flag (exit 2) instead of running', async () => {
+    const { code, out, err } = await runMain(['start', '--bogus']);
+    expect(code).toBe(2);
+    expect(out).toEqual([]);
+    expect(err).toEqual(["Failed to start start: Unknown option '--bogus'. Please see `realtime-mcp-proxy start --help`."]);
+  });
+
+  it('--help of connect, record and start lists examples and exit codes', async () => {
+    for (const command of ['connect', 'record', 'start', '--help']) {
+      const { code, out } = await runMain(command === '--help' ? ['--help'] : [command, '--help']);
+      expect(code).toBe(0);
+      expect(out.join('\n')).toMatch(/Examples?:\n[\s\S]*Exit codes[^\n]*:\n\s+0 [\s\S]*\n\s+1 [\s\S]*\n\s+2 /);
+    }
   });
 });

@@ -1,105 +1,129 @@
 /**
  * `realtime-mcp-proxy connect`: a headless Realtime WebSocket session that exposes the MCP tools
- * and serves every function call until the socket closes.
+ * and serves every function call until the socket closes. The flags (and `--config FILE`) are
+ * parsed in connectArgs.ts; this runs the session and decides the exit code.
  */
 import { ProxyError } from '../errors.js';
-import { SERVER_LABEL_PATTERN } from '../mcp/serverConfig.js';
-import type { McpServerConfig } from '../mcp/types.js';
 import { createNodeRealtimeMcpProxy, type NodeRealtimeMcpProxyOptions } from '../node/realtimeMcpProxy.js';
+import { createNodeWebSocketTransport } from '../node/webSocketTransport.js';
+import type { RealtimeMcpProxy } from '../proxy/createRealtimeMcpProxy.js';
+import type { RealtimeTransport } from '../protocol/transport.js';
 import { DEFAULT_REALTIME_URL } from '../protocol/realtimeUrl.js';
-import { Redactor, redactUrl } from '../redaction/index.js';
-import type { ApprovalMode } from '../machines/types.js';
-import { parseFlags, usageError, type Command } from './command.js';
+import { Redactor } from '../redaction/index.js';
+import type { Command } from './command.js';
+import { MAX_TIMEOUT_MS, parseConnectArgs, type ConnectOptions } from './connectArgs.js';
 import { describeEnd, followProxy, type Line } from './timeline.js';
 
-export const connectUsage = `Usage: realtime-mcp-proxy connect --mcp label=url [--mcp …] [options]
+export { parseConnectArgs, type ConnectOptions };
 
+export const connectUsage = `Usage: realtime-mcp-proxy connect (--mcp label=url | --mcp-stdio "label=command …" | --config FILE) … [options]
+
+Serves one Realtime WebSocket session with the tools of MCP servers, until the socket closes or
+Ctrl-C. Every tool call is printed with its latency.
+
+  --config FILE        a JSON config file: servers (URL or stdio, headers, tokens from environment
+                       variables, allowed tools, timeouts), approval, instructions, session fields.
+                       Schema: realtime-mcp-proxy/schemas/config.schema.json. The flags below
+                       override it or add to it
   --realtime-url URL   Realtime WebSocket URL (default ${DEFAULT_REALTIME_URL})
   --api-key KEY        OpenAI API key (default: the OPENAI_API_KEY environment variable; prefer it:
-                       a flag is visible in process listings)
-  --mcp label=url      an MCP server (repeatable)
+                       a flag is visible in process listings). A ws:// URL on 127.0.0.1, localhost
+                       or [::1] (a local simulator) needs none
+  --mcp label=url      an MCP server over HTTP (repeatable)
+  --mcp-stdio "label=command arg…"
+                       an MCP server to spawn over stdio (repeatable), split like a shell would
+                       split it; nothing is expanded
+  --mcp-token label=ENV_VAR
+                       send the bearer token held in the environment variable ENV_VAR to server
+                       label (the name, never the token: flags show in process listings)
+  --mcp-header-env label:Name=ENV_VAR
+                       send the header Name with the value of ENV_VAR to server label
+  --mcp-header label:Name=Value
+                       send the header Name: Value to server label (not for secrets: use
+                       --mcp-header-env)
   --allow l/t,…        the tools the model may see and call, as label/tool (e.g. weather/get_forecast;
                        split at the first "/"); a call to any other is refused (default: all)
   --prefix-tool-names  name functions label__tool (default: the MCP names, hashed only on a clash)
   --approval MODE      never | always | auto (default never; always/auto deny, as there is nobody to ask)
-  --timeout MS         tool call deadline (default 30000)
+  --timeout MS         tool call deadline, 1 to ${MAX_TIMEOUT_MS} (default 30000)
   --instructions TEXT  session instructions
-  --json               one JSON object per line instead of readable lines`;
+  --json               one JSON object per line instead of readable lines
 
-export interface ConnectOptions {
-  url: string;
-  apiKey: string;
-  servers: McpServerConfig[];
-  allow?: string[];
-  prefixToolNames: boolean;
-  approval: ApprovalMode;
-  timeoutMs?: number;
-  instructions?: string;
-  json: boolean;
-}
+Examples:
+  OPENAI_API_KEY=sk-… realtime-mcp-proxy connect --mcp weather=http://127.0.0.1:4000/mcp
+  realtime-mcp-proxy connect --mcp-stdio "memory=npx -y @modelcontextprotocol/server-memory" \\
+      --realtime-url ws://127.0.0.1:4010/v1/realtime
+  GITHUB_TOKEN=… realtime-mcp-proxy connect --mcp github=https://api.githubcopilot.com/mcp/ \\
+      --mcp-token github=GITHUB_TOKEN --allow github/search_repositories
+  realtime-mcp-proxy connect --config realtime-mcp-proxy.json --json
 
-/** Parses and checks the flags; throws a ProxyError `invalid_options` naming the flag. */
-export function parseConnectArgs(argv: string[], env: NodeJS.ProcessEnv): ConnectOptions {
-  const fail = (why: string): never => {
-    throw usageError('connect', why);
-  };
-  const { values } = parseFlags('connect', argv, {
-    'realtime-url': { type: 'string' },
-    'api-key': { type: 'string' },
-    mcp: { type: 'string', multiple: true },
-    allow: { type: 'string' },
-    'prefix-tool-names': { type: 'boolean' },
-    approval: { type: 'string' },
-    timeout: { type: 'string' },
-    instructions: { type: 'string' },
-    json: { type: 'boolean' },
-  });
-  const apiKey = values['api-key'] ?? env.OPENAI_API_KEY;
-  if (!apiKey) fail('no API key (give --api-key or set OPENAI_API_KEY)');
-  const url = values['realtime-url'] ?? DEFAULT_REALTIME_URL;
-  if (!/^wss?:\/\//.test(url)) fail(`--realtime-url must be a ws:// or wss:// URL`);
-  const servers = (values.mcp ?? []).map((spec): McpServerConfig => {
-    const at = spec.indexOf('=');
-    // A URL without a label has an "=" too (`…?token=…`): the label must look like one.
-    if (at <= 0 || !SERVER_LABEL_PATTERN.test(spec.slice(0, at))) fail(`--mcp "${redactUrl(spec)}" is not label=url`);
-    return { label: spec.slice(0, at), url: spec.slice(at + 1) };
-  });
-  if (servers.length === 0) fail('no MCP server (give --mcp label=url)');
-  const approval = (values.approval ?? 'never') as ApprovalMode;
-  if (!['never', 'always', 'auto'].includes(approval)) fail(`--approval must be never, always or auto, not "${approval}"`);
-  const timeoutMs = values.timeout === undefined ? undefined : Number(values.timeout);
-  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) fail('--timeout must be a positive number of milliseconds');
-  return {
-    url,
-    apiKey: apiKey!,
-    servers,
-    approval,
-    prefixToolNames: values['prefix-tool-names'] ?? false,
-    json: values.json ?? false,
-    ...(values.allow ? { allow: values.allow.split(',').map((name) => name.trim()).filter(Boolean) } : {}),
-    ...(timeoutMs ? { timeoutMs } : {}),
-    ...(values.instructions ? { instructions: values.instructions } : {}),
-  };
-}
+Exit codes:
+  0  the session ended normally (closed with 1000, or Ctrl-C)
+  1  the session failed or never started: no MCP server reachable, no tool to offer, the Realtime
+     server refused or closed before the session was created, or the session ended abnormally
+  2  bad usage: a bad flag, config file or --allow key; a label given twice; a variable not set`;
 
 /** Runs the session until it ends; resolves with the process exit code. `more.record` records it (the `record` command). */
 export async function runConnect(options: ConnectOptions, write: (text: string) => void, more: Pick<NodeRealtimeMcpProxyOptions, 'record'> = {}): Promise<number> {
   // The session's secrets (the proxy registers its key, URLs and tokens here): nothing printed carries one.
   const redactor = new Redactor();
   const print = (text: string) => write(redactor.text(text));
-  const line: Line = options.json ? (tag, text) => print(JSON.stringify({ at: new Date().toISOString(), tag, text })) : (tag, text) => print(`${tag.padEnd(8)} ${text}`);
-  const proxy = createNodeRealtimeMcpProxy({
+  const raw: Line = options.json ? (tag, text) => print(JSON.stringify({ at: new Date().toISOString(), tag, text })) : (tag, text) => print(`${tag.padEnd(8)} ${text}`);
+  // An MCP server that fails while the tools are listed is reported by its connection and by the
+  // catalog: until the session is ready, an error line already printed is not printed again.
+  const printedErrors = new Set<string>();
+  let ready = false;
+  // A session that fails to start ends before start() rejects: its "ended" line waits for the error that explains it.
+  let starting = true;
+  const heldEnd: Array<[string, string]> = [];
+  const line: Line = (tag, text) => {
+    if (tag === 'error' && !ready) {
+      if (printedErrors.has(text)) return;
+      printedErrors.add(text);
+    }
+    if (tag === 'ended' && starting) return void heldEnd.push([tag, text]);
+    raw(tag, text);
+  };
+  const started = () => {
+    starting = false;
+    for (const [tag, text] of heldEnd.splice(0)) raw(tag, text);
+  };
+  for (const warning of options.warnings) line('warning', warning);
+
+  let proxy: RealtimeMcpProxy | undefined;
+  let notStarted: string | undefined;
+  // The Realtime socket opens only once the tools are known: a session with none is not started.
+  const transport = openOnlyIf(
+    createNodeWebSocketTransport({ url: options.url, ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : { authentication: 'none' }) }),
+    () => (notStarted = whyNotStart(proxy!)),
+  );
+  proxy = createNodeRealtimeMcpProxy({
     redactor,
     url: options.url,
-    apiKey: options.apiKey,
+    ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
+    transport,
     servers: options.servers,
     ...(options.allow ? { allowedTools: options.allow } : {}),
     ...(options.prefixToolNames ? { prefixToolNames: true } : {}),
     // Headless: nobody can approve, so a call that needs approval is denied (fails closed).
-    approval: { mode: options.approval, onRequest: () => ({ approved: false, reason: 'No one is there to approve it (headless connect).' }) },
-    ...(options.timeoutMs ? { timeouts: { defaultMs: options.timeoutMs } } : {}),
+    approval: {
+      mode: options.approval,
+      ...(options.approvalTools ? { tools: options.approvalTools } : {}),
+      onRequest: () => ({ approved: false, reason: 'No one is there to approve it (headless connect).' }),
+    },
+    ...(options.timeoutMs !== undefined || options.configureMs !== undefined
+      ? { timeouts: { ...(options.timeoutMs !== undefined ? { defaultMs: options.timeoutMs } : {}), ...(options.configureMs !== undefined ? { configureMs: options.configureMs } : {}) } }
+      : {}),
     ...(options.instructions ? { instructions: options.instructions } : {}),
+    ...(options.session ? { session: options.session } : {}),
+    // TODO(lead): RealtimeMcpProxyOptions.toolLimits is being added by helper B; drop this cast once it is on main.
+    ...((options.toolLimits ? { toolLimits: options.toolLimits } : {}) as Partial<NodeRealtimeMcpProxyOptions>),
     ...(more.record ? { record: more.record } : {}),
+  });
+  proxy.on('ready', () => (ready = true));
+  let created = false;
+  proxy.on('serverEvent', (event) => {
+    if (event.type === 'session.created') created = true;
   });
   followProxy(proxy, line);
   // The first signal closes the session (teardown is bounded: MCP DELETEs have their own deadline);
@@ -111,26 +135,67 @@ export async function runConnect(options: ConnectOptions, write: (text: string) 
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  try {
-    await proxy.start();
-  } catch (error) {
+  const release = async () => {
     await proxy.close();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+  };
+  try {
+    await proxy.start();
+    started();
+  } catch (error) {
     // Stopped while starting: the start failed because it was asked to.
-    if (stopped) return 0;
     // A --allow key that names no tool is bad usage (exit 2), found once the servers have listed.
-    if (ProxyError.isInstance(error) && error.code === 'invalid_options') throw error;
-    line('error', ProxyError.isInstance(error) ? error.message : `Failed to connect: ${(error as Error).message}. Please check the URL and key.`);
-    return 1;
+    const usage = ProxyError.isInstance(error) && error.code === 'invalid_options';
+    if (!stopped && !usage) {
+      line('error', notStarted ?? (ProxyError.isInstance(error) ? error.message : `Failed to connect: ${(error as Error).message}. Please check the URL and key.`));
+    }
+    await release();
+    started();
+    if (usage) throw error;
+    return stopped ? 0 : 1;
   }
   const end = await proxy.ended;
-  await proxy.close();
-  process.off('SIGINT', stop);
-  process.off('SIGTERM', stop);
+  await release();
+  if (!created && end.reason === 'socket_closed') {
+    line('exit', `non-zero: the Realtime server closed the socket (${end.code}) before it created the session. Please check the URL, the key and the model.`);
+    return 1;
+  }
   const normal = end.reason === 'closed_by_host' || (end.reason === 'socket_closed' && (end.code === 1000 || end.code === 1005));
   if (!normal) line('exit', `non-zero: ${describeEnd(end)}`);
   return normal ? 0 : 1;
+}
+
+/** Why the session must not start (every MCP server failed, or no tool is left to offer), or undefined. */
+function whyNotStart(proxy: RealtimeMcpProxy): string | undefined {
+  const { catalog } = proxy;
+  const reached = catalog.servers.filter((server) => catalog.listedTools(server) !== undefined);
+  if (reached.length === 0) {
+    const all = catalog.servers.length === 1 ? `the MCP server "${catalog.servers[0]}" could not be reached` : `none of the ${catalog.servers.length} MCP servers (${catalog.servers.join(', ')}) could be reached`;
+    return `Failed to start the session: ${all} (why is said above). Please check that ${catalog.servers.length === 1 ? 'it is' : 'they are'} running, and the URLs, commands and credentials.`;
+  }
+  if (proxy.snapshot().tools.length > 0) return undefined;
+  const why =
+    catalog.tools.length === 0
+      ? `the MCP server${reached.length === 1 ? '' : 's'} reached (${reached.join(', ')}) list${reached.length === 1 ? 's' : ''} no tool${catalog.servers.length > reached.length ? ', and the others could not be reached' : ''}`
+      : `--allow leaves none of the ${catalog.tools.length} tools`;
+  return `Failed to start the session: it would have no tool, as ${why}. Please check the servers and their allowed tools.`;
+}
+
+/** A transport whose connect() first asks `refuse`: a reason not to connect rejects it, and nothing is opened. */
+function openOnlyIf(transport: RealtimeTransport, refuse: () => string | undefined): RealtimeTransport {
+  return {
+    get state() {
+      return transport.state;
+    },
+    connect: () => {
+      const why = refuse();
+      return why === undefined ? transport.connect() : Promise.reject(new ProxyError('connect_failed', why));
+    },
+    send: (event) => transport.send(event),
+    close: (code, reason) => transport.close(code, reason),
+    on: (event, listener) => transport.on(event, listener),
+  };
 }
 
 export const connectCommand: Command = {

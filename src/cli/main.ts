@@ -20,7 +20,17 @@ const usage = () => `Usage: realtime-mcp-proxy [command] [--help]
 Commands:
 ${commands.map((command) => `  ${command.name.padEnd(9)} ${command.summary}`).join('\n')}
 
-\`realtime-mcp-proxy <command> --help\` shows a command's flags and examples.`;
+\`realtime-mcp-proxy <command> --help\` shows a command's flags, examples and exit codes.
+
+Examples:
+  realtime-mcp-proxy start                       a full round trip offline (the default)
+  realtime-mcp-proxy connect --config realtime-mcp-proxy.json
+  realtime-mcp-proxy doctor http://127.0.0.1:4000/mcp   checks an MCP server as the proxy would use it
+
+Exit codes (every command):
+  0  done
+  1  the session failed or never started (replay: a behaviour changed)
+  2  bad usage or a bad input file`;
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv, write: (text: string) => void, writeError: (text: string) => void): Promise<number> {
   const [name = 'start', ...rest] = argv;

@@ -4,7 +4,7 @@
  * MCP server, recorded to a file. The key is given as OPENAI_API_KEY and must appear nowhere.
  * `run` mirrors main: a ProxyError `invalid_options` becomes exit 2.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -131,6 +131,28 @@ describe('realtime-mcp-proxy record', () => {
     expect(result.out).toMatch(/^error +Failed to connect to .*401/m);
     expect(result.out.trim().split('\n').at(-1)).toMatch(new RegExp(`^recorded \\d+ lines? to ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
     expect(readFileSync(out, 'utf8')).not.toContain('wrongKEY');
+  });
+
+  it('passes --config after -- to connect: a bad file exits 2 before anything is written', async () => {
+    const { sim } = await servers();
+    const out = join(dir, 'configured.jsonl');
+    const config = join(dir, 'bad-config.json');
+    writeFileSync(config, JSON.stringify({ realtime: { url: sim.url }, servers: [{ label: 'weather', url: 'http://127.0.0.1:9/mcp', tokn: 'x' }] }));
+    const result = await run(recordCommand, ['--out', out, '--', '--config', config]);
+    expect(result.code).toBe(2);
+    expect(result.err).toBe(`Failed to read the config file ${config}: /servers/0/tokn is not a known key (did you mean "token"?). Please fix the file (its JSON Schema is realtime-mcp-proxy/schemas/config.schema.json).\n`);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('records a session configured by --config after --', async () => {
+    const { sim, mcp } = await servers();
+    const out = join(dir, 'from-config.jsonl');
+    const config = join(dir, 'config.json');
+    writeFileSync(config, JSON.stringify({ realtime: { url: sim.url }, servers: [{ label: 'weather', url: mcp.url }] }));
+    const result = await run(recordCommand, ['--out', out, '--', '--config', config]);
+    expect(result.code, result.out + result.err).toBe(0);
+    expect(JSON.parse(fileLines(out)[0]!)).toMatchObject({ kind: 'header', servers: [{ label: 'weather' }] });
+    expect(result.out).toMatch(/mcp\s+get_weather\(\{"city":"Paris"\}\) → ok: 18 °C and light rain/);
   });
 
   it.each([

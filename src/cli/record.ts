@@ -8,7 +8,8 @@ import { dirname, resolve } from 'node:path';
 import { ProxyError } from '../errors.js';
 import { audioSidecarPath, idMapSidecarPath } from '../node/fileRecorder.js';
 import { parseFlags, usageError, type Command, type CommandIo } from './command.js';
-import { parseConnectArgs, runConnect } from './connect.js';
+import { runConnect } from './connect.js';
+import { CONNECT_FLAGS, parseConnectArgs } from './connectArgs.js';
 
 export const recordUsage = `Usage: realtime-mcp-proxy record --out file.jsonl [options] -- <connect flags>
 
@@ -24,8 +25,15 @@ written; ids become placeholders unless --raw-ids. Replay it with \`realtime-mcp
                        (to find the session in OpenAI's or an MCP server's logs)
   --description TEXT   a note for the recording's header
 
-Example:
-  OPENAI_API_KEY=sk-… realtime-mcp-proxy record --out session.jsonl -- --mcp weather=http://127.0.0.1:4000/mcp`;
+Examples:
+  OPENAI_API_KEY=sk-… realtime-mcp-proxy record --out session.jsonl -- --mcp weather=http://127.0.0.1:4000/mcp
+  realtime-mcp-proxy record --out session.jsonl --audio sidecar -- --config realtime-mcp-proxy.json
+  realtime-mcp-proxy replay session.jsonl
+
+Exit codes (as connect's):
+  0  the session ended normally; the recording is complete
+  1  the session failed or never started (the file still records how far it got)
+  2  bad usage: a bad flag, --out in a missing directory, or a bad connect flag or config file`;
 
 export interface RecordCliOptions {
   out: string;
@@ -38,7 +46,7 @@ export interface RecordCliOptions {
   connect: string[];
 }
 
-const CONNECT_FLAGS = ['--realtime-url', '--api-key', '--mcp', '--allow', '--prefix-tool-names', '--approval', '--timeout', '--instructions', '--json'];
+const connectFlags = new Set(Object.keys(CONNECT_FLAGS).map((name) => `--${name}`));
 
 export function parseRecordArgs(argv: string[]): RecordCliOptions {
   const split = argv.indexOf('--');
@@ -56,7 +64,7 @@ export function parseRecordArgs(argv: string[]): RecordCliOptions {
     },
     {
       unknownFlag: (flag) =>
-        CONNECT_FLAGS.includes(flag) ? `${flag} is a connect flag: put it after \`--\` (record --out file.jsonl -- ${flag} …)` : undefined,
+        connectFlags.has(flag) ? `${flag} is a connect flag: put it after \`--\` (record --out file.jsonl -- ${flag} …)` : undefined,
     },
   );
   if (!values.out) throw usageError('record', 'no --out file given');

@@ -7,7 +7,7 @@ import { startMockMcpServer, type MockMcpConfig } from '../../harness/mock-mcp/i
 import { startRealtimeSimulator, type SimulatorScript } from '../../harness/simulator/index.js';
 import { createNodeRealtimeMcpProxy } from '../node/realtimeMcpProxy.js';
 import { followProxy, type Line } from './timeline.js';
-import type { Command } from './command.js';
+import { parseFlags, type Command } from './command.js';
 
 /** The bundled MCP server: one weather tool with a fixed answer. */
 export const embeddedMcpConfig: MockMcpConfig = {
@@ -77,9 +77,19 @@ export const startCommand: Command = {
   usage: `Usage: realtime-mcp-proxy start
 
 Starts a local Realtime simulator and a bundled MCP server on 127.0.0.1, runs the proxy against
-them and prints the timeline of one round trip. No key, no network.
+them and prints the timeline of one round trip. No key, no network. Takes no flags.
 
-Example:
-  npx realtime-mcp-proxy start`,
-  run: (_argv, io) => runStart(io.write),
+Examples:
+  npx realtime-mcp-proxy start
+  npm start
+
+Exit codes:
+  0  the round trip completed (one tool call through MCP and back to the model)
+  1  it did not (a bug: please report it)
+  2  bad usage (start takes no flags or arguments)`,
+  run: (argv, io) => {
+    // Nothing to set: an unknown flag is a mistake, not something to ignore (exit 2).
+    parseFlags('start', argv, {});
+    return runStart(io.write);
+  },
 };

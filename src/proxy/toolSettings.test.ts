@@ -89,6 +89,14 @@ describe('resolveToolSettings', () => {
     ]);
   });
 
+  it('says which listed tool a misspelt key may have meant, with or without its server', async () => {
+    const catalog = await catalogOf({ fs: fsTools, web: [fakeTool('fetch')] });
+    expect(fatalMessages({ allowedTools: ['fs/delete_fiel'], approval: { read_fiel: 'always' } }, catalog)).toEqual([
+      'Failed to configure allowedTools: no tool named "delete_fiel" on server "fs" (did you mean "fs/delete_file"?). Please use one of: "fs/delete_file", "fs/dir/list", "fs/read_file".',
+      'Failed to configure approval.tools: "read_fiel" names no server (did you mean "fs/read_file"?). Please write keys as "server/tool".',
+    ]);
+  });
+
   it('refuses a key naming no configured server, and values a setting cannot take', async () => {
     const catalog = await catalogOf({ fs: fsTools, web: [fakeTool('fetch')] });
     expect(fatalMessages({ bargeIn: { 'files/read_file': 'cancel' }, timeoutsMs: { 'fs/read_file': -5 }, approval: { 'fs/read_file': 'sometimes' as never } }, catalog)).toEqual([

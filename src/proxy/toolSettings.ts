@@ -9,6 +9,7 @@
  * meaning would then depend on which servers happen to list what (a server that failed to list, or
  * a `list_changed` adding the same name elsewhere, would silently change what it names).
  */
+import { closeNames } from '../didYouMean.js';
 import { ProxyError } from '../errors.js';
 import { parseToolIdentity, toolIdentity } from '../machines/policy.js';
 import type { ApprovalRule, BargeInPolicy } from '../machines/types.js';
@@ -138,8 +139,11 @@ function checkKey(catalog: ToolSettingsCatalog, setting: ToolSettingName, key: u
   const identity = parseToolIdentity(key);
   if (identity === undefined) {
     const offering = catalog.servers.filter((server) => catalog.listedTools(server)?.some((tool) => tool.name === key)).map((server) => toolIdentity(server, key));
-    const hint = offering.length > 0 ? `write it as ${list(offering)}` : `write keys as "server/tool"${exampleKey(catalog)}`;
-    problems.push(fatal(setting, `${quote(key)} names no server`, hint));
+    // A typo of a listed name ("get_wether"): the keys it may have meant.
+    const listed = offering.length > 0 ? [] : listedIdentities(catalog);
+    const close = closeNames(key, new Set(listed.map(({ tool }) => tool))).flatMap((name) => listed.filter(({ tool }) => tool === name).map((entry) => entry.key));
+    const hint = offering.length > 0 ? `write it as ${list(offering)}` : `write keys as "server/tool"${close.length > 0 ? '' : exampleKey(catalog)}`;
+    problems.push(fatal(setting, `${quote(key)} names no server${close.length > 0 ? ` (did you mean ${list(close)}?)` : ''}`, hint));
     return undefined;
   }
   const { server, tool } = identity;
@@ -162,7 +166,9 @@ function checkKey(catalog: ToolSettingsCatalog, setting: ToolSettingName, key: u
   }
   if (!listed.some((candidate) => candidate.name === tool)) {
     const names = listed.map((candidate) => `${server}/${candidate.name}`).sort(compare);
-    problems.push(fatal(setting, `no tool named ${quote(tool)} on server ${quote(server)}`, names.length > 0 ? `use one of: ${list(names)}` : `check the server: it lists no tools`));
+    const close = closeNames(tool, listed.map((candidate) => candidate.name)).map((name) => toolIdentity(server, name));
+    const guess = close.length > 0 ? ` (did you mean ${list(close)}?)` : '';
+    problems.push(fatal(setting, `no tool named ${quote(tool)} on server ${quote(server)}${guess}`, names.length > 0 ? `use one of: ${list(names)}` : 'check the server: it lists no tools'));
     return undefined;
   }
   return { server, tool };
@@ -200,6 +206,11 @@ function expectedValue(setting: ToolSettingName): string {
   if (setting === 'bargeIn') return 'use "cancel" or "finish"';
   if (setting === 'timeouts.tools') return 'use a positive number of milliseconds';
   return 'use true';
+}
+
+/** Every listed tool as { tool, key: "server/tool" }, in server order. */
+function listedIdentities(catalog: ToolSettingsCatalog): Array<{ tool: string; key: string }> {
+  return catalog.servers.flatMap((server) => (catalog.listedTools(server) ?? []).map((tool) => ({ tool: tool.name, key: toolIdentity(server, tool.name) })));
 }
 
 function exampleKey(catalog: ToolSettingsCatalog): string {
