@@ -116,8 +116,7 @@ export async function runConnect(options: ConnectOptions, write: (text: string) 
       : {}),
     ...(options.instructions ? { instructions: options.instructions } : {}),
     ...(options.session ? { session: options.session } : {}),
-    // TODO(lead): RealtimeMcpProxyOptions.toolLimits is being added by helper B; drop this cast once it is on main.
-    ...((options.toolLimits ? { toolLimits: options.toolLimits } : {}) as Partial<NodeRealtimeMcpProxyOptions>),
+    ...(options.toolLimits ? { toolLimits: options.toolLimits } : {}),
     ...(more.record ? { record: more.record } : {}),
   });
   proxy.on('ready', () => (ready = true));

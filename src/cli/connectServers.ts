@@ -97,7 +97,7 @@ export function connectServers(config: LoadedConfig | undefined, flags: ServerFl
     return value ?? '';
   };
   const servers = pending.map(({ server, named }) => {
-    const resolved: McpServerConfig & { stderr?: 'capture' | 'inherit' } = { label: server.label };
+    const resolved: McpServerConfig = { label: server.label };
     if (server.url !== undefined) resolved.url = server.url;
     if (server.command !== undefined) resolved.command = server.command;
     if (server.args !== undefined) resolved.args = server.args;
@@ -116,10 +116,8 @@ export function connectServers(config: LoadedConfig | undefined, flags: ServerFl
     if (server.maxTotalTimeoutMs !== undefined) resolved.maxTotalTimeoutMs = server.maxTotalTimeoutMs;
     if (server.transport !== undefined) resolved.transport = server.transport;
     if (server.treatNoValidSessionAsExpired !== undefined) resolved.treatNoValidSessionAsExpired = server.treatNoValidSessionAsExpired;
-    // TODO(lead): McpServerConfig.stderr is being added by helper C; once it is on main this field
-    // needs no widened type above (`& { stderr? }`) and the cast in connect.ts goes.
     if (server.stderr !== undefined) resolved.stderr = server.stderr;
-    return resolved as McpServerConfig;
+    return resolved;
   });
   if (missing.length > 0) throw missingVariables(missing, config?.path);
   return { servers, warnings };
