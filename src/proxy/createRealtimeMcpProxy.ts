@@ -27,7 +27,11 @@ import { SessionToolSettings, nativeApprovalRules } from './sessionToolSettings.
 import { createToolCallTimelines } from './timelines.js';
 
 export interface RealtimeMcpProxy {
-  /** Lists the MCP tools, then opens the Realtime session. Resolves once the socket is open. */
+  /**
+   * Lists the MCP tools while it opens the Realtime session; the `session.update` with the tools
+   * goes out once both are done. Resolves once the socket is open and the tools are listed; if
+   * either fails, the session is closed and the error rethrown.
+   */
   start(): Promise<void>;
   /** Ends the session (pending calls aborted, approvals denied) and closes the socket and MCP connections. */
   close(): Promise<void>;
@@ -123,7 +127,9 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
   const machineEvents = new Set<string>(machine.events);
   const actor = createActor(machine, {
     input: {
+      // Listed while the socket opens: start() tells the machine once every server has listed.
       tools: [],
+      toolsPending: true,
       ...(options.instructions !== undefined ? { instructions: options.instructions } : {}),
       ...(options.session ? { session: options.session } : {}),
       ...(policy ? { approval: policy } : {}),
@@ -276,6 +282,12 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
         .catch((cause: unknown) => report(new ProxyError('listener_error', `Failed to close the recording: ${cause instanceof Error ? cause.message : String(cause)}. Please check the recording's sink.`, { cause })));
     })());
 
+  async function closeSession(): Promise<void> {
+    if (running()) actor.send({ type: 'session.close' });
+    else finish(end ?? { reason: 'closed_by_host' });
+    await shutdown();
+  }
+
   const emittedTypes = [
     'send',
     'session.ready',
@@ -299,8 +311,11 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
         catalog.on('error', report),
         catalog.on('dropped', (dropped) => notify('tool.dropped', dropped)),
         catalog.on('changed', (diff) => {
-          // Until the first listing is complete, start() resolves the settings once, with every server in.
-          if (settingsResolved) for (const error of toolSettings.unreported(resolveToolSettings())) report(error);
+          // Until the first listing is complete, start() resolves the settings and tells the machine
+          // once, with every server in: a first update with only the fastest server's tools, or
+          // before allowedTools is resolved, must never go out.
+          if (!settingsResolved) return notify('catalog.changed', diff);
+          for (const error of toolSettings.unreported(resolveToolSettings())) report(error);
           caller.prepare();
           notify('catalog.changed', diff);
           tell({ type: 'catalog.changed', tools: sessionTools(), toolInfo: toolInfo() });
@@ -322,17 +337,6 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
         },
       });
       if (recorder) untapRecorder = recorder.tapTransport(transport, options.url);
-      await catalog.load();
-      if (shuttingDown) {
-        throw new ProxyError('not_open', 'Failed to start the session: close() was called while the MCP tools were being listed. Please create a new proxy to start again.');
-      }
-      const problems = resolveToolSettings();
-      const fatal = problems.find((problem) => problem.fatal);
-      if (fatal) throw new ProxyError('invalid_options', fatal.error.message, { data: { problems: problems.filter((problem) => problem.fatal).map((problem) => problem.error.message) } });
-      for (const error of toolSettings.unreported(problems)) report(error);
-      caller.prepare();
-      actor.start();
-      tell({ type: 'catalog.changed', tools: sessionTools(), toolInfo: toolInfo() });
       detach.push(
         transport.on('event', (event, meta) => {
           if (isAudioEvent(event)) return notify('audio', event as ServerEvent);
@@ -342,18 +346,49 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
           }
           if (machineEvents.has(event.type)) tell(event as ServerEvent);
         }),
+        // The server takes client events as soon as the socket is open: the session.update goes
+        // out then (once the tools are listed), not a round trip later on session.created.
+        transport.on('open', () => tell({ type: 'transport.opened' })),
         transport.on('error', report),
         transport.on('close', (info) => tell({ type: 'transport.closed', code: info.code, reason: info.reason })),
       );
-      await transport.connect().catch((error: unknown) => {
-        throw redactor.error(error);
-      });
+      // The machine waits in `connecting` for both: the socket open and the tools listed.
+      actor.start();
+      // The socket opens while the MCP tools are listed, not after.
+      const connected = transport.connect().then(
+        // A host's transport may not say it opened: connect() resolving says it too.
+        () => tell({ type: 'transport.opened' }),
+        (error: unknown) => {
+          throw redactor.error(error);
+        },
+      );
+      const closedWhileStarting = () =>
+        new ProxyError('not_open', 'Failed to start the session: close() was called while the MCP tools were being listed or the Realtime connection was opening. Please create a new proxy to start again.');
+      const listed = (async () => {
+        await catalog.load();
+        if (shuttingDown) throw closedWhileStarting();
+        const problems = resolveToolSettings();
+        const fatal = problems.find((problem) => problem.fatal);
+        if (fatal) throw new ProxyError('invalid_options', fatal.error.message, { data: { problems: problems.filter((problem) => problem.fatal).map((problem) => problem.error.message) } });
+        for (const error of toolSettings.unreported(problems)) report(error);
+        tell({ type: 'catalog.changed', tools: sessionTools(), toolInfo: toolInfo() });
+        // After the update went out (when the socket was open already): compiling argument
+        // validators is CPU the first update need not wait for. Shared across sessions, they are
+        // mostly compiled already.
+        caller.prepare();
+      })();
+      try {
+        await Promise.all([listed, connected]);
+      } catch (error) {
+        // The host closed the session while it started: say so, whichever half noticed first.
+        if (shuttingDown) throw end?.reason === 'closed_by_host' ? closedWhileStarting() : error;
+        // Whichever half failed, the other must not leave a socket or MCP connections open: the
+        // session ends as a close by the host would end it.
+        await closeSession();
+        throw error;
+      }
     },
-    async close() {
-      if (running()) actor.send({ type: 'session.close' });
-      else finish(end ?? { reason: 'closed_by_host' });
-      await shutdown();
-    },
+    close: closeSession,
     approve,
     deny,
     on: (event, listener) => host.events.on(event, listener),
