@@ -82,10 +82,13 @@ describe('replayRecording', () => {
     const created = parsed.find(isCreated)!;
     const update = parsed.find((line) => isOut(line, 'session.update'))!;
     expect(created.seq as number).toBeLessThan(update.seq as number);
-    // The two records swap places (and seq numbers), as a session whose tools were listed by the time the socket opened records them.
-    const path = variant('early-update.jsonl', (line) =>
-      line.seq === created.seq ? { ...update, seq: created.seq, t: created.t } : line.seq === update.seq ? { ...created, seq: update.seq, t: update.t } : line,
-    );
+    // session.created moves to right after the update, as a session whose tools were listed by the time the socket opened records it.
+    const [header, ...records] = parsed;
+    const moved = records.filter((line) => line !== created);
+    moved.splice(moved.indexOf(update) + 1, 0, created);
+    const path = join(dir, 'early-update.jsonl');
+    const lines = [header, ...moved.map((line, index) => ({ ...line, seq: index + 1, t: (records[index] as { t: number }).t }))];
+    writeFileSync(path, `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`);
     const result = await replayRecording(path);
     expect(result.failure).toBeUndefined();
     expect(result.matched).toBe(parsed.filter((line) => line.peer === 'openai' && line.dir === 'out' && line.kind === 'ws.message').length);
