@@ -46,6 +46,21 @@ export interface RealtimeMcpProxy {
   readonly ended: Promise<SessionEndReason>;
 }
 
+type SessionExecutor = (input: ExecuteToolCallInput, signal: AbortSignal) => Promise<ToolCallResult>;
+
+/**
+ * Each session's MCP call, by its actor system. The machine is provided once for the process, not
+ * per session: `machine.provide()` builds a whole new tree of state nodes, ~40 KB of heap that
+ * every idle session would otherwise hold.
+ */
+const sessionExecutors = new WeakMap<object, SessionExecutor>();
+const executeToolCall = fromPromise<ToolCallResult, ExecuteToolCallInput>(({ input, signal, system }) => {
+  const execute = sessionExecutors.get(system);
+  return execute ? execute(input, signal) : Promise.reject(new Error('Failed to run the call: its session has no MCP executor.'));
+});
+const proxySessionMachine = sessionMachine.provide({ actors: { toolCall: toolCallMachine.provide({ actors: { executeToolCall } }) } });
+const sessionMachineEvents = new Set<string>(proxySessionMachine.events);
+
 export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): RealtimeMcpProxy {
   // One registry of the session's secrets: logs, errors, tool outputs and the recording consult it.
   const redactor = sessionRedactor(options);
@@ -116,16 +131,10 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
     ...(approvalKeys.nativeTools.size > 0 ? { tools: approvalKeys.nativeTools } : {}),
   };
 
-  // The MCP call: the signal is aborted when the tool-call child leaves `executing` (barge-in, teardown).
-  const executeToolCall = fromPromise<ToolCallResult, ExecuteToolCallInput>(({ input, signal }) => {
-    timelines.mcpRequested(input.callId);
-    return caller.call(input.functionName, input.arguments, { signal, callId: input.callId });
-  });
-  const machine = sessionMachine.provide({ actors: { toolCall: toolCallMachine.provide({ actors: { executeToolCall } }) } });
   // Transcript deltas, rate limits and the like change nothing in the machine: each event it does
   // not handle would still cost a full macrostep (several µs), so they go to listeners only.
-  const machineEvents = new Set<string>(machine.events);
-  const actor = createActor(machine, {
+  const machineEvents = sessionMachineEvents;
+  const actor = createActor(proxySessionMachine, {
     input: {
       // Listed while the socket opens: start() tells the machine once every server has listed.
       tools: [],
@@ -145,6 +154,11 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
           },
         }
       : {}),
+  });
+  // The MCP call: the signal is aborted when the tool-call child leaves `executing` (barge-in, teardown).
+  sessionExecutors.set(actor.system, (input, signal) => {
+    timelines.mcpRequested(input.callId);
+    return caller.call(input.functionName, input.arguments, { signal, callId: input.callId });
   });
   const running = () => actor.getSnapshot().status === 'active';
   const tell = (event: Parameters<typeof actor.send>[0]) => {
