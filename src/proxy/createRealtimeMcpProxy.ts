@@ -302,20 +302,6 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
     await shutdown();
   }
 
-  const emittedTypes = [
-    'send',
-    'session.ready',
-    'session.error',
-    'session.anomaly',
-    'session.ended',
-    'approval.requested',
-    'approval.settled',
-    'toolCall.started',
-    'toolCall.settled',
-    'batch.finished',
-    'response.createFailed',
-    'nativeMcp',
-  ] as const satisfies ReadonlyArray<SessionEmitted['type']>;
 
   return {
     catalog,
@@ -338,10 +324,10 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
         caller.on('progress', (progress) => notify('toolCall.progress', progress)),
         caller.on('result', (result) => notify('toolCall.result', result)),
       );
-      for (const type of emittedTypes) {
-        const sub = actor.on(type, onMachineEvent as never);
-        detach.push(() => sub.unsubscribe());
-      }
+      // One listener for everything the machine emits (onMachineEvent switches on the type): a
+      // subscription per type cost each idle session a dozen sets and closures.
+      const emitted = actor.on('*', onMachineEvent as never);
+      detach.push(() => emitted.unsubscribe());
       // A failure inside the machine (a bug) must not leave a session that looks alive and answers
       // nothing: it ends, typed, and everything is released.
       subscription = actor.subscribe({
