@@ -20,6 +20,8 @@ export type ProxyErrorCode =
   | 'invalid_options'
   /** The WebSocket could not be opened (refused, rejected handshake, closed before open). */
   | 'connect_failed'
+  /** start() with `requireTools`: no MCP server could be reached, or none of their tools is left to offer. */
+  | 'no_tools'
   /** A send or connect on a transport that is not in the right state. */
   | 'not_open'
   /** The socket reported an error after it was open. */

@@ -34,6 +34,11 @@ export interface StartRealtimeSimulatorOptions {
   session?: Partial<RealtimeSession>;
   /** Keep every event in clientEvents/serverEvents (default true; turn off for long benchmarks). */
   recordEvents?: boolean;
+  /**
+   * Send session.created this long after the connection opens (default 0: at once). Client events
+   * sent before it wait and are answered after it, in order, as the real API queues them.
+   */
+  sessionCreatedDelayMs?: number;
 }
 
 /** One connection as tests see it. */
@@ -119,6 +124,7 @@ export async function startRealtimeSimulator(options: StartRealtimeSimulatorOpti
       audioChunkMs: options.audioChunkMs ?? script?.audioChunkMs ?? 40,
       recordEvents,
       ...(options.session ? { session: options.session } : {}),
+      ...(options.sessionCreatedDelayMs !== undefined ? { sessionCreatedDelayMs: options.sessionCreatedDelayMs } : {}),
       log: line,
       onClientEvent: (event) => void (recordEvents && clientEvents.push(event)),
       onServerEvent: (event) => void (recordEvents && serverEvents.push(event)),

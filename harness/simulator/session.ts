@@ -33,6 +33,8 @@ export interface SessionSettings {
   audioChunkMs: number;
   recordEvents: boolean;
   session?: Partial<RealtimeSession>;
+  /** Hold session.created this long after the connection opens (client events wait, as the API queues them). */
+  sessionCreatedDelayMs?: number;
   log(line: string): void;
   onClientEvent(event: ClientEvent): void;
   onServerEvent(event: SimulatorServerEvent): void;
@@ -62,6 +64,8 @@ export class SimulatorSession implements ResponseHost {
   private readonly outOfBand = new Set<ActiveResponse>();
   private readonly waiters = new Set<() => void>();
   private updated = false;
+  /** Client frames that arrived before session.created was sent (sessionCreatedDelayMs). */
+  private heldFrames: Array<{ data: RawData; isBinary: boolean }> | undefined;
   private inputBytes = 0;
   private clockMs = 0;
 
@@ -77,6 +81,24 @@ export class SimulatorSession implements ResponseHost {
     ws.on('message', (data, isBinary) => this.receive(data, isBinary));
     ws.on('close', (code, reason) => this.onClosed(code, reason.toString()));
     ws.on('error', (error) => this.log(`socket error: ${error.message}`)); // ws closes the socket itself
+    const delayMs = settings.sessionCreatedDelayMs ?? 0;
+    if (delayMs <= 0) {
+      this.sendCreated();
+      return;
+    }
+    // The real API takes client events from the moment the socket opens, and answers them after
+    // its session.created: they wait here until it is sent, then are handled in order.
+    this.heldFrames = [];
+    setTimeout(() => {
+      const held = this.heldFrames ?? [];
+      this.heldFrames = undefined;
+      this.sendCreated();
+      if (held.length > 0) this.log(`handled ${held.length} client event(s) sent before session.created`);
+      for (const frame of held) this.receive(frame.data, frame.isBinary);
+    }, delayMs);
+  }
+
+  private sendCreated(): void {
     this.send({ type: 'session.created', event_id: newId('event'), session: structuredClone(this.conversation.session) });
   }
 
@@ -204,6 +226,10 @@ export class SimulatorSession implements ResponseHost {
   }
 
   private receive(data: RawData, isBinary: boolean): void {
+    if (this.heldFrames !== undefined) {
+      this.heldFrames.push({ data, isBinary });
+      return;
+    }
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
     const decoded = decodeClientEvent(isBinary ? bytes : bytes.toString('utf8'));
     if (!decoded.ok) {

@@ -90,19 +90,15 @@ export async function runConnect(options: ConnectOptions, write: (text: string) 
   };
   for (const warning of options.warnings) line('warning', warning);
 
-  let proxy: RealtimeMcpProxy | undefined;
-  let notStarted: string | undefined;
-  // The Realtime socket opens only once the tools are known: a session with none is not started.
-  const transport = openOnlyIf(
-    createNodeWebSocketTransport({ url: options.url, ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : { authentication: 'none' }) }),
-    () => (notStarted = whyNotStart(proxy!)),
-  );
-  proxy = createNodeRealtimeMcpProxy({
+  // Each error the proxy reported is printed by the timeline: start()'s rejection is printed only if it was not.
+  const reportedErrors = new Set<string>();
+  const proxy = createNodeRealtimeMcpProxy({
     redactor,
     url: options.url,
     ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
-    transport,
     servers: options.servers,
+    // A session with no reachable server or no tool left is not started (exit 1), rather than run empty.
+    requireTools: true,
     ...(options.allow ? { allowedTools: options.allow } : {}),
     ...(options.prefixToolNames ? { prefixToolNames: true } : {}),
     // Headless: nobody can approve, so a call that needs approval is denied (fails closed).
@@ -120,6 +116,7 @@ export async function runConnect(options: ConnectOptions, write: (text: string) 
     ...(more.record ? { record: more.record } : {}),
   });
   proxy.on('ready', () => (ready = true));
+  proxy.on('error', (error) => reportedErrors.add(error.message));
   let created = false;
   proxy.on('serverEvent', (event) => {
     if (event.type === 'session.created') created = true;
@@ -147,7 +144,8 @@ export async function runConnect(options: ConnectOptions, write: (text: string) 
     // A --allow key that names no tool is bad usage (exit 2), found once the servers have listed.
     const usage = ProxyError.isInstance(error) && error.code === 'invalid_options';
     if (!stopped && !usage) {
-      line('error', notStarted ?? (ProxyError.isInstance(error) ? error.message : `Failed to connect: ${(error as Error).message}. Please check the URL and key.`));
+      const message = ProxyError.isInstance(error) ? error.message : `Failed to connect: ${(error as Error).message}. Please check the URL and key.`;
+      if (!reportedErrors.has(message)) line('error', message);
     }
     await release();
     started();
@@ -163,38 +161,6 @@ export async function runConnect(options: ConnectOptions, write: (text: string) 
   const normal = end.reason === 'closed_by_host' || (end.reason === 'socket_closed' && (end.code === 1000 || end.code === 1005));
   if (!normal) line('exit', `non-zero: ${describeEnd(end)}`);
   return normal ? 0 : 1;
-}
-
-/** Why the session must not start (every MCP server failed, or no tool is left to offer), or undefined. */
-function whyNotStart(proxy: RealtimeMcpProxy): string | undefined {
-  const { catalog } = proxy;
-  const reached = catalog.servers.filter((server) => catalog.listedTools(server) !== undefined);
-  if (reached.length === 0) {
-    const all = catalog.servers.length === 1 ? `the MCP server "${catalog.servers[0]}" could not be reached` : `none of the ${catalog.servers.length} MCP servers (${catalog.servers.join(', ')}) could be reached`;
-    return `Failed to start the session: ${all} (why is said above). Please check that ${catalog.servers.length === 1 ? 'it is' : 'they are'} running, and the URLs, commands and credentials.`;
-  }
-  if (proxy.snapshot().tools.length > 0) return undefined;
-  const why =
-    catalog.tools.length === 0
-      ? `the MCP server${reached.length === 1 ? '' : 's'} reached (${reached.join(', ')}) list${reached.length === 1 ? 's' : ''} no tool${catalog.servers.length > reached.length ? ', and the others could not be reached' : ''}`
-      : `--allow leaves none of the ${catalog.tools.length} tools`;
-  return `Failed to start the session: it would have no tool, as ${why}. Please check the servers and their allowed tools.`;
-}
-
-/** A transport whose connect() first asks `refuse`: a reason not to connect rejects it, and nothing is opened. */
-function openOnlyIf(transport: RealtimeTransport, refuse: () => string | undefined): RealtimeTransport {
-  return {
-    get state() {
-      return transport.state;
-    },
-    connect: () => {
-      const why = refuse();
-      return why === undefined ? transport.connect() : Promise.reject(new ProxyError('connect_failed', why));
-    },
-    send: (event) => transport.send(event),
-    close: (code, reason) => transport.close(code, reason),
-    on: (event, listener) => transport.on(event, listener),
-  };
 }
 
 export const connectCommand: Command = {

@@ -8,6 +8,9 @@
  * additions; only when that list is full is a new base built (amortised O(limit / RECENT_LIMIT)).
  */
 const RECENT_LIMIT = 32;
+// Shared by every empty memory (four per session): never mutated, like every base.
+const NONE: ReadonlySet<string> = new Set();
+const NO_IDS: readonly string[] = Object.freeze([]);
 
 export class RecentIds {
   static readonly DEFAULT_LIMIT = 1024;
@@ -22,7 +25,7 @@ export class RecentIds {
   /** Removed from the base since it was built. */
   readonly #removed: ReadonlySet<string>;
 
-  constructor(limit = RecentIds.DEFAULT_LIMIT, base: ReadonlySet<string> = new Set(), baseOrder: readonly string[] = [], recent: readonly string[] = [], removed: ReadonlySet<string> = new Set()) {
+  constructor(limit = RecentIds.DEFAULT_LIMIT, base: ReadonlySet<string> = NONE, baseOrder: readonly string[] = NO_IDS, recent: readonly string[] = NO_IDS, removed: ReadonlySet<string> = NONE) {
     this.#limit = limit;
     this.#base = base;
     this.#baseOrder = baseOrder;

@@ -76,6 +76,65 @@ describe('sessionMachine rules under a misbehaving server', () => {
     });
   });
 
+  describe('the first session.update goes out as soon as it can', () => {
+    const updates = (session: Session) => session.sent().filter((e) => e.type === 'session.update') as Array<{ event_id: string; session: { tools: Array<{ name: string }> } }>;
+    const lookupTool = { type: 'function' as const, name: 'lookup', description: '', parameters: { type: 'object' } };
+
+    it('on the socket opening, before session.created; session.created then changes nothing and session.updated makes it ready', () => {
+      const session = start();
+      expect(session.actor.getSnapshot().value).toBe('connecting');
+      session.actor.send({ type: 'transport.opened' });
+      expect(session.actor.getSnapshot().value).toBe('configuring');
+      expect(updates(session)).toMatchObject([{ event_id: sessionUpdateEventId(1), session: { tools: [{ name: 'lookup' }] } }]);
+      session.server({ type: 'session.created', session: { type: 'realtime' } });
+      expect(updates(session)).toHaveLength(1);
+      expect(session.actor.getSnapshot().value).toBe('configuring');
+      session.server({ type: 'session.updated', session: { type: 'realtime' } });
+      expect(session.actor.getSnapshot().value).toEqual({ ready: 'toolsSynced' });
+    });
+
+    it('with tools pending, waits for the listing however early the socket opens, then sends the listed tools once', () => {
+      const session = start({ tools: [], toolsPending: true });
+      session.actor.send({ type: 'transport.opened' });
+      session.server({ type: 'session.created', session: { type: 'realtime' } });
+      expect(session.actor.getSnapshot().value).toBe('connecting');
+      expect(updates(session)).toHaveLength(0);
+      session.actor.send({ type: 'catalog.changed', tools: [lookupTool] });
+      expect(updates(session)).toMatchObject([{ session: { tools: [{ name: 'lookup' }] } }]);
+      expect(session.actor.getSnapshot().value).toBe('configuring');
+    });
+
+    it('with tools pending, a listing done before the socket opens waits for the socket', () => {
+      const session = start({ tools: [], toolsPending: true });
+      session.actor.send({ type: 'catalog.changed', tools: [lookupTool] });
+      expect(session.actor.getSnapshot().value).toBe('connecting');
+      expect(updates(session)).toHaveLength(0);
+      session.actor.send({ type: 'transport.opened' });
+      expect(updates(session)).toHaveLength(1);
+    });
+
+    it('keeps the guarantees when sent early: an error naming it ends the session, the timeout runs from it', () => {
+      const clock = new SimulatedClock();
+      const rejected = start();
+      rejected.actor.send({ type: 'transport.opened' });
+      rejected.server({ type: 'session.created', session: { type: 'realtime' } });
+      rejected.server({ type: 'error', error: { type: 'invalid_request_error', code: 'invalid_value', message: 'Bad tools.', event_id: sessionUpdateEventId(1) } });
+      expect(rejected.of('session.ended')).toMatchObject([{ end: { reason: 'session_update_rejected', error: { message: 'Bad tools.' } } }]);
+      const silent = start({ configureTimeoutMs: 5_000 }, { clock });
+      silent.actor.send({ type: 'transport.opened' });
+      clock.increment(5_000);
+      expect(silent.of('session.ended')).toEqual([{ type: 'session.ended', end: { reason: 'session_update_timeout', timeoutMs: 5_000 } }]);
+    });
+
+    it('a socket closed before anything was sent ends the session with socket_closed', () => {
+      const session = start({ tools: [], toolsPending: true });
+      session.actor.send({ type: 'transport.opened' });
+      session.actor.send({ type: 'transport.closed', code: 1006, reason: '' });
+      expect(updates(session)).toHaveLength(0);
+      expect(session.of('session.ended')).toEqual([{ type: 'session.ended', end: { reason: 'socket_closed', code: 1006, detail: '' } }]);
+    });
+  });
+
   describe('approvals settle exactly once', () => {
     it('reports an expired approval as settled, and the call as denied', async () => {
       const clock = new SimulatedClock();

@@ -9,8 +9,11 @@
  * and children are named by the session's own counter (`call-1`, `turn-1`, `approval-1`), never by
  * an id from the wire, so no id can reach an actor it does not name (`toString`, `__proto__`).
  *
- * States: `connecting → configuring` (our `session.update` is out) `→ ready` (`toolsSynced`, or
- * `updatingTools` / `toolsUpdateQueued` while a catalog change is being sent) `→ closed` (final).
+ * States: `connecting` (the socket opening, the tools being listed) `→ configuring` (our
+ * `session.update` is out) `→ ready` (`toolsSynced`, or `updatingTools` / `toolsUpdateQueued` while
+ * a catalog change is being sent) `→ closed` (final). The update goes out as soon as the socket is
+ * open and the tools are known, without waiting for `session.created`: the Realtime API takes
+ * client events from the moment the socket opens and answers them after its `session.created`.
  */
 import { and, assign, emit, not, setup, type ActorRefFrom } from 'xstate';
 import type { ServerEvent } from '../protocol/generated/types.js';
@@ -64,6 +67,7 @@ const sessionSetup = setup({
     // Only an error naming our latest session.update refuses it (the server echoes `event_id`).
     refusesOurUpdate: ({ context, event }) => event.type === 'error' && event.error.event_id === sessionUpdateEventId(context.updatesSent),
     isOurUpdate: ({ event }) => event.type === 'outbound.failed' && event.event.type === 'session.update',
+    canConfigure: ({ context }) => context.opened && context.toolsListed,
     // Out-of-band: `conversation_id: null`. A response is what its created said it was: a done
     // claiming otherwise does not make an out-of-band response's calls ours.
     isOutOfBand: ({ context, event }) =>
@@ -114,7 +118,8 @@ export const sessionMachine = sessionSetup.extend({
       enqueue.assign({ updatesSent: n });
       enqueue.emit({ type: 'send', event: buildSessionUpdate({ ...context.input, tools: context.tools }, sessionUpdateEventId(n)) });
     }),
-    applyCatalog: assign(({ event, context }) => (event.type === 'catalog.changed' ? { tools: event.tools, toolInfo: event.toolInfo ?? context.toolInfo } : {})),
+    applyCatalog: assign(({ event, context }) => (event.type === 'catalog.changed' ? { tools: event.tools, toolInfo: event.toolInfo ?? context.toolInfo, toolsListed: true } : {})),
+    noteOpened: assign({ opened: true }),
     rememberOutOfBand: assign(({ context, event }) => (event.type === 'response.created' && event.response.id !== undefined ? { outOfBand: context.outOfBand.add(event.response.id) } : {})),
     // An id seen out of band before, now created in the default conversation, is the default's from now on.
     forgetOutOfBand: assign(({ context, event }) => (event.type === 'response.created' && event.response.id !== undefined && context.outOfBand.has(event.response.id) ? { outOfBand: context.outOfBand.delete(event.response.id) } : {})),
@@ -207,6 +212,8 @@ export const sessionMachine = sessionSetup.extend({
     unacknowledged: new Set<string>(),
     children: 0,
     updatesSent: 0,
+    opened: false,
+    toolsListed: input.toolsPending !== true,
   }),
   initial: 'connecting',
   // The one owner of response.create lives as long as the session: a response the server starts
@@ -225,7 +232,13 @@ export const sessionMachine = sessionSetup.extend({
   },
   states: {
     connecting: {
-      on: { 'session.created': { target: 'configuring' } },
+      // Both known (the socket open, the tools listed), whichever came last: the update goes out.
+      always: { guard: 'canConfigure', target: 'configuring' },
+      on: {
+        'transport.opened': { actions: 'noteOpened' },
+        // A transport that does not say it opened (a host's own) still delivers this.
+        'session.created': { actions: 'noteOpened' },
+      },
     },
     configuring: {
       entry: 'sendSessionUpdate',

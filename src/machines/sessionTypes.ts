@@ -33,6 +33,11 @@ export interface SessionInput {
   responseCreate?: ResponseInput;
   /** How long the server may take to answer our first `session.update`, in ms. Default 15 000. */
   configureTimeoutMs?: number;
+  /**
+   * The tools come later, with the first `catalog.changed` (the proxy lists them while the socket
+   * opens): the first `session.update` waits for them. Default false: `tools` are the session's tools.
+   */
+  toolsPending?: boolean;
 }
 
 /** Why a session ended. */
@@ -62,6 +67,8 @@ export const DEFAULT_CONFIGURE_TIMEOUT_MS = 15_000;
 export type SessionEvent =
   | ServerEvent
   | { type: 'transport.closed'; code: number; reason: string }
+  /** The socket is open: the server takes client events from now on, before its `session.created` too. */
+  | { type: 'transport.opened' }
   | { type: 'catalog.changed'; tools: RealtimeFunctionTool[]; toolInfo?: ReadonlyMap<string, SessionToolInfo> }
   | { type: 'session.close' }
   /** A frame the machine asked to send could not be sent (the encoder or the socket refused it). */
@@ -135,5 +142,9 @@ export interface SessionContext {
   children: number;
   /** How many `session.update` were sent: the latest one's event id. */
   updatesSent: number;
+  /** The socket is open (`transport.opened`, or the server's `session.created` said so). */
+  opened: boolean;
+  /** The tools to configure are known (not `toolsPending`, or a `catalog.changed` came). */
+  toolsListed: boolean;
   end?: SessionEndReason;
 }

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createArgumentValidator } from './arguments.js';
 import type { ArgumentsTool } from './arguments.js';
-import { createJsonSchemaValidator } from './jsonSchemaValidator.js';
+import { CompiledSchemaCache, ajvRetainedValues, createJsonSchemaValidator } from './jsonSchemaValidator.js';
 import type { JsonSchema } from './types.js';
 
 // As server-everything 2026.x lists them (zod → draft-07 through the SDK).
@@ -253,6 +253,59 @@ describe('createArgumentValidator: compile cache', () => {
     validator.check(getSum, '{"a":1,"b":2}');
     expect(shared.compiledCount).toBe(1);
     expect(validator.compiledCount).toBe(shared.compiledCount);
+  });
+});
+
+describe('createArgumentValidator: the process-wide cache', () => {
+  const numbered = (i: number): ArgumentsTool => ({
+    mcpName: `tool_${i}`,
+    version: `v${i}`,
+    inputSchema: { type: 'object', properties: { [`field_${i}`]: { type: 'string', format: 'email', pattern: `^x${i}` } }, required: [`field_${i}`] },
+  });
+
+  it('compiles a tool once however many sessions (checkers) use it', () => {
+    const cache = new CompiledSchemaCache();
+    for (let session = 0; session < 50; session++) {
+      const validator = createArgumentValidator({ cache });
+      expect(validator.check(getSum, '{"a":1}').ok).toBe(false);
+      expect(validator.check(getSum, '{"a":1,"b":2}').ok).toBe(true);
+    }
+    expect(cache.stats()).toMatchObject({ entries: 1, compiles: 1 });
+  });
+
+  it('compiles again when a key comes back with other content, and checks against the new content', () => {
+    const cache = new CompiledSchemaCache();
+    createArgumentValidator({ cache }).check(getSum, '{}');
+    // The same name and version, another schema: a lying server, or a version hash collision made on purpose.
+    const impostor = { ...getSum, inputSchema: { type: 'object', properties: { a: { type: 'string' } }, required: ['a'] } };
+    const check = createArgumentValidator({ cache }).check(impostor, '{"a":"text"}');
+    expect(check.ok).toBe(true);
+    expect(cache.stats().compiles).toBe(2);
+    // An equal copy of the schema (another session's listing) is no new compile.
+    createArgumentValidator({ cache }).check({ ...impostor, inputSchema: structuredClone(impostor.inputSchema) }, '{}');
+    expect(cache.stats().compiles).toBe(2);
+  });
+
+  it('stays bounded: N distinct schemas through it keep maxEntries validators, and ajv keeps none of them', () => {
+    const cache = new CompiledSchemaCache({ maxEntries: 20 });
+    for (let i = 0; i < 300; i++) {
+      const validator = createArgumentValidator({ cache });
+      expect(validator.check(numbered(i), JSON.stringify({ [`field_${i}`]: 'nope' })).ok).toBe(false);
+      expect(cache.stats().entries).toBeLessThanOrEqual(20);
+      // What ajv registered while compiling (the schema, the function, its pattern and format) is released each time.
+      expect(ajvRetainedValues()).toBe(0);
+    }
+    expect(cache.stats()).toEqual({ entries: 20, maxEntries: 20, compiles: 300 });
+  });
+
+  it('keeps validators compiled before a release working (they hold what they need)', () => {
+    const cache = new CompiledSchemaCache();
+    const early = createArgumentValidator({ cache });
+    expect(early.check(saveTree, '{"root":{"name":"a","children":[{"name":"b","extra":1}]}}').ok).toBe(false);
+    for (let i = 0; i < 20; i++) createArgumentValidator({ cache }).check(numbered(1000 + i), '{}');
+    expect(early.check(saveTree, '{"root":{"name":"a","children":[{"name":"b"}]}}').ok).toBe(true);
+    expect(early.check(saveTree, '{"root":{"name":"a","children":[{"name":"b","extra":1}]}}').ok).toBe(false);
+    expect(early.check(createEvent, '{"title":"t","start":"not a date"}').ok).toBe(false);
   });
 });
 

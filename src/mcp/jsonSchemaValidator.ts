@@ -22,91 +22,120 @@ export type SchemaValidation =
 export interface JsonSchemaValidatorOptions {
   /** Check `format` (email, date-time, uri…) with ajv-formats. Default true. */
   formats?: boolean;
-  /** How many schemas compiled under a key are kept (least recently used go first). Default 500. */
+  /** How many validators this checker keeps at hand, by key (least recently used go first). Default 500. */
   maxCached?: number;
+  /** Where compiled validators are shared, by key. Default: the process-wide `sharedSchemaCache`. */
+  cache?: CompiledSchemaCache;
 }
 
 export interface JsonSchemaValidator {
   /**
-   * Checks `data` against `schema`. The schema is compiled once per `key` (a tool version), or, with
-   * no key, once per schema object. Never throws: a schema ajv cannot use gives `skipped`.
+   * Checks `data` against `schema`. With a `key` (a tool version), the validator is compiled once
+   * per key and content for the whole process (the same tool in a thousand sessions compiles
+   * once); with no key, once per schema object by this checker. Never throws: a schema ajv cannot
+   * use gives `skipped`.
    */
   validate(schema: JsonSchema, data: unknown, key?: string): SchemaValidation;
-  /** How many compilations have run (failed ones included). */
+  /** How many validators this checker has taken on (compiled, or found in the shared cache), failed ones included. */
   readonly compiledCount: number;
 }
 
 type Compiled = { validate: ValidateFunction } | { skipped: string };
-type AjvInstance = { compile(schema: object): ValidateFunction; removeSchema(): unknown };
 type Dialect = '2020-12' | 'draft-07';
 
 const DEFAULT_MAX_CACHED = 500;
+const DEFAULT_SHARED_ENTRIES = 500;
+
+/** What a shared cache holds, for tests and diagnostics. */
+export interface SchemaCacheStats {
+  /** Validators kept (at most `maxEntries`). */
+  entries: number;
+  maxEntries: number;
+  /** Compilations run through this cache since it was made. */
+  compiles: number;
+}
 
 /**
- * ajv instances shared by the whole process: building one with ajv-formats blocks the event loop
- * for 15–30 ms, which every new voice session would otherwise pay. Sharing is safe because compile()
- * is synchronous and the registry is cleared right after each compile.
+ * Compiled validators shared by every session of the process, by key (a tool version), least
+ * recently used out first. A session only holds references to the ones it uses, so once it is
+ * closed nothing of it is kept here but validators other sessions may reuse, `maxEntries` at most.
  */
-const sharedInstances = new Map<string, AjvInstance>();
+export class CompiledSchemaCache {
+  readonly #entries = new Map<string, { schema: object; compiled: Compiled }>();
+  /** Schema objects already found equal to their entry's: the content is compared once per object. */
+  readonly #verified = new WeakMap<object, Compiled>();
+  readonly maxEntries: number;
+  #compiles = 0;
+
+  constructor(options: { maxEntries?: number } = {}) {
+    this.maxEntries = Math.max(1, options.maxEntries ?? DEFAULT_SHARED_ENTRIES);
+  }
+
+  /** The validator under `key` for `schema`: compiled when missing, or when the key now names other content. */
+  get(key: string, schema: object, formats: boolean): Compiled {
+    const fullKey = `${formats ? 'f' : 'n'}\u0000${key}`;
+    const entry = this.#entries.get(fullKey);
+    if (entry !== undefined && (entry.schema === schema || this.#verified.get(schema) === entry.compiled || sameContent(entry.schema, schema))) {
+      if (entry.schema !== schema) this.#verified.set(schema, entry.compiled);
+      this.#entries.delete(fullKey);
+      this.#entries.set(fullKey, entry);
+      return entry.compiled;
+    }
+    // Missing, or the key now names other content (a server reusing a version, or a hash collision
+    // made on purpose by another server): the schema at hand is the one to check against.
+    const compiled = compileSchema(schema as JsonSchema, formats);
+    this.#compiles++;
+    this.#entries.delete(fullKey);
+    this.#entries.set(fullKey, { schema, compiled });
+    if (this.#entries.size > this.maxEntries) this.#entries.delete(this.#entries.keys().next().value as string);
+    return compiled;
+  }
+
+  stats(): SchemaCacheStats {
+    return { entries: this.#entries.size, maxEntries: this.maxEntries, compiles: this.#compiles };
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+}
+
+/** The process-wide cache every checker uses unless given its own. */
+export const sharedSchemaCache = new CompiledSchemaCache();
 
 export function createJsonSchemaValidator(options: JsonSchemaValidatorOptions = {}): JsonSchemaValidator {
   const formats = options.formats ?? true;
   const maxCached = Math.max(1, options.maxCached ?? DEFAULT_MAX_CACHED);
+  const cache = options.cache ?? sharedSchemaCache;
+  // This checker's own references (a session's tools): a hit costs no content check, and they go
+  // with the checker.
   const byKey = new Map<string, Compiled>();
   // Output schemas come without a version; the catalog keeps one object per version, so identity is one.
   const byObject = new WeakMap<object, Compiled>();
   let compiledCount = 0;
 
-  function instance(dialect: Dialect): AjvInstance {
-    const key = `${dialect}|${formats}`;
-    const existing = sharedInstances.get(key);
-    if (existing !== undefined) return existing;
-    // logger: false because with strict off ajv warns about unknown formats on the console.
-    const ajvOptions = { allErrors: true, strict: false, logger: false as const, validateFormats: formats };
-    const ajv = dialect === 'draft-07' ? new (interop(AjvDraft07))(ajvOptions) : new (interop(Ajv2020))(ajvOptions);
-    if (formats) interop(addFormats)(ajv);
-    sharedInstances.set(key, ajv);
-    return ajv;
-  }
-
-  function compile(schema: JsonSchema): Compiled {
-    compiledCount++;
-    if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return { skipped: 'the schema is not an object' };
-    // Without `$schema` ajv never looks up a meta-schema it may not have (draft-04/06, https spellings);
-    // without `$async` the validator stays synchronous.
-    const { $schema, $async: _async, ...root } = schema;
-    const ajv = instance(dialectOf($schema));
-    try {
-      return { validate: ajv.compile(root) };
-    } catch (error) {
-      return { skipped: `its schema does not compile (${clip(errorText(error), 200)})` };
-    } finally {
-      // The compiled function stands alone; clearing ajv's registry frees evicted schemas and lets
-      // two tools use the same `$id`.
-      ajv.removeSchema();
-    }
-  }
-
   function lookup(schema: JsonSchema, key: string | undefined): Compiled {
+    const isObject = typeof schema === 'object' && schema !== null && !Array.isArray(schema);
     if (key === undefined) {
-      const isObject = typeof schema === 'object' && schema !== null;
       const cached = isObject ? byObject.get(schema) : undefined;
       if (cached !== undefined) return cached;
-      const compiled = compile(schema);
+      compiledCount++;
+      const compiled = compileSchema(schema, formats);
       if (isObject) byObject.set(schema, compiled);
       return compiled;
     }
     const cached = byKey.get(key);
     if (cached !== undefined) {
       // Least recently used first out; bumping costs a delete and a set on every call (replays check
-      // 100k lines), so it starts only when the cache nears its size, when the order matters.
+      // 100k lines), so it starts only when the map nears its size, when the order matters.
       if (byKey.size >= maxCached - 1) {
         byKey.delete(key);
         byKey.set(key, cached);
       }
       return cached;
     }
-    const compiled = compile(schema);
+    compiledCount++;
+    const compiled = isObject ? cache.get(key, schema, formats) : compileSchema(schema, formats);
     byKey.set(key, compiled);
     if (byKey.size > maxCached) byKey.delete(byKey.keys().next().value as string);
     return compiled;
@@ -128,6 +157,90 @@ export function createJsonSchemaValidator(options: JsonSchemaValidatorOptions = 
       return compiledCount;
     },
   };
+}
+
+function sameContent(a: object, b: object): boolean {
+  try {
+    return JSON.stringify(a) === JSON.stringify(b);
+  } catch {
+    return false;
+  }
+}
+
+type AjvInstance = { compile(schema: object): ValidateFunction; removeSchema(): unknown; scope?: unknown };
+
+/**
+ * ajv instances shared by the whole process: building one with ajv-formats and compiling its
+ * meta-schema blocks the event loop for 15–70 ms, which every new voice session would otherwise
+ * pay. Sharing is safe because compile() is synchronous and what ajv registered is released right
+ * after each compile (releaseRegistrations).
+ */
+const sharedInstances = new Map<string, AjvInstance>();
+
+function instance(dialect: Dialect, formats: boolean): AjvInstance {
+  const key = `${dialect}|${formats}`;
+  const existing = sharedInstances.get(key);
+  if (existing !== undefined) return existing;
+  // logger: false because with strict off ajv warns about unknown formats on the console.
+  const ajvOptions = { allErrors: true, strict: false, logger: false as const, validateFormats: formats };
+  const ajv = dialect === 'draft-07' ? new (interop(AjvDraft07))(ajvOptions) : new (interop(Ajv2020))(ajvOptions);
+  if (formats) interop(addFormats)(ajv);
+  sharedInstances.set(key, ajv);
+  return ajv;
+}
+
+function compileSchema(schema: JsonSchema, formats: boolean): Compiled {
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return { skipped: 'the schema is not an object' };
+  // Without `$schema` ajv never looks up a meta-schema it may not have (draft-04/06, https spellings);
+  // without `$async` the validator stays synchronous.
+  const { $schema, $async: _async, ...root } = schema;
+  const dialect = dialectOf($schema);
+  const ajv = instance(dialect, formats);
+  try {
+    return { validate: ajv.compile(root) };
+  } catch (error) {
+    return { skipped: `its schema does not compile (${clip(errorText(error), 200)})` };
+  } finally {
+    if (!releaseRegistrations(ajv)) sharedInstances.delete(`${dialect}|${formats}`);
+  }
+}
+
+/**
+ * What ajv keeps after a compile, beyond the function it returns: the schema in its registry and
+ * `_cache` (removeSchema() clears those), and in its value scope (`ajv.scope`) a reference to every
+ * compiled function, schema, pattern and format it generated code for, which removeSchema() leaves
+ * in place: 3,006 entries after 3,000 compiles, each holding its schema and function. A compiled
+ * function reads its scope values once, when it is created (the code starts with
+ * `const validate3 = scope.validate[3]; …`), and this module never lets one compile refer to
+ * another (the registry is emptied after each), so the scope's values can be dropped after each
+ * compile. Returns false when ajv's internals are not what this expects (another ajv version):
+ * the caller then drops the instance, which frees all of it at the cost of building a new one.
+ */
+function releaseRegistrations(ajv: AjvInstance): boolean {
+  // The compiled function stands alone; clearing the registry also lets two tools use the same `$id`.
+  ajv.removeSchema();
+  const scope = ajv.scope as { _scope?: Record<string, unknown[]>; _values?: Record<string, Map<unknown, unknown>> } | undefined;
+  const store = scope?._scope;
+  const values = scope?._values;
+  if (typeof store !== 'object' || store === null || typeof values !== 'object' || values === null) return false;
+  for (const prefix of Object.keys(values)) {
+    if (!(values[prefix] instanceof Map) || !Array.isArray(store[prefix])) return false;
+  }
+  for (const prefix of Object.keys(values)) {
+    values[prefix]!.clear();
+    store[prefix]!.length = 0;
+  }
+  return true;
+}
+
+/** How many values ajv holds in the scopes of the shared instances (for the bounded-cache test). */
+export function ajvRetainedValues(): number {
+  let count = 0;
+  for (const ajv of sharedInstances.values()) {
+    const store = (ajv.scope as { _scope?: Record<string, unknown[]> } | undefined)?._scope ?? {};
+    for (const values of Object.values(store)) count += Array.isArray(values) ? values.length : 0;
+  }
+  return count;
 }
 
 export interface DescribeProblemsOptions {

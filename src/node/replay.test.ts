@@ -77,6 +77,23 @@ describe('replayRecording', () => {
     await expect(replayRecording(source, { mode: 'step' })).rejects.toThrow(/beforeRecord/);
   });
 
+  it('replays a recording whose session.update left before session.created arrived (the proxy sends it on the socket opening)', async () => {
+    const isCreated = (line: Record<string, unknown>) => line.dir === 'in' && (line.data as { type?: string } | undefined)?.type === 'session.created';
+    const created = parsed.find(isCreated)!;
+    const update = parsed.find((line) => isOut(line, 'session.update'))!;
+    expect(created.seq as number).toBeLessThan(update.seq as number);
+    // session.created moves to right after the update, as a session whose tools were listed by the time the socket opened records it.
+    const [header, ...records] = parsed;
+    const moved = records.filter((line) => line !== created);
+    moved.splice(moved.indexOf(update) + 1, 0, created);
+    const path = join(dir, 'early-update.jsonl');
+    const lines = [header, ...moved.map((line, index) => ({ ...line, seq: index + 1, t: (records[index] as { t: number }).t }))];
+    writeFileSync(path, `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`);
+    const result = await replayRecording(path);
+    expect(result.failure).toBeUndefined();
+    expect(result.matched).toBe(parsed.filter((line) => line.peer === 'openai' && line.dir === 'out' && line.kind === 'ws.message').length);
+  });
+
   it('fails at once, naming the record, when the proxy sends something else', async () => {
     const path = variant('other-output.jsonl', (line) => {
       if (isOut(line, 'conversation.item.create')) (line.data as { item: { output: string } }).item.output = 'something else';
@@ -101,10 +118,11 @@ describe('replayRecording', () => {
   it('fails at the record that made the proxy attempt a send its encoder refused, naming the event (nothing went out to compare)', async () => {
     // The recorded options carry a session field the Realtime API does not have: the proxy's session.update is refused.
     const path = variant('refused.jsonl', (line, index) => (index === 0 ? { ...line, proxy: { ...(line.proxy as object), session: { not_a_session_field: true } } } : line));
-    const created = parsed.find((line) => line.dir === 'in' && (line.data as { type?: string } | undefined)?.type === 'session.created')!;
+    // The update goes out once the socket is open and the tools listed: the replay is waiting for the recorded one then.
+    const update = parsed.find((line) => isOut(line, 'session.update'))!;
     const result = await replayRecording(path);
-    expect(result.failure).toMatchObject({ seq: created.seq, path: '/session/not_a_session_field', actual: { type: 'session.update', session: expect.objectContaining({ not_a_session_field: true }) } });
-    expect(result.failure!.message).toMatch(new RegExp(`^Failed to replay record ${created.seq}: the proxy attempted a send its encoder refused.*The refused event: \\{"type":"session.update"`));
+    expect(result.failure).toMatchObject({ seq: update.seq, path: '/session/not_a_session_field', actual: { type: 'session.update', session: expect.objectContaining({ not_a_session_field: true }) } });
+    expect(result.failure!.message).toMatch(new RegExp(`^Failed to replay record ${update.seq}: the proxy attempted a send its encoder refused.*The refused event: \\{"type":"session.update"`));
   });
 
   it('replays frames whose event ids and extra fields are Object.prototype names, as data', async () => {

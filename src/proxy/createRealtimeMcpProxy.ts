@@ -9,6 +9,7 @@ import { createActor, fromPromise, type Subscription } from 'xstate';
 import { ProxyError } from '../errors.js';
 import { silentLogger } from '../logger.js';
 import { ToolCatalog } from '../mcp/catalog.js';
+import { noToolsError } from './noToolsError.js';
 import { McpConnection } from '../mcp/connection.js';
 import { validateServerConfigs } from '../mcp/serverConfig.js';
 import { ToolCaller } from '../mcp/toolCaller.js';
@@ -29,7 +30,11 @@ import { SessionToolSettings, nativeApprovalRules } from './sessionToolSettings.
 import { createToolCallTimelines } from './timelines.js';
 
 export interface RealtimeMcpProxy {
-  /** Lists the MCP tools, then opens the Realtime session. Resolves once the socket is open. */
+  /**
+   * Lists the MCP tools while it opens the Realtime session; the `session.update` with the tools
+   * goes out once both are done. Resolves once the socket is open and the tools are listed; if
+   * either fails, the session is closed and the error rethrown.
+   */
   start(): Promise<void>;
   /** Ends the session (pending calls aborted, approvals denied) and closes the socket and MCP connections. */
   close(): Promise<void>;
@@ -43,6 +48,21 @@ export interface RealtimeMcpProxy {
   /** Resolves with the reason when the session ends. */
   readonly ended: Promise<SessionEndReason>;
 }
+
+type SessionExecutor = (input: ExecuteToolCallInput, signal: AbortSignal) => Promise<ToolCallResult>;
+
+/**
+ * Each session's MCP call, by its actor system. The machine is provided once for the process, not
+ * per session: `machine.provide()` builds a whole new tree of state nodes, ~40 KB of heap that
+ * every idle session would otherwise hold.
+ */
+const sessionExecutors = new WeakMap<object, SessionExecutor>();
+const executeToolCall = fromPromise<ToolCallResult, ExecuteToolCallInput>(({ input, signal, system }) => {
+  const execute = sessionExecutors.get(system);
+  return execute ? execute(input, signal) : Promise.reject(new Error('Failed to run the call: its session has no MCP executor.'));
+});
+const proxySessionMachine = sessionMachine.provide({ actors: { toolCall: toolCallMachine.provide({ actors: { executeToolCall } }) } });
+const sessionMachineEvents = new Set<string>(proxySessionMachine.events);
 
 export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): RealtimeMcpProxy {
   // Before anything connects or records: a typo fails here, naming the field.
@@ -109,8 +129,10 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
   const detach: Array<() => void> = [];
   let subscription: Subscription | undefined;
   let untapRecorder: (() => void) | undefined;
-  /** Whether start() got as far as opening the Realtime connection: before that, there is no session to keep a recording of. */
-  let connectAttempted = false;
+  /** start() refused the configuration (a fatal setting, or no tool with `requireTools`): no session ran, so no recording is kept. */
+  let startRefused = false;
+  let opening = true;
+  let closedWhileOpening: { code: number; reason: string } | undefined;
 
   const sessionTools = () => toolSettings.sessionTools(catalog);
   const toolInfo = () => toolSettings.toolInfo(options.routes);
@@ -134,18 +156,14 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
     ...(approvalKeys.nativeTools.size > 0 ? { tools: approvalKeys.nativeTools } : {}),
   };
 
-  // The MCP call: the signal is aborted when the tool-call child leaves `executing` (barge-in, teardown).
-  const executeToolCall = fromPromise<ToolCallResult, ExecuteToolCallInput>(({ input, signal }) => {
-    timelines.mcpRequested(input.callId);
-    return caller.call(input.functionName, input.arguments, { signal, callId: input.callId });
-  });
-  const machine = sessionMachine.provide({ actors: { toolCall: toolCallMachine.provide({ actors: { executeToolCall } }) } });
   // Transcript deltas, rate limits and the like change nothing in the machine: each event it does
   // not handle would still cost a full macrostep (several µs), so they go to listeners only.
-  const machineEvents = new Set<string>(machine.events);
-  const actor = createActor(machine, {
+  const machineEvents = sessionMachineEvents;
+  const actor = createActor(proxySessionMachine, {
     input: {
+      // Listed while the socket opens: start() tells the machine once every server has listed.
       tools: [],
+      toolsPending: true,
       ...(options.instructions !== undefined ? { instructions: options.instructions } : {}),
       ...(options.session ? { session: options.session } : {}),
       ...(policy ? { approval: policy } : {}),
@@ -161,6 +179,11 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
           },
         }
       : {}),
+  });
+  // The MCP call: the signal is aborted when the tool-call child leaves `executing` (barge-in, teardown).
+  sessionExecutors.set(actor.system, (input, signal) => {
+    timelines.mcpRequested(input.callId);
+    return caller.call(input.functionName, input.arguments, { signal, callId: input.callId });
   });
   const running = () => actor.getSnapshot().status === 'active';
   const tell = (event: Parameters<typeof actor.send>[0]) => {
@@ -294,24 +317,16 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
       untapRecorder?.();
       await Promise.all(connections.map((connection) => connection.close()));
       await Promise.resolve()
-        .then(() => (connectAttempted || typeof recorder?.discard !== 'function' ? recorder?.close() : recorder.discard()))
+        .then(() => (!startRefused || typeof recorder?.discard !== 'function' ? recorder?.close() : recorder.discard()))
         .catch((cause: unknown) => report(new ProxyError('listener_error', `Failed to close the recording: ${cause instanceof Error ? cause.message : String(cause)}. Please check the recording's sink.`, { cause })));
     })());
 
-  const emittedTypes = [
-    'send',
-    'session.ready',
-    'session.error',
-    'session.anomaly',
-    'session.ended',
-    'approval.requested',
-    'approval.settled',
-    'toolCall.started',
-    'toolCall.settled',
-    'batch.finished',
-    'response.createFailed',
-    'nativeMcp',
-  ] as const satisfies ReadonlyArray<SessionEmitted['type']>;
+  async function closeSession(): Promise<void> {
+    if (running()) actor.send({ type: 'session.close' });
+    else finish(end ?? { reason: 'closed_by_host' });
+    await shutdown();
+  }
+
 
   return {
     catalog,
@@ -321,11 +336,12 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
         catalog.on('error', reportOnce),
         catalog.on('dropped', (dropped) => notify('tool.dropped', dropped)),
         catalog.on('changed', (diff) => {
-          // Until the first listing is complete, start() resolves the settings once, with every server in.
-          if (settingsResolved) {
-            for (const error of toolSettings.unreported(resolveToolSettings())) report(error);
-            warnOfToolLimits();
-          }
+          // Until the first listing is complete, start() resolves the settings and tells the machine
+          // once, with every server in: a first update with only the fastest server's tools, or
+          // before allowedTools is resolved, must never go out.
+          if (!settingsResolved) return notify('catalog.changed', diff);
+          for (const error of toolSettings.unreported(resolveToolSettings())) report(error);
+          warnOfToolLimits();
           caller.prepare();
           notify('catalog.changed', diff);
           tell({ type: 'catalog.changed', tools: sessionTools(), toolInfo: toolInfo() });
@@ -334,10 +350,10 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
         caller.on('progress', (progress) => notify('toolCall.progress', progress)),
         caller.on('result', (result) => notify('toolCall.result', result)),
       );
-      for (const type of emittedTypes) {
-        const sub = actor.on(type, onMachineEvent as never);
-        detach.push(() => sub.unsubscribe());
-      }
+      // One listener for everything the machine emits (onMachineEvent switches on the type): a
+      // subscription per type cost each idle session a dozen sets and closures.
+      const emitted = actor.on('*', onMachineEvent as never);
+      detach.push(() => emitted.unsubscribe());
       // A failure inside the machine (a bug) must not leave a session that looks alive and answers
       // nothing: it ends, typed, and everything is released.
       subscription = actor.subscribe({
@@ -347,20 +363,6 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
         },
       });
       if (recorder) untapRecorder = recorder.tapTransport(transport, options.url);
-      await catalog.load();
-      if (shuttingDown) {
-        throw new ProxyError('not_open', 'Failed to start the session: close() was called while the MCP tools were being listed. Please create a new proxy to start again.');
-      }
-      const problems = resolveToolSettings();
-      const fatal = problems.find((problem) => problem.fatal);
-      if (fatal) throw new ProxyError('invalid_options', fatal.error.message, { data: { problems: problems.filter((problem) => problem.fatal).map((problem) => problem.error.message) } });
-      for (const error of toolSettings.unreported(problems)) report(error);
-      warnOfToolLimits();
-      caller.prepare();
-      actor.start();
-      tell({ type: 'catalog.changed', tools: sessionTools(), toolInfo: toolInfo() });
-      let opening = true;
-      let closedWhileOpening: { code: number; reason: string } | undefined;
       detach.push(
         transport.on('event', (event, meta) => {
           if (isAudioEvent(event)) return notify('audio', event as ServerEvent);
@@ -370,6 +372,9 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
           }
           if (machineEvents.has(event.type)) tell(event as ServerEvent);
         }),
+        // The server takes client events as soon as the socket is open: the session.update goes
+        // out then (once the tools are listed), not a round trip later on session.created.
+        transport.on('open', () => tell({ type: 'transport.opened' })),
         transport.on('error', report),
         transport.on('close', (info) => {
           // Closed before it opened: the session ends once connect() has said why (cause first, then the end).
@@ -377,23 +382,60 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
           else tell({ type: 'transport.closed', code: info.code, reason: info.reason });
         }),
       );
-      connectAttempted = true;
+      // The machine waits in `connecting` for both: the socket open and the tools listed.
+      actor.start();
+      // The socket opens while the MCP tools are listed, not after.
+      const connected = transport.connect().then(
+        // A host's transport may not say it opened: connect() resolving says it too.
+        () => {
+          opening = false;
+          tell({ type: 'transport.opened' });
+        },
+        (cause: unknown) => {
+          opening = false;
+          const error = redactor.error(cause);
+          // Closed before it opened (a refused handshake): the cause is reported before the session ends.
+          if (closedWhileOpening && ProxyError.isInstance(error)) report(error);
+          if (closedWhileOpening) tell({ type: 'transport.closed', code: closedWhileOpening.code, reason: closedWhileOpening.reason });
+          throw error;
+        },
+      );
+      const closedWhileStarting = () =>
+        new ProxyError('not_open', 'Failed to start the session: close() was called while the MCP tools were being listed or the Realtime connection was opening. Please create a new proxy to start again.');
+      const listed = (async () => {
+        await catalog.load();
+        if (shuttingDown) throw closedWhileStarting();
+        const problems = resolveToolSettings();
+        const fatal = problems.find((problem) => problem.fatal);
+        if (fatal) {
+          startRefused = true;
+          throw new ProxyError('invalid_options', fatal.error.message, { data: { problems: problems.filter((problem) => problem.fatal).map((problem) => problem.error.message) } });
+        }
+        for (const error of toolSettings.unreported(problems)) report(error);
+        warnOfToolLimits();
+        if (options.requireTools && sessionTools().length === 0) {
+          startRefused = true;
+          throw noToolsError(catalog);
+        }
+        tell({ type: 'catalog.changed', tools: sessionTools(), toolInfo: toolInfo() });
+        // After the update went out (when the socket was open already): compiling argument
+        // validators is CPU the first update need not wait for. Shared across sessions, they are
+        // mostly compiled already.
+        caller.prepare();
+      })();
       try {
-        await transport.connect();
-      } catch (cause) {
-        const error = redactor.error(cause);
-        if (closedWhileOpening && ProxyError.isInstance(error)) report(error);
-        throw error;
-      } finally {
-        opening = false;
-        if (closedWhileOpening) tell({ type: 'transport.closed', code: closedWhileOpening.code, reason: closedWhileOpening.reason });
+        await Promise.all([listed, connected]);
+      } catch (error) {
+        // The host closed the session while it started: say so, whichever half noticed first.
+        if (shuttingDown) throw end?.reason === 'closed_by_host' ? closedWhileStarting() : error;
+        // Whichever half failed, the other must not leave a socket or MCP connections open: the
+        // session ends as a close by the host would end it.
+        await closeSession();
+        // The half that failed first is the one to report: a refused configuration explains a socket closed because of it.
+        throw startRefused ? await listed.then(() => error, (refusal: unknown) => refusal) : error;
       }
     },
-    async close() {
-      if (running()) actor.send({ type: 'session.close' });
-      else finish(end ?? { reason: 'closed_by_host' });
-      await shutdown();
-    },
+    close: closeSession,
     approve,
     deny,
     on: (event, listener) => host.events.on(event, listener),

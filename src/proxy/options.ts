@@ -64,6 +64,13 @@ export interface RealtimeMcpProxyOptions {
    */
   prefixToolNames?: boolean;
   /**
+   * Refuse to run a session with no tool: when no MCP server could be reached, or the allowlist and
+   * limits leave none, start() rejects with `no_tools` and nothing is sent to Realtime (the socket,
+   * opened while the tools were listed, is closed). Default false: the session runs, and tools that
+   * arrive later (a server that comes back, `list_changed`) are offered then.
+   */
+  requireTools?: boolean;
+  /**
    * A cap on the tools sent in `session.update`: `maxTools` (default 128, what Chat Completions and
    * Responses accept; no Realtime-specific limit is documented) and `maxTokens`, their estimated
    * size (default 16 000: UTF-8 bytes of each tool's JSON ÷ 4, against gpt-realtime's 32k context,

@@ -45,7 +45,7 @@ describe('close() while start() is listing the tools', () => {
     for (const close of closers.splice(0).reverse()) await close();
   });
 
-  it('start() rejects with not_open at once, and the Realtime session is never opened', async () => {
+  it('start() rejects with not_open at once, and the Realtime connection opened alongside the listing is closed', async () => {
     let initializeArrived!: () => void;
     const arrived = new Promise<void>((resolve) => (initializeArrived = resolve));
     const silent = createServer(() => initializeArrived()); // takes the initialize POST and never answers
@@ -69,6 +69,9 @@ describe('close() while start() is listing the tools', () => {
     await proxy.close();
     const error = await starting;
     expect(ProxyError.isInstance(error) && error.code).toBe('not_open');
-    expect(sim.connections).toBe(0);
+    // The socket opens while the tools are listed; close() closed it, and nothing was sent on it.
+    await vi.waitFor(() => expect(sim.sessions.every((session) => session.closed !== undefined)).toBe(true));
+    expect(sim.clientEvents).toEqual([]);
+    expect(await proxy.ended).toEqual({ reason: 'closed_by_host' });
   });
 });
