@@ -87,7 +87,7 @@ describe('connect exits promptly although the MCP server never answers DELETE', 
     expect(simulator!.sessions[0]?.closed?.code).toBe(1000);
   });
 
-  it('on SIGTERM while the MCP server has not answered initialize: exit 0, and the Realtime session is never opened', async () => {
+  it('on SIGTERM while the MCP server has not answered initialize: exit 0, and nothing is sent to Realtime', async () => {
     let initializeArrived!: () => void;
     const arrived = new Promise<void>((resolve) => (initializeArrived = resolve));
     silent = createServer(() => initializeArrived()); // takes the initialize POST and never answers
@@ -97,6 +97,6 @@ describe('connect exits promptly although the MCP server never answers DELETE', 
     child!.kill('SIGTERM');
     const exit = await run.exited;
     expect({ code: exit.code, signal: exit.signal }, exit.stdout).toEqual({ code: 0, signal: null });
-    expect(simulator!.connections).toBe(0);
+    expect(simulator!.clientEvents).toEqual([]); // the socket may open while the tools are listed: nothing is sent on it
   });
 });

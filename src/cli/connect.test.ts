@@ -68,13 +68,13 @@ describe('connect exit codes', () => {
     return { code, out, err };
   }
 
-  it('exits 1 without opening the Realtime session when the servers offer no tool', async () => {
+  it('exits 1 without starting the Realtime session (nothing sent) when the servers offer no tool', async () => {
     mcp = await startMockMcpServer({ tools: [] });
     simulator = await startRealtimeSimulator({ script: { steps: [{ user: 'Hello?' }] }, apiKey: KEY });
     const { code, out } = await runMain(['connect', '--realtime-url', simulator.url, '--mcp', `demo=${mcp.url}`]);
     expect(code).toBe(1);
     expect(out).toContain('error    Failed to start the session: it would have no tool, as the MCP server reached (demo) lists no tool. Please check the servers and their allowed tools.');
-    expect(simulator.connections).toBe(0);
+    expect(simulator.clientEvents).toEqual([]); // the socket may open while the tools are listed: nothing is sent on it
   });
 
   it('exits 1 when the socket closes before the session is created', async () => {
@@ -87,7 +87,8 @@ describe('connect exit codes', () => {
       const { port } = server.address() as { port: number };
       const { code, out } = await runMain(['connect', '--realtime-url', `ws://127.0.0.1:${port}/v1/realtime`, '--mcp', `demo=${mcp.url}`]);
       expect(code).toBe(1);
-      expect(out.at(-1)).toBe('exit     non-zero: the Realtime server closed the socket (1000) before it created the session. Please check the URL, the key and the model.');
+      // Closed while the tools were still listed, or after the update went out: either way the session never started.
+      expect(out.join('\n')).toMatch(/the Realtime server closed the socket \(1000(: bye)?\) before (it created )?the session/);
     } finally {
       await new Promise((closed) => server.close(closed));
     }

@@ -6,8 +6,6 @@
 import { ProxyError } from '../errors.js';
 import { createNodeRealtimeMcpProxy, type NodeRealtimeMcpProxyOptions } from '../node/realtimeMcpProxy.js';
 import { createNodeWebSocketTransport } from '../node/webSocketTransport.js';
-import type { RealtimeMcpProxy } from '../proxy/createRealtimeMcpProxy.js';
-import type { RealtimeTransport } from '../protocol/transport.js';
 import { DEFAULT_REALTIME_URL } from '../protocol/realtimeUrl.js';
 import { Redactor } from '../redaction/index.js';
 import type { Command } from './command.js';
@@ -96,6 +94,8 @@ export async function runConnect(options: ConnectOptions, write: (text: string) 
     redactor,
     url: options.url,
     ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
+    // A local server on loopback needs no key, and is sent none.
+    transport: createNodeWebSocketTransport({ url: options.url, ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : { authentication: 'none' }) }),
     servers: options.servers,
     // A session with no reachable server or no tool left is not started (exit 1), rather than run empty.
     requireTools: true,

@@ -128,7 +128,7 @@ describe('realtime-mcp-proxy record', () => {
     const out = join(dir, 'refused.jsonl');
     const result = await run(recordCommand, ['--out', out, '--', '--realtime-url', sim.url, '--mcp', `weather=${mcp.url}`], { OPENAI_API_KEY: 'local-simulator-key-wrongKEY' });
     expect(result.code).toBe(1);
-    expect(result.out).toMatch(/^error +Failed to connect to .*401/m);
+    expect(result.out).toMatch(/^error +(connect_failed: )?Failed to connect to .*401/m);
     expect(result.out.trim().split('\n').at(-1)).toMatch(new RegExp(`^recorded \\d+ lines? to ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
     expect(readFileSync(out, 'utf8')).not.toContain('wrongKEY');
   });

@@ -42,8 +42,9 @@ describe('what the host hears before the session is configured', () => {
     const refusal = { type: 'invalid_request_error', code: 'invalid_api_key', message: 'Incorrect API key provided.', param: null, event_id: null };
     transport.deliver({ type: 'error', event_id: 'event_1', error: refusal });
     expect(errors).toEqual([expect.objectContaining({ code: 'invalid_api_key', message: 'Incorrect API key provided.' })]);
-    // The proxy is still waiting for session.created: it sent nothing.
-    expect(transport.sent).toEqual([]);
+    // Only the session.update that left when the socket opened: an error that does not name it does not end the session.
+    expect(transport.sent.map((frame) => (JSON.parse(frame) as { type: string }).type)).toEqual(['session.update']);
+    expect(proxy.snapshot().state).not.toBe('closed');
     await proxy.close();
   });
 

@@ -400,8 +400,14 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
           throw error;
         },
       );
-      const closedWhileStarting = () =>
-        new ProxyError('not_open', 'Failed to start the session: close() was called while the MCP tools were being listed or the Realtime connection was opening. Please create a new proxy to start again.');
+      const closedWhileStarting = (): ProxyError => {
+        // The server ended it (a socket closed before the tools were listed): that is the reason, not a close by the host.
+        if (end && end.reason !== 'closed_by_host') {
+          const why = end.reason === 'socket_closed' ? `the Realtime server closed the socket (${end.code}${end.detail ? `: ${end.detail}` : ''})` : `the session ended (${end.reason})`;
+          return new ProxyError('connect_failed', `Failed to start the session: ${why} before the session was configured. Please check the URL, the key and the model.`, { data: { end } });
+        }
+        return new ProxyError('not_open', 'Failed to start the session: close() was called while the MCP tools were being listed or the Realtime connection was opening. Please create a new proxy to start again.');
+      };
       const listed = (async () => {
         await catalog.load();
         if (shuttingDown) throw closedWhileStarting();
@@ -427,7 +433,7 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
         await Promise.all([listed, connected]);
       } catch (error) {
         // The host closed the session while it started: say so, whichever half noticed first.
-        if (shuttingDown) throw end?.reason === 'closed_by_host' ? closedWhileStarting() : error;
+        if (shuttingDown) throw end?.reason === 'closed_by_host' || (ProxyError.isInstance(error) && error.code === 'not_open') ? closedWhileStarting() : error;
         // Whichever half failed, the other must not leave a socket or MCP connections open: the
         // session ends as a close by the host would end it.
         await closeSession();
