@@ -41,3 +41,9 @@ describe('README', () => {
     expect(blockAfter('## The proxy', 'ts')).toBe(readFileSync(join(root, 'examples/proxy.ts'), 'utf8'));
   });
 });
+
+describe('README: the config file', () => {
+  it('shows examples/realtime-mcp-proxy.json verbatim (the tests check that file against the schema)', () => {
+    expect(blockAfter('### The config file', 'json')).toBe(readFileSync(join(root, 'examples/realtime-mcp-proxy.json'), 'utf8'));
+  });
+});
