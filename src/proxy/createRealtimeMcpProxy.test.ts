@@ -60,3 +60,28 @@ describe('what the host hears before the session is configured', () => {
     expect(errors[0]!.message).toContain('"gone"');
   });
 });
+
+describe('requireTools', () => {
+  it('with no server reachable, start() rejects with no_tools, sends nothing and closes the socket; without it the session runs empty', async () => {
+    const url = `http://127.0.0.1:${await freePort()}/mcp`;
+    const refusing = createMemoryTransport();
+    const strict = createRealtimeMcpProxy({ transport: refusing, servers: [{ label: 'gone', url }], catalogCache: false, requireTools: true });
+    const rejected = await strict.start().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(ProxyError.isInstance(rejected) && rejected.code).toBe('no_tools');
+    expect((rejected as Error).message).toBe(
+      'Failed to start the session: the MCP server "gone" could not be reached (each failure is reported on its own). Please check that it is running, and the URLs, commands and credentials.',
+    );
+    expect(refusing.sent).toEqual([]);
+    expect(refusing.state).toBe('closed');
+    expect((await strict.ended).reason).toBe('closed_by_host');
+
+    const lenient = createMemoryTransport();
+    const proxy = createRealtimeMcpProxy({ transport: lenient, servers: [{ label: 'gone', url }], catalogCache: false });
+    await proxy.start();
+    expect(lenient.sent.map((frame) => (JSON.parse(frame) as { type: string }).type)).toEqual(['session.update']);
+    await proxy.close();
+  });
+});
