@@ -24,7 +24,9 @@ export interface Command {
 
 /** The error for a bad flag: "Failed to start <command>: <why>. Please see `… <command> --help`." */
 export function usageError(command: string, why: string): ProxyError {
-  return new ProxyError('invalid_options', `Failed to start ${command}: ${why}. Please see \`realtime-mcp-proxy ${command} --help\`.`);
+  // "Failed to start start" would read as a typo.
+  const what = command === 'start' ? 'run start' : `start ${command}`;
+  return new ProxyError('invalid_options', `Failed to ${what}: ${why}. Please see \`realtime-mcp-proxy ${command} --help\`.`);
 }
 
 /** A command's flags, as `parseArgs` takes them (@types/node does not export ParseArgsOptionsConfig). */

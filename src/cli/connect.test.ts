@@ -98,7 +98,7 @@ describe('connect exit codes', () => {
     const { code, out, err } = await runMain(['start', '--bogus']);
     expect(code).toBe(2);
     expect(out).toEqual([]);
-    expect(err).toEqual(["Failed to start start: Unknown option '--bogus'. Please see `realtime-mcp-proxy start --help`."]);
+    expect(err).toEqual(["Failed to run start: Unknown option '--bogus'. Please see `realtime-mcp-proxy start --help`."]);
   });
 
   it('--help of connect, record and start lists examples and exit codes', async () => {
