@@ -30,6 +30,7 @@ import type { McpServerConfig } from '../mcp/types.js';
 import type { ApprovalMode, ApprovalRule } from '../machines/types.js';
 import type { RealtimeMcpProxyOptions } from '../proxy/options.js';
 import { decodeClientEvent } from '../protocol/codec.js';
+import { isHttpUrl } from '../mcp/serverConfig.js';
 import { isCredentialName } from '../redaction/index.js';
 import { schemaProblems } from './configSchema.js';
 
@@ -170,15 +171,6 @@ function meaningProblems(config: ConfigFile): string[] {
 function isSecretHeader(name: string): boolean {
   const lower = name.toLowerCase();
   return lower === 'authorization' || lower === 'proxy-authorization' || lower === 'cookie' || isCredentialName(name);
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const { protocol } = new URL(value);
-    return protocol === 'http:' || protocol === 'https:';
-  } catch {
-    return false;
-  }
 }
 
 /**

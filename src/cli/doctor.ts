@@ -9,7 +9,7 @@ import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { ToolCatalog, type CatalogConnection } from '../mcp/catalog.js';
 import { McpConnection } from '../mcp/connection.js';
 import { Redactor, redactUrl } from '../redaction/index.js';
-import { SERVER_LABEL_PATTERN } from '../mcp/serverConfig.js';
+import { isHttpUrl, SERVER_LABEL_PATTERN } from '../mcp/serverConfig.js';
 import type { FetchLike } from '../mcp/transports.js';
 import type { McpServerConfig, Tool } from '../mcp/types.js';
 import { parseFlags, usageError, type Command, type CommandIo } from './command.js';
@@ -101,15 +101,6 @@ export function parseDoctorArgs(argv: string[]): DoctorOptions {
 /** A --header without a colon may be a bare secret: show only its start. */
 function clipped(text: string): string {
   return text.length > 12 ? `${text.slice(0, 6)}…` : text;
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const { protocol } = new URL(value);
-    return protocol === 'http:' || protocol === 'https:';
-  } catch {
-    return false;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -134,7 +134,8 @@ function serverConfigProblems(config: McpServerConfig): string[] {
   return problems;
 }
 
-function isHttpUrl(value: unknown): boolean {
+/** An http:// or https:// URL (what an MCP server over HTTP is reached at). */
+export function isHttpUrl(value: unknown): boolean {
   if (typeof value !== 'string') return false;
   try {
     const { protocol } = new URL(value);
