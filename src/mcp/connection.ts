@@ -42,7 +42,8 @@ import {
 } from './transports.js';
 import type { McpServerConfig, McpTransportKind } from './types.js';
 import { initializeWithin } from './initializeWithin.js';
-import { hasServerCredentials, registerServerSecrets, validateServerConfig } from './serverConfig.js';
+import { connectFailure } from './connectFailure.js';
+import { registerServerSecrets, validateServerConfig } from './serverConfig.js';
 
 export type McpConnectionState = 'idle' | 'connecting' | 'ready' | 'reinitializing' | 'closed';
 
@@ -445,32 +446,8 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
 
   #connectError(cause: unknown, exit: McpServerExit | undefined): ProxyError {
     if (ProxyError.isInstance(cause) && cause.code !== 'mcp_connect_failed') return this.redactor.error(cause);
-    if (exit !== undefined || isSpawnFailure(cause)) {
-      // A local server that did not start: its own last words say why far better than "Connection closed".
-      const why = isSpawnFailure(cause) || exit === undefined ? `its command could not be started (${(cause as Error).message}).` : `the server ${exit.how} before it answered.${exit.lastOutputText}`;
-      const message = `Failed to connect to MCP server "${this.label}" (${this.config.command}): ${why} Please check the server's command, arguments and environment.`;
-      return this.redactor.error(new ProxyError('mcp_connect_failed', message, { cause, data: { server: this.label, ...(exit ? { exitCode: exit.exitCode, signal: exit.signal } : {}) } }));
-    }
-    const status = httpStatusOf(cause);
-    const refused = cause instanceof UnauthorizedError || status === 401 || status === 403;
-    const why = refused
-      ? hasServerCredentials(this.config)
-        ? `the server refused our credentials (HTTP ${status ?? 401})`
-        : `the server asks for credentials (HTTP ${status ?? 401}), and none are configured for it`
-      : status !== undefined
-        ? `the server answered HTTP ${status}`
-        : cause instanceof Error
-          ? `${cause.message}${cause.cause instanceof Error ? ` (${cause.cause.message})` : ''}`
-          : String(cause);
-    const where = this.config.url ?? this.config.command ?? '';
-    const please = !refused
-      ? 'check that the server is running and the URL and credentials are right'
-      : hasServerCredentials(this.config)
-        ? 'check the credentials (expired, revoked, or for another server?)'
-        : `give them: the server's "token" or "headers" option (CLI: --mcp-token ${this.label}=ENV_VAR, or "tokenEnv" or "headers" for it in the config file)`;
-    const message = `Failed to connect to MCP server "${this.label}" at ${where}: ${why}. Please ${please}.`;
     // Redacted whole, cause chain included: a server may echo the credentials it refused.
-    return this.redactor.error(new ProxyError('mcp_connect_failed', message, { cause, data: { server: this.label, status } }));
+    return this.redactor.error(connectFailure(this.config, cause, exit));
   }
 
   async #dispose(client: Client | undefined, transport: Transport | undefined, terminate: boolean): Promise<void> {
@@ -495,11 +472,6 @@ export class McpConnection extends Emitter<McpConnectionEvents> {
 /** The SDK's own "Connection closed" (the transport closed with the request pending), not a server error that reuses -32000. */
 function isConnectionClosed(error: unknown): boolean {
   return error instanceof McpError && error.code === ErrorCode.ConnectionClosed && error.message === 'MCP error -32000: Connection closed';
-}
-
-/** The command itself could not be run (not found, not executable). */
-function isSpawnFailure(error: unknown): boolean {
-  return error instanceof Error && /^spawn\b/.test(error.message) && typeof (error as { code?: unknown }).code === 'string';
 }
 
 /** Waits for `work` (its failure ignored) or `ms`, whichever comes first; the timer never outlives it. */
