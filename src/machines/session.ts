@@ -19,7 +19,6 @@ import { and, assign, emit, not, setup, type ActorRefFrom } from 'xstate';
 import type { ServerEvent } from '../protocol/generated/types.js';
 import { clampTimeout } from './approval.js';
 import { mcpApprovalMachine } from './mcpApproval.js';
-import type { StickyAnswer } from './policy.js';
 import { RecentIds } from './recentIds.js';
 import { responseMachine } from './response.js';
 import { responseTurnMachine } from './responseTurn.js';
