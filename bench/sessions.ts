@@ -14,10 +14,13 @@
  * lists the tools once, then from its cache); (b) `createNodeRealtimeMcpProxy` with the server's
  * URL and the default process-wide listing cache, warmed by the first session. So neither makes an
  * MCP request when a session starts, and both send the same one function tool in their update.
+ * Each side runs its built code: agents-js its published files, the proxy dist/node.js (see
+ * loadBuiltProxy).
  *
  * Figures, each (a) and (b) side by side and as a ratio b/a:
  *   - heap per idle session: N sessions (default 200) opened and configured (the peer's
- *     `session.updated` received), heap used after a forced GC minus the heap before, ÷ N; then all
+ *     `session.updated` received), heap used after a forced GC minus the heap before (taken once
+ *     the peer holds no connection of the last round), ÷ N; then all
  *     closed. Rounds alternate a, b, a, b… (default 3 each, median kept), after one warm-up round each;
  *   - heap growth per 1,000 sessions opened and closed (50 at a time), after a warm-up: heap after
  *     a forced GC once the last is closed minus before; the noise is the same reading taken with no
@@ -40,12 +43,11 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MCPServerStreamableHttp, setTracingDisabled } from '@openai/agents-core';
 import { RealtimeAgent, RealtimeSession } from '@openai/agents-realtime';
 import { WebSocket, WebSocketServer } from 'ws';
 import { embeddedMcpConfig } from '../src/cli/start.js';
-import { createNodeRealtimeMcpProxy } from '../src/node/realtimeMcpProxy.js';
 import { positiveIntegerFlag } from './flags.js';
 
 const PEER_FLAG = '--realtime-peer';
@@ -72,6 +74,10 @@ function runPeer(): void {
     });
   });
   process.on('message', (message: { type: string }) => {
+    if (message.type === 'count') {
+      process.send!({ type: 'count', open: wss.clients.size });
+      return;
+    }
     if (message.type !== 'stop') return;
     for (const client of wss.clients) client.terminate();
     wss.close();
@@ -84,6 +90,23 @@ function runPeer(): void {
 // ---- The benchmark (main process) --------------------------------------------------------------
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * The proxy as a user gets it: the built package (dist/node.js, which the npm script builds first),
+ * not the TypeScript sources through tsx. tsx compiles with esbuild's keepNames, which wraps every
+ * named function in `__name(fn, "name")`: each closure then carries its own property array and
+ * hidden class (~330 bytes), ~11 KB per idle session of the proxy that the built code does not hold
+ * (agents-js is loaded from its built files either way).
+ */
+async function loadBuiltProxy(): Promise<typeof import('../src/node/realtimeMcpProxy.js')['createNodeRealtimeMcpProxy']> {
+  const built = join(root, 'dist', 'node.js');
+  try {
+    const module = (await import(pathToFileURL(built).href)) as typeof import('../src/node/index.js');
+    return module.createNodeRealtimeMcpProxy;
+  } catch (cause) {
+    throw new Error(`bench:sessions: Failed to load the built proxy from ${built}: ${(cause as Error).message}. Please run \`npm run build\` first (npm run bench:sessions does).`, { cause });
+  }
+}
 const hr = () => process.hrtime.bigint();
 const ms = (from: bigint, to: bigint) => Number(to - from) / 1e6;
 const percentile = (xs: number[], p: number) => {
@@ -115,7 +138,7 @@ interface Contender {
   start(): Promise<{ close(): Promise<void>; startedAt: bigint }>;
 }
 
-function proxyContender(realtimeUrl: string, mcpUrl: string): Contender {
+function proxyContender(createNodeRealtimeMcpProxy: Awaited<ReturnType<typeof loadBuiltProxy>>, realtimeUrl: string, mcpUrl: string): Contender {
   return {
     name: 'proxy',
     async start() {
@@ -155,8 +178,24 @@ function agentsContender(realtimeUrl: string, server: MCPServerStreamableHttp): 
   };
 }
 
+/**
+ * Waits until the peer holds no connection: agents-js's `close()` returns before its socket has
+ * closed, so without this the next round's "before" reading would still hold the last round's
+ * closing sessions, and their release during the round would be subtracted from its figure.
+ */
+async function allClosed(peer: ChildProcess): Promise<void> {
+  for (;;) {
+    const reply = once(peer, 'message') as Promise<[{ type: string; open: number }]>;
+    peer.send({ type: 'count' });
+    const [{ open }] = await reply;
+    if (open === 0) return;
+    await settle();
+  }
+}
+
 /** Heap per idle session: N opened and configured, heap after GC minus before, ÷ N; then all closed. */
-async function idleHeap(contender: Contender, sessions: number): Promise<number> {
+async function idleHeap(contender: Contender, sessions: number, peer: ChildProcess): Promise<number> {
+  await allClosed(peer);
   await settle();
   const before = heapAfterGc();
   const open: Array<{ close(): Promise<void> }> = [];
@@ -220,7 +259,7 @@ async function runMain(): Promise<void> {
     mcpServer = new MCPServerStreamableHttp({ url: mock.url, name: 'weather', cacheToolsList: true });
     await mcpServer.connect();
     const a = agentsContender(realtimeUrl, mcpServer);
-    const b = proxyContender(realtimeUrl, mock.url);
+    const b = proxyContender(await loadBuiltProxy(), realtimeUrl, mock.url);
 
     // Warm-up: code paths, listing caches, the shared compiled validators.
     for (let i = 0; i < 20; i++) for (const contender of [a, b]) await (await contender.start()).close();
@@ -238,10 +277,10 @@ async function runMain(): Promise<void> {
     }
 
     // Heap per idle session.
-    await idleHeap(a, sessions);
-    await idleHeap(b, sessions);
+    await idleHeap(a, sessions, peer);
+    await idleHeap(b, sessions, peer);
     const idle: Record<string, number[]> = { [a.name]: [], [b.name]: [] };
-    for (let round = 0; round < rounds; round++) for (const contender of [a, b]) idle[contender.name]!.push(await idleHeap(contender, sessions));
+    for (let round = 0; round < rounds; round++) for (const contender of [a, b]) idle[contender.name]!.push(await idleHeap(contender, sessions, peer));
 
     // Heap growth over opened-and-closed sessions, and the noise of the reading itself.
     await cycleGrowth(a, 200);

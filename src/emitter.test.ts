@@ -39,6 +39,37 @@ describe('Emitter', () => {
     off();
     expect(emitter.hasListeners('ping')).toBe(false);
   });
+
+  it('keeps one copy of a listener added twice, which one off removes', () => {
+    const emitter = new Emitter<Events>();
+    const seen: number[] = [];
+    const listener = (n: number) => seen.push(n);
+    emitter.on('ping', listener);
+    const off = emitter.on('ping', listener);
+    emitter.emit('ping', 1);
+    off();
+    emitter.emit('ping', 2);
+    expect(seen).toEqual([1]);
+    expect(emitter.hasListeners('ping')).toBe(false);
+  });
+
+  it('runs an emit over the listeners present when it began, whatever they add or remove', () => {
+    const emitter = new Emitter<Events>();
+    const seen: string[] = [];
+    const late = (n: number) => seen.push(`late ${n}`);
+    const removed = (n: number) => seen.push(`removed ${n}`);
+    emitter.on('ping', (n) => {
+      seen.push(`first ${n}`);
+      if (n === 1) {
+        emitter.on('ping', late);
+        emitter.off('ping', removed);
+      }
+    });
+    emitter.on('ping', removed);
+    emitter.emit('ping', 1);
+    emitter.emit('ping', 2);
+    expect(seen).toEqual(['first 1', 'removed 1', 'first 2', 'late 2']);
+  });
 });
 
 describe('Emitter with onErrorListenerThrew', () => {

@@ -20,7 +20,10 @@ export interface EmitterOptions {
  */
 export class Emitter<Events extends EventMap & { error: [ProxyError] }> {
   // Stored untyped: the map ties each event to its own argument list, which one Map type cannot say.
-  readonly #listeners = new Map<keyof Events, Set<Function>>();
+  // Each event's listeners are an array replaced on every change, never changed in place: `emit`
+  // walks the array it read even when a listener adds or removes listeners, without copying it,
+  // and a session's dozen events cost a few words each instead of a Set each.
+  readonly #listeners = new Map<keyof Events, readonly Function[]>();
   readonly #onErrorListenerThrew: ((cause: unknown) => void) | undefined;
 
   constructor(options: EmitterOptions = {}) {
@@ -29,24 +32,27 @@ export class Emitter<Events extends EventMap & { error: [ProxyError] }> {
 
   /** Adds a listener; returns a function that removes it. */
   on<E extends keyof Events>(event: E, listener: Listener<Events[E]>): () => void {
-    let set = this.#listeners.get(event);
-    if (set === undefined) this.#listeners.set(event, (set = new Set<Function>()));
-    set.add(listener);
+    const listeners = this.#listeners.get(event) ?? [];
+    // Adding a listener that is already there changes nothing (and one `off` removes it).
+    if (!listeners.includes(listener)) this.#listeners.set(event, [...listeners, listener]);
     return () => this.off(event, listener);
   }
 
   off<E extends keyof Events>(event: E, listener: Listener<Events[E]>): void {
-    this.#listeners.get(event)?.delete(listener);
+    const listeners = this.#listeners.get(event);
+    if (listeners === undefined || !listeners.includes(listener)) return;
+    if (listeners.length === 1) this.#listeners.delete(event);
+    else this.#listeners.set(event, listeners.filter((l) => l !== listener));
   }
 
   hasListeners(event: keyof Events): boolean {
-    return (this.#listeners.get(event)?.size ?? 0) > 0;
+    return this.#listeners.has(event);
   }
 
   emit<E extends keyof Events>(event: E, ...args: Events[E]): void {
-    const set = this.#listeners.get(event);
-    if (set === undefined) return;
-    for (const listener of [...set]) {
+    const listeners = this.#listeners.get(event);
+    if (listeners === undefined) return;
+    for (const listener of listeners) {
       try {
         (listener as Listener<Events[E]>)(...args);
       } catch (cause) {

@@ -19,12 +19,11 @@ import { and, assign, emit, not, setup, type ActorRefFrom } from 'xstate';
 import type { ServerEvent } from '../protocol/generated/types.js';
 import { clampTimeout } from './approval.js';
 import { mcpApprovalMachine } from './mcpApproval.js';
-import type { StickyAnswer } from './policy.js';
 import { RecentIds } from './recentIds.js';
 import { responseMachine } from './response.js';
 import { responseTurnMachine } from './responseTurn.js';
 import { buildSessionUpdate, sessionUpdateEventId } from './sessionUpdate.js';
-import { answerKey, answerMcpApproval, bargeIn, completeCall, finishResponse, forwardAnswer, settleCall, startCall, startMcpApproval, teardown, type Step } from './sessionSteps.js';
+import { answerKey, answerMcpApproval, bargeIn, completeCall, finishResponse, forwardAnswer, NO_ENTRIES, NO_IDS, settleCall, startCall, startMcpApproval, teardown, type Step } from './sessionSteps.js';
 import {
   DEFAULT_CONFIGURE_TIMEOUT_MS,
   type SessionContext,
@@ -199,17 +198,17 @@ export const sessionMachine = sessionSetup.extend({
   context: ({ input }) => ({
     input,
     tools: input.tools,
-    toolInfo: input.toolInfo ?? new Map(),
-    sticky: new Map<string, StickyAnswer>(),
-    calls: new Map(),
+    toolInfo: input.toolInfo ?? NO_ENTRIES,
+    sticky: NO_ENTRIES,
+    calls: NO_ENTRIES,
     settledCalls: new RecentIds(),
     doneResponses: new RecentIds(),
-    turns: new Map(),
+    turns: NO_ENTRIES,
     outOfBand: new RecentIds(),
-    mcpApprovals: new Map(),
+    mcpApprovals: NO_ENTRIES,
     answeredApprovals: new RecentIds(),
-    awaitingApproval: new Set<string>(),
-    unacknowledged: new Set<string>(),
+    awaitingApproval: NO_IDS,
+    unacknowledged: NO_IDS,
     children: 0,
     updatesSent: 0,
     opened: false,
