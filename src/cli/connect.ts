@@ -67,18 +67,10 @@ export async function runConnect(options: ConnectOptions, write: (text: string) 
   const redactor = new Redactor();
   const print = (text: string) => write(redactor.text(text));
   const raw: Line = options.json ? (tag, text) => print(JSON.stringify({ at: new Date().toISOString(), tag, text })) : (tag, text) => print(`${tag.padEnd(8)} ${text}`);
-  // An MCP server that fails while the tools are listed is reported by its connection and by the
-  // catalog: until the session is ready, an error line already printed is not printed again.
-  const printedErrors = new Set<string>();
-  let ready = false;
   // A session that fails to start ends before start() rejects: its "ended" line waits for the error that explains it.
   let starting = true;
   const heldEnd: Array<[string, string]> = [];
   const line: Line = (tag, text) => {
-    if (tag === 'error' && !ready) {
-      if (printedErrors.has(text)) return;
-      printedErrors.add(text);
-    }
     if (tag === 'ended' && starting) return void heldEnd.push([tag, text]);
     raw(tag, text);
   };
@@ -115,7 +107,6 @@ export async function runConnect(options: ConnectOptions, write: (text: string) 
     ...(options.toolLimits ? { toolLimits: options.toolLimits } : {}),
     ...(more.record ? { record: more.record } : {}),
   });
-  proxy.on('ready', () => (ready = true));
   proxy.on('error', (error) => reportedErrors.add(error.message));
   let created = false;
   proxy.on('serverEvent', (event) => {
