@@ -31,7 +31,7 @@ import type { ApprovalMode, ApprovalRule } from '../machines/types.js';
 import type { RealtimeMcpProxyOptions } from '../proxy/options.js';
 import { decodeClientEvent } from '../protocol/codec.js';
 import { isHttpUrl } from '../mcp/serverConfig.js';
-import { isCredentialName } from '../redaction/index.js';
+import { isCredentialHeader, isCredentialName } from '../redaction/index.js';
 import { schemaProblems } from './configSchema.js';
 
 /** One server as the file gives it (schemas/config.schema.json#/definitions/Server). */
@@ -135,7 +135,7 @@ function meaningProblems(config: ConfigFile): string[] {
       problems.push(`${at}/token is a secret written in the file: name the environment variable that holds it with "tokenEnv" instead (or set "allowInlineSecrets": true at the top level)`);
     }
     for (const name of Object.keys(server.headers ?? {})) {
-      if (!inline && isSecretHeader(name)) {
+      if (!inline && isCredentialHeader(name)) {
         problems.push(`${at}/headers/${name} is a credential written in the file: use "headersFromEnv": { "${name}": "ENV_VAR" } instead (or set "allowInlineSecrets": true at the top level)`);
       }
       if (Object.keys(server.headersFromEnv ?? {}).some((other) => other.toLowerCase() === name.toLowerCase())) {
@@ -165,12 +165,6 @@ function meaningProblems(config: ConfigFile): string[] {
     if (!checked.ok) problems.push(/^Failed to [^:]*: ([\s\S]*?)\. Please /.exec(checked.error.message)?.[1] ?? `${checked.error.path || '/session'} is not valid`);
   }
   return problems;
-}
-
-/** Headers whose values are credentials: Authorization, Cookie, and names like X-Api-Key or X-Auth-Token. */
-function isSecretHeader(name: string): boolean {
-  const lower = name.toLowerCase();
-  return lower === 'authorization' || lower === 'proxy-authorization' || lower === 'cookie' || isCredentialName(name);
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import type { McpServerConfig } from '../mcp/types.js';
 import { didYouMean } from '../didYouMean.js';
-import { isCredentialName } from '../redaction/index.js';
+import { isCredentialHeader } from '../redaction/index.js';
 import { usageError } from './command.js';
 import { configError, type FileServer, type LoadedConfig } from './configFile.js';
 import { parseHeaderFlag, parseMcpFlag, parseMcpStdioFlag, parseTokenFlag } from './serverFlags.js';
@@ -72,7 +72,7 @@ export function connectServers(config: LoadedConfig | undefined, flags: ServerFl
     const { server } = target(`--mcp-header ${label}:${name}`, label);
     dropHeader(server, name);
     server.headers = { ...server.headers, [name]: value };
-    if (isSecretHeaderName(name)) warnings.push(`--mcp-header ${label}:${name} puts a credential on the command line, where process listings show it. Please use --mcp-header-env ${label}:${name}=ENV_VAR, or a config file with "headersFromEnv".`);
+    if (isCredentialHeader(name)) warnings.push(`--mcp-header ${label}:${name} puts a credential on the command line, where process listings show it. Please use --mcp-header-env ${label}:${name}=ENV_VAR, or a config file with "headersFromEnv".`);
   }
   for (const spec of flags['mcp-header-env'] ?? []) {
     const { label, name, value } = parseHeaderFlag('--mcp-header-env', spec);
@@ -131,11 +131,6 @@ function dropHeader(server: FileServer, name: string): void {
     if (headers === undefined) continue;
     for (const existing of Object.keys(headers)) if (existing.toLowerCase() === lower) delete headers[existing];
   }
-}
-
-function isSecretHeaderName(name: string): boolean {
-  const lower = name.toLowerCase();
-  return lower === 'authorization' || lower === 'proxy-authorization' || lower === 'cookie' || isCredentialName(name);
 }
 
 /**

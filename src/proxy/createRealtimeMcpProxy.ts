@@ -395,8 +395,10 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
           opening = false;
           const error = redactor.error(cause);
           // Closed before it opened (a refused handshake): the cause is reported before the session ends.
-          if (closedWhileOpening && ProxyError.isInstance(error)) report(error);
-          if (closedWhileOpening) tell({ type: 'transport.closed', code: closedWhileOpening.code, reason: closedWhileOpening.reason });
+          if (closedWhileOpening) {
+            if (ProxyError.isInstance(error)) report(error);
+            tell({ type: 'transport.closed', code: closedWhileOpening.code, reason: closedWhileOpening.reason });
+          }
           throw error;
         },
       );

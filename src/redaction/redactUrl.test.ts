@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isCredentialName, redactUrl, urlSecrets } from './redactUrl.js';
+import { isCredentialHeader, isCredentialName, redactUrl, urlSecrets } from './redactUrl.js';
 
 describe('isCredentialName', () => {
   it.each(['token', 'key', 'api-key', 'api_key', 'apikey', 'apiKey', 'access_token', 'accessToken', 'auth', 'sig', 'signature', 'X-Amz-Signature', 'X-Amz-Security-Token', 'secret', 'client_secret', 'password', 'code', 'GITHUB_TOKEN', 'OPENAI_API_KEY', 'subscription-key', 'TOKEN'])(
@@ -47,5 +47,12 @@ describe('urlSecrets', () => {
     expect(urlSecrets('https://ghp_tokenvalue@h/')).toEqual(['ghp_tokenvalue']);
     expect(urlSecrets('wss://[bad?api-key=k1')).toEqual(['k1']);
     expect(urlSecrets('https://h/mcp?tenant=acme')).toEqual([]);
+  });
+});
+
+describe('isCredentialHeader', () => {
+  it('knows the credential headers by name, in any case, and leaves the others', () => {
+    for (const name of ['Authorization', 'proxy-authorization', 'COOKIE', 'X-Api-Key', 'X-Auth-Token']) expect(isCredentialHeader(name), name).toBe(true);
+    for (const name of ['Notion-Version', 'Accept', 'X-Request-Id', 'Set-Cookie-Policy']) expect(isCredentialHeader(name), name).toBe(false);
   });
 });

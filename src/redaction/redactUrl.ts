@@ -39,6 +39,12 @@ export function isCredentialName(name: string): boolean {
   return CREDENTIAL_WORDS.has(last) || CREDENTIAL_ENDINGS.test(last) || CREDENTIAL_NAMES.has(words.join(''));
 }
 
+/** A header whose value is a credential: Authorization, Proxy-Authorization, Cookie, and names like X-Api-Key or X-Auth-Token. */
+export function isCredentialHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return lower === 'authorization' || lower === 'proxy-authorization' || lower === 'cookie' || isCredentialName(name);
+}
+
 /**
  * A URL (or text holding URLs) without credentials: userinfo becomes `<redacted>@`, the value of
  * each credential-like parameter `<redacted>`.
