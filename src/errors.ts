@@ -44,6 +44,12 @@ export type ProxyErrorCode =
   | 'response_create_failed'
   /** An approval handler answered with something that is not an answer: the call was denied. */
   | 'invalid_approval_answer'
+  /** An OpenAI REST request (client secret, call creation, accept/reject/hangup) failed; `data.status` and `data.apiCode` say how. */
+  | 'realtime_api_error'
+  /** A webhook failed verification (bad or missing signature, stale timestamp, unreadable body): refuse it. */
+  | 'webhook_invalid'
+  /** The transport cannot do this (audio appended over WebRTC or a sideband, where audio travels on media tracks). */
+  | 'not_supported'
   /** The proxy failed inside (a bug): the session was ended and torn down. */
   | 'internal_error';
 
