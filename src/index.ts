@@ -36,8 +36,25 @@ export type {
 } from './mcp/index.js';
 
 /* The proxy and its machines */
-export { createRealtimeMcpProxy, nativeMcpTools } from './proxy/index.js';
-export type { ApprovalHandlerAnswer, InspectionRecord, PerToolSetting, ProxyEvents, ProxyWarning, RealtimeMcpProxy, RealtimeMcpProxyOptions, ToolAllowlist, ToolApproval, ToolCallTimeline } from './proxy/index.js';
+export { createRealtimeMcpProxy, hostTool, nativeMcpTools } from './proxy/index.js';
+export type {
+  ApprovalHandlerAnswer,
+  HostTool,
+  HostToolArguments,
+  HostToolContext,
+  HostToolDefinition,
+  HostToolParameters,
+  InspectionRecord,
+  PerToolSetting,
+  ProxyEvents,
+  ProxyWarning,
+  RealtimeMcpProxy,
+  RealtimeMcpProxyOptions,
+  StandardSchemaV1,
+  ToolAllowlist,
+  ToolApproval,
+  ToolCallTimeline,
+} from './proxy/index.js';
 export { approvalMachine, responseMachine, responseTurnMachine, sessionMachine, toolCallMachine } from './machines/index.js';
 export type { ApprovalConfig, ApprovalDecision, ApprovalRequest, ApprovalSettled, BargeInPolicy, SessionAnomaly, SessionEndReason, SessionInput, SessionToolInfo } from './machines/index.js';
 

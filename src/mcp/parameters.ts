@@ -27,9 +27,21 @@ class Refusal {
   constructor(readonly reason: string) {}
 }
 
-export function toRealtimeParameters(inputSchema: unknown): ParametersResult {
+/** Who the refusal speaks of and what it advises: an MCP server's `inputSchema` by default; a host tool's parameters otherwise. */
+export interface ParametersWording {
+  /** Default `the inputSchema`. */
+  subject?: string;
+  /** The "Please …" sentence. Default: fix it on the MCP server, or leave the tool out. */
+  please?: string;
+}
+
+export function toRealtimeParameters(inputSchema: unknown, wording: ParametersWording = {}): ParametersResult {
+  const refuse = (reason: string): ParametersResult => ({
+    ok: false,
+    reason: reason.replace('Failed to adapt the inputSchema', `Failed to adapt ${wording.subject ?? 'the inputSchema'}`).replace(FIX_ON_SERVER, wording.please ?? FIX_ON_SERVER),
+  });
   if (!isPlainObject(inputSchema)) {
-    return { ok: false, reason: `Failed to adapt the inputSchema: it is ${describeValue(inputSchema)}, not a JSON Schema object. ${FIX_ON_SERVER}` };
+    return refuse(`Failed to adapt the inputSchema: it is ${describeValue(inputSchema)}, not a JSON Schema object. ${FIX_ON_SERVER}`);
   }
   try {
     const changes: string[] = [];
@@ -55,7 +67,7 @@ export function toRealtimeParameters(inputSchema: unknown): ParametersResult {
     }
     return { ok: true, parameters: adaptRoot(parameters, changes), changes };
   } catch (error) {
-    if (error instanceof Refusal) return { ok: false, reason: error.reason };
+    if (error instanceof Refusal) return refuse(error.reason);
     throw error;
   }
 }
