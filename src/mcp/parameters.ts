@@ -31,15 +31,17 @@ class Refusal {
 export interface ParametersWording {
   /** Default `the inputSchema`. */
   subject?: string;
-  /** The "Please …" sentence. Default: fix it on the MCP server, or leave the tool out. */
+  /** The "Please …" sentence, in place of the advice for an MCP server (fix it there, or leave the tool out). */
   please?: string;
 }
 
 export function toRealtimeParameters(inputSchema: unknown, wording: ParametersWording = {}): ParametersResult {
-  const refuse = (reason: string): ParametersResult => ({
-    ok: false,
-    reason: reason.replace('Failed to adapt the inputSchema', `Failed to adapt ${wording.subject ?? 'the inputSchema'}`).replace(FIX_ON_SERVER, wording.please ?? FIX_ON_SERVER),
-  });
+  const refuse = (reason: string): ParametersResult => {
+    const subject = reason.replace('Failed to adapt the inputSchema', `Failed to adapt ${wording.subject ?? 'the inputSchema'}`);
+    // Every refusal ends with one "Please …" sentence, which speaks of the MCP server.
+    const advice = subject.lastIndexOf(' Please ');
+    return { ok: false, reason: wording.please === undefined || advice < 0 ? subject : `${subject.slice(0, advice)} ${wording.please}` };
+  };
   if (!isPlainObject(inputSchema)) {
     return refuse(`Failed to adapt the inputSchema: it is ${describeValue(inputSchema)}, not a JSON Schema object. ${FIX_ON_SERVER}`);
   }

@@ -108,7 +108,7 @@ export function createHostToolCaller(tools: readonly ResolvedHostTool[], options
       };
       const timer = setTimeout(() => {
         controller.abort(new DOMException(`The host tool did not answer within ${timeoutMs} ms.`, 'TimeoutError'));
-        settle(() => fail('timeout', `Failed to run ${what}: no answer within ${timeoutMs} ms. Please make execute finish sooner (or heed its signal), or raise its timeoutMs.`, `The tool did not answer within ${Math.max(1, Math.round(timeoutMs / 1000))} seconds.`));
+        settle(() => fail('timeout', `Failed to run ${what}: no answer within ${timeoutMs} ms. Please make execute finish sooner (or heed its signal), or raise its timeoutMs.`, seconds(timeoutMs)));
       }, timeoutMs);
       signal.addEventListener('abort', onAbort, { once: true });
 
@@ -156,6 +156,11 @@ function thrownMessage(error: unknown): string {
     // A throwing `message` getter: nothing to say.
   }
   return 'The tool failed without saying why.';
+}
+
+function seconds(timeoutMs: number): string {
+  const whole = Math.max(1, Math.round(timeoutMs / 1000));
+  return `The tool did not answer within ${whole} second${whole === 1 ? '' : 's'}.`;
 }
 
 function reasonText(reason: unknown): string {

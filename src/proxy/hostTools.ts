@@ -174,7 +174,7 @@ function resolve(tool: HostToolDefinition): ResolvedHostTool {
     schema = parameters;
     check = { kind: 'json', schema: parameters, version: `host\u0000${hashOf(parameters, what)}` };
   }
-  const adapted = toRealtimeParameters(schema, { subject: `the parameters of ${what}`, please: 'Please give an object schema with local $refs only.' });
+  const adapted = toRealtimeParameters(schema, { subject: `the parameters of ${what}`, please: 'Please give one object schema ({ type: "object", properties: … }) with local $refs only.' });
   if (!adapted.ok) throw new ProxyError('invalid_options', adapted.reason, { data: { setting: 'hostTools', tool: tool.name } });
   const { timeoutMs, approval, bargeIn } = tool;
   return {
