@@ -40,6 +40,10 @@ describe('README', () => {
   it('shows examples/proxy.ts verbatim (type-checked with the examples)', () => {
     expect(blockAfter('## The proxy', 'ts')).toBe(readFileSync(join(root, 'examples/proxy.ts'), 'utf8'));
   });
+
+  it('shows examples/hostTools.ts verbatim (type-checked with the examples)', () => {
+    expect(blockAfter('### Your own tools', 'ts')).toBe(readFileSync(join(root, 'examples/hostTools.ts'), 'utf8'));
+  });
 });
 
 describe('README: the config file', () => {
