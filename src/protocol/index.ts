@@ -34,5 +34,16 @@ export type {
 export { DEFAULT_REALTIME_URL, azureRealtimeUrl, realtimeUrl } from './realtimeUrl.js';
 export type { RealtimeTarget, RealtimeUrlOptions } from './realtimeUrl.js';
 
+/* OpenAI Realtime REST: client secrets, calls and call control, webhooks */
+export { DEFAULT_REALTIME_API_BASE_URL, realtimeApiRequest } from './realtimeApi.js';
+export type { RealtimeApiAnswer, RealtimeApiErrorData, RealtimeApiFailure, RealtimeApiOptions, RealtimeApiRequest } from './realtimeApi.js';
+export { createClientSecret } from './clientSecrets.js';
+export type { ClientSecret, CreateClientSecretOptions } from './clientSecrets.js';
+export type { RealtimeSessionConfigInput } from './sessionBody.js';
+export { CALL_ID_PATTERN, acceptCall, callIdFromLocation, createCall, hangupCall, isValidCallId, referCall, rejectCall } from './calls.js';
+export type { CallControlOptions, CreateCallOptions, CreatedCall } from './calls.js';
+export { DEFAULT_WEBHOOK_TOLERANCE_SECONDS, isRealtimeCallIncoming, verifyRealtimeWebhook } from './webhooks.js';
+export type { RealtimeCallIncomingEvent, RealtimeOtherWebhookEvent, RealtimeWebhookEvent, VerifyRealtimeWebhookOptions, WebhookInvalidReason } from './webhooks.js';
+
 /* Generated event and shape types */
 export type * from './generated/types.js';
