@@ -91,7 +91,7 @@ describe('createNodeSidebandTransport', () => {
   it('an ek_ client secret is refused (OpenAI would answer call_id_not_found), given as a string or by a function', async () => {
     expect(() => createNodeSidebandTransport({ callId: 'rtc_1', apiKey: 'ek_test123', baseUrl })).toThrow(expect.objectContaining({ code: 'invalid_options' }));
     const transport = createNodeSidebandTransport({ callId: 'rtc_1', apiKey: () => 'ek_test123', baseUrl });
-    const error = await transport.connect().catch((e: unknown) => e as ProxyError);
+    const error = (await transport.connect().catch((e: unknown) => e)) as ProxyError;
     expect(error).toMatchObject({ code: 'invalid_options', message: expect.stringContaining('an ek_ client secret cannot attach a sideband') });
     expect(error.message).not.toContain('ek_test123');
     expect(handshakes).toEqual([]);

@@ -56,6 +56,7 @@ export async function createCall(options: CreateCallOptions): Promise<CreatedCal
     body,
     ...(typeof body === 'string' ? { contentType: 'application/sdp' } : {}),
     accept: 'application/sdp',
+    advice: { 401: 'check the key: a standard OpenAI key, or an ek_ client secret that has not expired' },
   });
   if (!looksLikeSdp(answer.text)) throw invalidAnswer(action, answer.status, 'its answer is not an SDP description');
   const callId = callIdFrom(answer.headers.get('location'), action, answer.status);
@@ -153,7 +154,7 @@ async function control(options: CallControlOptions, action: string, verb: 'accep
     action,
     path: `/realtime/calls/${options.callId}/${verb}`,
     ...(json === undefined ? {} : { body: json, contentType: 'application/json' }),
-    notFoundAdvice: 'check the call id: the call may have ended or never existed',
+    advice: { 404: 'check the call id: the call may have ended or never existed' },
   });
 }
 

@@ -78,7 +78,7 @@ describe('realtimeApiRequest', () => {
 
   it('a 404 takes the advice the endpoint gives', async () => {
     api.answer(() => ({ status: 404, body: '{"error":{"message":"No call rtc_1","code":"not_found"}}' }));
-    const error = await failure(realtimeApiRequest({ apiKey: KEY, baseUrl: api.baseUrl }, { ...request, notFoundAdvice: 'check the call id' }));
+    const error = await failure(realtimeApiRequest({ apiKey: KEY, baseUrl: api.baseUrl }, { ...request, advice: { 404: 'check the call id' } }));
     expect(error.message).toBe('Failed to do the thing: OpenAI answered 404 (not_found): No call rtc_1. Please check the call id.');
   });
 
@@ -114,6 +114,18 @@ describe('realtimeApiRequest', () => {
     const late = await failure(realtimeApiRequest({ apiKey: KEY, baseUrl: api.baseUrl, signal: during.signal }, request));
     expect(late.message).toBe('Failed to do the thing: it was aborted. Please send it again if it is still needed.');
     expect(late.data?.reason).toBe('aborted');
+  });
+
+  it('a key function that never returns is held to the deadline, and to the caller\'s signal; nothing is sent', async () => {
+    const never = () => new Promise<string>(() => undefined);
+    const slow = await failure(realtimeApiRequest({ apiKey: never, baseUrl: api.baseUrl, timeoutMs: 100 }, request));
+    expect(slow.message).toBe('Failed to do the thing: the API key function did not return within 100 ms. Please check the function that returns the key.');
+    expect(slow.data).toEqual({ status: null, apiCode: null, reason: 'timeout' });
+    const controller = new AbortController();
+    const pending = failure(realtimeApiRequest({ apiKey: never, baseUrl: api.baseUrl, signal: controller.signal }, request));
+    controller.abort();
+    expect((await pending).data?.reason).toBe('aborted');
+    expect(api.requests).toHaveLength(0);
   });
 
   it('a connection dropped or refused → reason network, naming what happened and the origin', async () => {

@@ -53,8 +53,8 @@ export interface RealtimeApiRequest {
   /** Not set for FormData (fetch writes the multipart boundary). */
   readonly contentType?: string;
   readonly accept?: string;
-  /** Advice for a 404, which means different things per endpoint. */
-  readonly notFoundAdvice?: string;
+  /** Advice by status where it differs per endpoint (a 404 for a call, a 401 with an ek_ key), after "Please". */
+  readonly advice?: Readonly<Partial<Record<number, string>>>;
 }
 
 export interface RealtimeApiAnswer {
@@ -85,19 +85,8 @@ export async function realtimeApiRequest(options: RealtimeApiOptions, request: R
     });
 
   if (options.signal?.aborted) throw fail('it was aborted before it was sent', 'send it again if it is still needed', { status: null, apiCode: null, reason: 'aborted' }, options.signal.reason);
-  const key = await resolveKey(options.apiKey, redactor).catch((error: unknown) => {
-    throw ProxyError.isInstance(error)
-      ? error
-      : fail('the API key function threw', 'check the function that returns the key', { status: null, apiCode: null, reason: 'api_key' }, error);
-  });
 
-  const headers: Record<string, string> = {};
-  if ((options.authentication ?? (isAzureHost(url.href) ? 'api-key' : 'bearer')) === 'api-key') headers['api-key'] = key;
-  else headers.Authorization = `Bearer ${key}`;
-  if (request.contentType !== undefined) headers['Content-Type'] = request.contentType;
-  if (request.accept !== undefined) headers.Accept = request.accept;
-
-  // One controller for both ends of the request: the deadline covers reading the answer too.
+  // One controller for the whole request: the deadline covers the key function and reading the answer too.
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -113,6 +102,16 @@ export async function realtimeApiRequest(options: RealtimeApiOptions, request: R
   };
 
   try {
+    const key = await untilAborted(resolveKey(options.apiKey, redactor), controller.signal).catch((error: unknown) => {
+      if (controller.signal.aborted) throw timedOut ? fail(`the API key function did not return within ${timeoutMs} ms`, 'check the function that returns the key', { status: null, apiCode: null, reason: 'timeout' }) : interrupted(error);
+      throw ProxyError.isInstance(error) ? error : fail('the API key function threw', 'check the function that returns the key', { status: null, apiCode: null, reason: 'api_key' }, error);
+    });
+    const headers: Record<string, string> = {};
+    if ((options.authentication ?? (isAzureHost(url.href) ? 'api-key' : 'bearer')) === 'api-key') headers['api-key'] = key;
+    else headers.Authorization = `Bearer ${key}`;
+    if (request.contentType !== undefined) headers['Content-Type'] = request.contentType;
+    if (request.accept !== undefined) headers.Accept = request.accept;
+
     let response: Response;
     try {
       response = await doFetch(url.href, { method: 'POST', headers, ...(request.body === undefined ? {} : { body: request.body }), signal: controller.signal, redirect: 'error' });
@@ -132,7 +131,7 @@ export async function realtimeApiRequest(options: RealtimeApiOptions, request: R
       const { apiCode, message } = apiError(text, redactor);
       throw fail(
         `OpenAI answered ${response.status}${apiCode === null ? '' : ` (${apiCode})`}: ${message}`,
-        adviceFor(response.status, request.notFoundAdvice),
+        request.advice?.[response.status] ?? adviceFor(response.status),
         { status: response.status, apiCode, reason: 'status' },
       );
     }
@@ -192,6 +191,25 @@ function checkTimeout(timeoutMs: number | undefined): number {
 
 class AnswerTooLarge extends Error {}
 
+/** `promise`, or a rejection as soon as `signal` aborts (a key function that never returns cannot hold the request). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
 /**
  * A DOMException (AbortError, TimeoutError) as a plain Error: the redactor's copy of one keeps its
  * prototype but not its internal slot, and `String()` of that copy throws.
@@ -236,10 +254,10 @@ function apiError(text: string, redactor: Redactor): { apiCode: string | null; m
   return { apiCode: code === null ? null : clip(oneLine(redactor.text(code)), 80), message: clip(oneLine(redactor.text(raw)), 300).replace(/[.\s]+$/, '') };
 }
 
-function adviceFor(status: number, notFoundAdvice: string | undefined): string {
+function adviceFor(status: number): string {
   if (status === 401) return 'check the API key (a standard OpenAI key; an ek_ client secret cannot call this)';
   if (status === 403) return "check that the key's project may use the Realtime API";
-  if (status === 404) return notFoundAdvice ?? 'check the base URL';
+  if (status === 404) return 'check the base URL';
   if (status === 429) return 'wait and try again (rate limit or quota)';
   if (status >= 500) return 'try again later (OpenAI failed on its side)';
   return 'check the request (the session config, the SDP, the call id)';
