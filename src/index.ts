@@ -33,7 +33,6 @@ export {
   hangupCall,
   isRealtimeCallIncoming,
   isValidCallId,
-  realtimeApiRequest,
   referCall,
   rejectCall,
   verifyRealtimeWebhook,

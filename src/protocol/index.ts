@@ -35,8 +35,8 @@ export { DEFAULT_REALTIME_URL, azureRealtimeUrl, realtimeUrl } from './realtimeU
 export type { RealtimeTarget, RealtimeUrlOptions } from './realtimeUrl.js';
 
 /* OpenAI Realtime REST: client secrets, calls and call control, webhooks */
-export { DEFAULT_REALTIME_API_BASE_URL, realtimeApiRequest } from './realtimeApi.js';
-export type { RealtimeApiAnswer, RealtimeApiErrorData, RealtimeApiFailure, RealtimeApiOptions, RealtimeApiRequest } from './realtimeApi.js';
+export { DEFAULT_REALTIME_API_BASE_URL } from './realtimeApi.js';
+export type { RealtimeApiErrorData, RealtimeApiFailure, RealtimeApiOptions } from './realtimeApi.js';
 export { createClientSecret } from './clientSecrets.js';
 export type { ClientSecret, CreateClientSecretOptions } from './clientSecrets.js';
 export type { RealtimeSessionConfigInput } from './sessionBody.js';
