@@ -181,7 +181,9 @@ describe('with an ephemeral key, straight to OpenAI', () => {
     const { transport, peers, microphone } = transportWith({ clientSecret: 'ek_test123', baseUrl: url });
     const error = await failure(transport.connect());
     expect(error.code).toBe('connect_failed');
-    expect(error.message).toMatch(new RegExp(`^Failed to open the WebRTC session: the request to ${url}/realtime/calls failed \\(TypeError: fetch failed \\(ECONNREFUSED\\)\\)\\. Please check the network and the URL\\.$`));
+    expect(error.message).toMatch(
+      new RegExp(`^Failed to open the WebRTC session: the request to ${url}/realtime/calls failed \\(TypeError: fetch failed \\(ECONNREFUSED\\)\\)\\. Please check the network and the URL\\.$`),
+    );
     expect(microphone.tracks[0]!.readyState).toBe('ended');
     expect(peers.last.closed).toBe(true);
   });
@@ -332,6 +334,8 @@ describe('options', () => {
   });
 
   it('refuses a baseUrl that is not http(s), without its credentials', () => {
-    expect(() => createWebRtcTransport({ clientSecret: 'ek_test123', baseUrl: 'ftp://user:pass1234@example.com' })).toThrow(/^Failed to create the WebRTC transport: baseUrl "ftp:\/\/<redacted>@example.com" is not an http\(s\) URL/);
+    expect(() => createWebRtcTransport({ clientSecret: 'ek_test123', baseUrl: 'ftp://user:pass1234@example.com' })).toThrow(
+      /^Failed to create the WebRTC transport: baseUrl "ftp:\/\/<redacted>@example.com" is not an http\(s\) URL/,
+    );
   });
 });

@@ -9,14 +9,14 @@ import type { Redactor } from '../redaction/index.js';
 
 export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
-export interface SdpAnswer {
+export interface WebRtcSdpAnswer {
   readonly sdp: string;
   /** `rtc_…`: the last segment of OpenAI's `Location` header. */
   readonly callId?: string;
 }
 
 /** The host's own exchange: send the offer wherever it goes, give back the answer. */
-export type ExchangeSdp = (offerSdp: string, context: { readonly signal: AbortSignal }) => Promise<SdpAnswer>;
+export type ExchangeSdp = (offerSdp: string, context: { readonly signal: AbortSignal }) => Promise<WebRtcSdpAnswer>;
 
 /** Straight to OpenAI: `POST {baseUrl}/realtime/calls` with `Authorization: Bearer ek_…`. */
 export interface ClientSecretSignaling {
@@ -233,7 +233,7 @@ async function readJson(response: Response): Promise<unknown> {
 }
 
 /** Hostile input is normal input: the answer must be a plausible SDP before it reaches setRemoteDescription. */
-function checkedAnswer(sdp: unknown, callId: unknown, who: string): SdpAnswer {
+function checkedAnswer(sdp: unknown, callId: unknown, who: string): WebRtcSdpAnswer {
   if (typeof sdp !== 'string' || !/^v=0\r?\n/.test(sdp) || sdp.length > MAX_ANSWER_LENGTH) {
     const what =
       typeof sdp !== 'string'

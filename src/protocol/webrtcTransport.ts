@@ -175,7 +175,9 @@ export function createWebRtcTransport(options: WebRtcTransportOptions): WebRtcTr
   }
 
   async function open(): Promise<void> {
+    // What can be refused without the user is refused before the microphone is asked for.
     sdp.checkKey();
+    const create = options.createPeerConnection ?? defaultPeerConnection();
     const opened = await openMicrophone(options.microphone, redactor);
     if (state !== 'connecting') {
       // close() or the end came while the user was asked: the microphone opened too late to be released with the rest.
@@ -186,7 +188,6 @@ export function createWebRtcTransport(options: WebRtcTransportOptions): WebRtcTr
     applyTrackEnabled(microphone?.track, audio);
     const timeoutMs = options.connectTimeoutMs ?? 15_000;
     connectTimer = setTimeout(() => failConnect(connectFailed(`no session within ${timeoutMs} ms`, 'check the network and the signaling server')), timeoutMs);
-    const create = options.createPeerConnection ?? defaultPeerConnection();
     try {
       peer = create();
     } catch (cause) {
@@ -211,7 +212,6 @@ export function createWebRtcTransport(options: WebRtcTransportOptions): WebRtcTr
     } catch (cause) {
       throw connectFailed(`the peer connection refused the SDP answer (${redactor.text(String(cause)).slice(0, 300)})`, 'check that the SDP answer is passed on as it came from OpenAI', { cause });
     }
-    if (state !== 'connecting' || channel.readyState === 'open') return channelOpened?.();
   }
 
   function connect(): Promise<void> {
@@ -264,12 +264,13 @@ export function createWebRtcTransport(options: WebRtcTransportOptions): WebRtcTr
           ),
         };
     }
-    emitter.emit('frame', 'out', encoded.text);
     try {
       channel.send(encoded.text);
     } catch (cause) {
       return { ok: false, error: new ProxyError('socket_error', `Failed to send "${type}": the data channel threw (${redactor.text(String(cause))}). Please check the connection.`, { cause }) };
     }
+    // After the send: a recorder never holds a frame that did not leave (a data channel send is queued, so no answer can come first).
+    emitter.emit('frame', 'out', encoded.text);
     return { ok: true };
   }
 
