@@ -143,7 +143,7 @@ function proxyContender(createNodeRealtimeMcpProxy: Awaited<ReturnType<typeof lo
     name: 'proxy',
     async start() {
       const proxy = createNodeRealtimeMcpProxy({ url: realtimeUrl, apiKey: KEY, servers: [{ label: 'weather', url: mcpUrl }] });
-      const ready = new Promise<void>((resolve) => proxy.on('ready', () => resolve()));
+      const ready = new Promise<void>((resolve) => proxy.on('session.ready', () => resolve()));
       proxy.on('error', (error) => console.error(`bench:sessions: the proxy reported ${error.code}: ${error.message}`));
       const startedAt = hr();
       await proxy.start();

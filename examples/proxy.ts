@@ -11,7 +11,7 @@ const proxy = createNodeRealtimeMcpProxy({
   approval: { mode: 'auto', timeoutMs: 30_000, onRequest: (request) => confirmWithUser(request.functionName, request.arguments) },
 });
 
-proxy.on('toolCall.end', (call) => console.log(call.functionName, call.code, `${(call.outputSentAt ?? 0) - (call.argumentsCompleteAt ?? 0)} ms`));
+proxy.on('toolCall.ended', (call) => console.log(call.functionName, call.code, `${(call.outputSentAt ?? 0) - (call.argumentsCompleteAt ?? 0)} ms`));
 proxy.on('error', (error) => console.error(error.code, error.message)); // an MCP server down, a bad frame…: the session goes on
 await proxy.start();
 console.log('ended:', (await proxy.ended).reason);

@@ -13,6 +13,7 @@ export {
   azureRealtimeUrl,
   betaEventNames,
   createMemoryTransport,
+  createWebRtcTransport,
   createWebSocketTransport,
   decodeClientEvent,
   decodeServerEvent,

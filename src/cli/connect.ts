@@ -109,7 +109,7 @@ export async function runConnect(options: ConnectOptions, write: (text: string) 
   });
   proxy.on('error', (error) => reportedErrors.add(error.message));
   let created = false;
-  proxy.on('serverEvent', (event) => {
+  proxy.on('realtime.event', (event) => {
     if (event.type === 'session.created') created = true;
   });
   followProxy(proxy, line);

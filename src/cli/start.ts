@@ -44,12 +44,12 @@ export async function runStart(write: (text: string) => void): Promise<number> {
   const proxy = createNodeRealtimeMcpProxy({ url: simulator.url, apiKey: LOCAL_KEY, servers: [{ label: 'weather', url: mcp.url }], catalogCache: false });
   followProxy(proxy, line);
   let calls = 0;
-  proxy.on('toolCall.end', () => calls++);
+  proxy.on('toolCall.ended', () => calls++);
   // The simulator is done once it has sent the reply; the proxy has it once that response.done arrives.
   let requested = false;
   const replyHeard = new Promise<void>((resolve) => {
     proxy.on('response.requested', () => (requested = true));
-    proxy.on('serverEvent', (event) => {
+    proxy.on('realtime.event', (event) => {
       if (requested && event.type === 'response.done') resolve();
     });
   });

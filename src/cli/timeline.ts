@@ -41,24 +41,24 @@ export function latencyBreakdown(t: ToolCallTimeline): string {
 /** Prints the conversation and every tool call of a proxy as lines; returns a function that stops. */
 export function followProxy(proxy: RealtimeMcpProxy, line: Line): () => void {
   const offs = [
-    proxy.on('ready', ({ tools }) => line('ready', `session configured with ${tools.length} tool${tools.length === 1 ? '' : 's'}: ${tools.join(', ') || '(none)'}`)),
-    proxy.on('serverEvent', (event) => {
+    proxy.on('session.ready', ({ tools }) => line('ready', `session configured with ${tools.length} tool${tools.length === 1 ? '' : 's'}: ${tools.join(', ') || '(none)'}`)),
+    proxy.on('realtime.event', (event) => {
       if (event.type === 'conversation.item.input_audio_transcription.completed') line('user', `said "${clip(event.transcript)}"`);
       else if (event.type === 'response.output_audio_transcript.done') line('model', `said "${clip(event.transcript)}"`);
       else if (event.type === 'response.output_text.done') line('model', `wrote "${clip(event.text)}"`);
     }),
-    proxy.on('toolCall.start', ({ functionName, callId }) => line('model', `calls ${functionName} (${callId})`)),
+    proxy.on('toolCall.started', ({ functionName, callId }) => line('model', `calls ${functionName} (${callId})`)),
     proxy.on('approval.requested', (request) => line('approval', `needed for ${request.functionName}(${clip(request.arguments, 60)}) — id ${request.approvalId}`)),
     proxy.on('approval.settled', ({ approvalId, decision, reason }) => line('approval', `${decision} — id ${approvalId}${reason ? `: ${clip(reason, 80)}` : ''}`)),
-    proxy.on('toolCall.end', (t) => {
+    proxy.on('toolCall.ended', (t) => {
       line('mcp', `${t.functionName}(${clip(t.arguments ?? '', 60)}) → ${t.code ?? 'no result'}: ${clip(t.output ?? '', 80)}`);
       line('latency', latencyBreakdown(t));
     }),
-    proxy.on('realtimeError', (error) => line('realtime', `error ${error.code ?? error.type}: ${clipMiddle(error.message)}`)),
+    proxy.on('realtime.error', (error) => line('realtime', `error ${error.code ?? error.type}: ${clipMiddle(error.message)}`)),
     proxy.on('error', (error) => line('error', `${error.code}: ${clipMiddle(error.message)}`)),
     proxy.on('warning', (warning) => line('warning', clipMiddle(warning.message))),
-    proxy.on('tool.dropped', (dropped) => line('mcp', `left out ${dropped.server}/${dropped.tool}: ${clipMiddle(dropped.reason)}`)),
-    proxy.on('ended', (end) => line('ended', describeEnd(end))),
+    proxy.on('catalog.toolDropped', (dropped) => line('mcp', `left out ${dropped.server}/${dropped.tool}: ${clipMiddle(dropped.reason)}`)),
+    proxy.on('session.ended', (end) => line('ended', describeEnd(end))),
   ];
   return () => offs.forEach((off) => off());
 }

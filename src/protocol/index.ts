@@ -22,6 +22,11 @@ export { createWebSocketTransport } from './websocketTransport.js';
 export { createMemoryTransport } from './memoryTransport.js';
 export type { MemoryTransport } from './memoryTransport.js';
 export type { Authentication, WebSocketFactory, WebSocketInit, WebSocketLike, WebSocketTransportOptions } from './websocketTransport.js';
+export { createWebRtcTransport } from './webrtcTransport.js';
+export type { WebRtcTransport, WebRtcTransportOptions } from './webrtcTransport.js';
+export type { ClientSecretSignaling, CustomSignaling, ExchangeSdp, ServerSignaling, WebRtcSdpAnswer, WebRtcSignaling } from './webrtcSignaling.js';
+export type { MicrophoneOption } from './webrtcMicrophone.js';
+export type { AudioElementLike, DataChannelLike, MediaStreamLike, MediaStreamTrackLike, PeerConnectionLike, SessionDescriptionLike, TrackEventLike } from './peerConnectionLike.js';
 export type {
   FrameDirection,
   InboundEventMeta,

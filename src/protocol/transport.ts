@@ -42,6 +42,14 @@ export type SendResult = { readonly ok: true } | { readonly ok: false; readonly 
  */
 export interface RealtimeTransport {
   readonly state: TransportState;
+  /**
+   * Where the session's audio travels. `events` (the default when absent): base64 inside events
+   * (`input_audio_buffer.append`, `response.output_audio.delta`), as over a WebSocket. `media`: on
+   * media tracks (WebRTC) or a phone leg (SIP; a sideband sees neither), where the server owns the
+   * output buffer: audio cannot be appended, and an interruption clears the buffer rather than
+   * truncating an item.
+   */
+  readonly audio?: 'events' | 'media';
   /** Opens the connection. Rejects with a ProxyError (`connect_failed`, `invalid_options`, `not_open`). */
   connect(): Promise<void>;
   /** Validates and sends one client event. An invalid event is never sent: the result says why. */

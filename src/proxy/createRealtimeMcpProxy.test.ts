@@ -37,7 +37,7 @@ describe('what the host hears before the session is configured', () => {
     const transport = createMemoryTransport();
     const proxy = createRealtimeMcpProxy({ transport, servers: [] });
     const errors: RealtimeError[] = [];
-    proxy.on('realtimeError', (error) => errors.push(error));
+    proxy.on('realtime.error', (error) => errors.push(error));
     await proxy.start();
     const refusal = { type: 'invalid_request_error', code: 'invalid_api_key', message: 'Incorrect API key provided.', param: null, event_id: null };
     transport.deliver({ type: 'error', event_id: 'event_1', error: refusal });

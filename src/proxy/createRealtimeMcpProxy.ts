@@ -121,7 +121,7 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
   });
   /** Approvals the host may still answer, by approval id. */
   const pendingApprovals = new Map<string, ApprovalRequest>();
-  const timelines = createToolCallTimelines((timeline) => notify('toolCall.end', timeline));
+  const timelines = createToolCallTimelines((timeline) => notify('toolCall.ended', timeline));
   let lastCreateSentAt: number | undefined;
   let resolveEnded!: (end: SessionEndReason) => void;
   const ended = new Promise<SessionEndReason>((resolve) => (resolveEnded = resolve));
@@ -216,7 +216,7 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
     // Calls still running are aborted with the session; their own report cannot arrive any more.
     timelines.endAll();
     resolveEnded(reason);
-    notify('ended', reason);
+    notify('session.ended', reason);
     void shutdown();
   };
 
@@ -226,9 +226,9 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
         if (send(emitted.event) && emitted.event.type === 'response.create') lastCreateSentAt = Date.now();
         return;
       case 'session.ready':
-        return notify('ready', { tools: sessionTools().map((t) => t.name) });
+        return notify('session.ready', { tools: sessionTools().map((t) => t.name) });
       case 'session.error':
-        return notify('realtimeError', emitted.error);
+        return notify('realtime.error', emitted.error);
       case 'session.anomaly':
         return report(new ProxyError('unexpected_event', `Failed to follow the Realtime server: ${emitted.anomaly.message} Please report it if it repeats.`, { data: emitted.anomaly }));
       case 'session.ended':
@@ -243,7 +243,7 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
       }
       case 'toolCall.started':
         timelines.started(emitted.callId, emitted.functionName);
-        return notify('toolCall.start', { callId: emitted.callId, functionName: emitted.functionName, responseId: emitted.responseId, actorId: emitted.actorId });
+        return notify('toolCall.started', { callId: emitted.callId, functionName: emitted.functionName, responseId: emitted.responseId, actorId: emitted.actorId });
       case 'toolCall.settled':
         return timelines.settled(emitted);
       case 'batch.finished':
@@ -256,7 +256,7 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
           }),
         );
       case 'nativeMcp':
-        return notify('nativeMcp', emitted.event);
+        return notify('nativeMcp.event', emitted.event);
     }
   };
 
@@ -334,7 +334,7 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
     async start() {
       detach.push(
         catalog.on('error', reportOnce),
-        catalog.on('dropped', (dropped) => notify('tool.dropped', dropped)),
+        catalog.on('dropped', (dropped) => notify('catalog.toolDropped', dropped)),
         catalog.on('changed', (diff) => {
           // Until the first listing is complete, start() resolves the settings and tells the machine
           // once, with every server in: a first update with only the fastest server's tools, or
@@ -348,7 +348,6 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
         }),
         ...connections.map((connection) => connection.on('error', reportOnce)),
         caller.on('progress', (progress) => notify('toolCall.progress', progress)),
-        caller.on('result', (result) => notify('toolCall.result', result)),
       );
       // One listener for everything the machine emits (onMachineEvent switches on the type): a
       // subscription per type cost each idle session a dozen sets and closures.
@@ -365,8 +364,8 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
       if (recorder) untapRecorder = recorder.tapTransport(transport, options.url);
       detach.push(
         transport.on('event', (event, meta) => {
-          if (isAudioEvent(event)) return notify('audio', event as ServerEvent);
-          notify('serverEvent', event, meta);
+          if (isAudioEvent(event)) return notify('realtime.audio', event as ServerEvent);
+          notify('realtime.event', event, meta);
           if (event.type === 'response.output_item.done' && event.item.type === 'function_call' && typeof event.item.call_id === 'string') {
             timelines.arguments(event.item.call_id, event.item.arguments);
           }

@@ -139,30 +139,40 @@ export interface ProxyWarning {
   data?: Record<string, unknown>;
 }
 
+/**
+ * Everything a proxy reports, named `<subject>.<what happened>` (`warning` and `error` stand alone,
+ * as in Node). Every event is listed with its payload in the README's "Events" table.
+ */
 export type ProxyEvents = {
-  ready: [info: { tools: string[] }];
+  /** The session is configured: the tools it offers (function names). */
+  'session.ready': [info: { tools: string[] }];
+  /** The session ended, once, with its reason. `proxy.ended` resolves with the same. */
+  'session.ended': [end: SessionEndReason];
   /** A configuration or input the session works around; see ProxyWarning. */
   warning: [warning: ProxyWarning];
-  serverEvent: [event: DecodedServerEvent, meta: InboundEventMeta];
-  /** Audio deltas, kept away from the machines. */
-  audio: [event: ServerEvent];
-  realtimeError: [error: RealtimeError];
+  /** A local failure the session survived (or the one that ended it): a redacted ProxyError. */
+  error: [error: ProxyError];
+  /** Every decoded server event but audio deltas. */
+  'realtime.event': [event: DecodedServerEvent, meta: InboundEventMeta];
+  /** Audio deltas (WebSocket sessions), kept away from the machines. */
+  'realtime.audio': [event: ServerEvent];
+  /** A Realtime `error` event, as the server sent it. */
+  'realtime.error': [error: RealtimeError];
+  /** Native MCP progress: `mcp_list_tools.completed|failed`, `response.mcp_call.completed|failed`. */
+  'nativeMcp.event': [event: ServerEvent];
+  /** `actorId` names the call's tool-call actor in `inspect` records. */
+  'toolCall.started': [info: { callId: string; functionName: string; responseId: string; actorId: string }];
+  'toolCall.progress': [info: { callId?: string; functionName: string; server: string; tool: string; progress: { progress: number; total?: number; message?: string } }];
+  /** The one report of a call, when nothing more can happen to it: outcome, output, the full result (`result`) and the latency breakdown. */
+  'toolCall.ended': [timeline: ToolCallTimeline];
   'approval.requested': [request: ApprovalRequest];
   /** Every approval the host was asked about ends exactly once: answered, expired, interrupted by the user, or closed with the session (all but `approved` fail closed). */
   'approval.settled': [settled: { approvalId: string; kind: ApprovalRequest['kind']; decision: ApprovalDecision; reason?: string }];
-  /** `actorId` names the call's tool-call actor in `inspect` records. */
-  'toolCall.start': [info: { callId: string; functionName: string; responseId: string; actorId: string }];
-  'toolCall.progress': [info: { callId?: string; functionName: string; server: string; tool: string; progress: { progress: number; total?: number; message?: string } }];
-  'toolCall.result': [result: ToolCallResult & { callId?: string }];
-  'toolCall.end': [timeline: ToolCallTimeline];
   'response.requested': [info: { responseId: string; callIds: string[] }];
   'catalog.changed': [diff: ToolCatalogDiff];
-  'tool.dropped': [dropped: DroppedTool];
+  'catalog.toolDropped': [dropped: DroppedTool];
+  /** With `inspect: true`: machine state changes (no payloads), for visualizers. */
   inspect: [record: InspectionRecord];
-  /** Native MCP progress: `mcp_list_tools.completed|failed`, `response.mcp_call.completed|failed`. */
-  nativeMcp: [event: ServerEvent];
-  ended: [end: SessionEndReason];
-  error: [error: ProxyError];
 };
 
 const audioEvents = new Set(['response.output_audio.delta', 'response.audio.delta']);

@@ -1,7 +1,7 @@
 /**
  * The latency timeline of each tool call (model started it → arguments complete → MCP request →
  * MCP result → output sent → `response.create` sent), kept by call id and reported once, as
- * `toolCall.end`, when nothing more can happen to the call.
+ * `toolCall.ended`, when nothing more can happen to the call.
  */
 import type { ToolCallSettled } from '../machines/types.js';
 import type { ToolCallTimeline } from './options.js';

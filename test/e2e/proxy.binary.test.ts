@@ -57,7 +57,7 @@ describe('read_media_file on server-filesystem', () => {
     });
     expect(await e2e.sim.done).toMatchObject({ ok: true });
     await e2e.quiesce();
-    const [result] = e2e.eventsOf('toolCall.result');
+    const [result] = e2e.results();
     expect(result?.code).toBe('ok');
     // The server really sent the image as base64 in structuredContent, far past the limit.
     const sent = JSON.stringify(result!.mcpResult!.structuredContent);

@@ -32,11 +32,11 @@ describe('proxy ↔ simulator ↔ server-everything (Streamable HTTP)', () => {
     expect(e2e.creates()).toBe(1);
     expect(e2e.transcripts()).toContain('The answer is The sum of 2 and 40 is 42.');
 
-    const ready = e2e.eventsOf('ready');
+    const ready = e2e.eventsOf('session.ready');
     expect(ready).toHaveLength(1);
     expect(ready[0]!.tools).toContain('get-sum');
-    expect(e2e.eventsOf('toolCall.start')).toEqual([expect.objectContaining({ callId: call!.call_id, functionName: 'get-sum' })]);
-    expect(e2e.eventsOf('toolCall.result')).toEqual([expect.objectContaining({ callId: call!.call_id, code: 'ok', server: 'everything', mcpName: 'get-sum' })]);
+    expect(e2e.eventsOf('toolCall.started')).toEqual([expect.objectContaining({ callId: call!.call_id, functionName: 'get-sum' })]);
+    expect(e2e.results()).toEqual([expect.objectContaining({ callId: call!.call_id, code: 'ok', server: 'everything', mcpName: 'get-sum' })]);
     const [timeline] = e2e.timelines();
     expect(timeline).toMatchObject({ callId: call!.call_id, code: 'ok', arguments: '{"a":2,"b":40}', output: 'The sum of 2 and 40 is 42.' });
     expect(timeline!.startedAt).toBeLessThanOrEqual(timeline!.argumentsCompleteAt!);

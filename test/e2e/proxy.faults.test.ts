@@ -37,7 +37,7 @@ describe('barge-in', () => {
     expect(e2e.creates()).toBe(0);
     expect(e2e.timelines()).toEqual([expect.objectContaining({ callId: call!.call_id, code: 'skipped' })]);
     expect(e2e.timelines()[0]!.mcpRequestAt).toBeUndefined();
-    expect(e2e.eventsOf('toolCall.result')).toEqual([]);
+    expect(e2e.results()).toEqual([]);
   });
 
   // The simulator's `bargeIn: { during: 'toolCall' }` speaks right after response.done, before the
@@ -187,7 +187,7 @@ describe('calls the proxy refuses or that fail', () => {
     expect(errorOf(e2e.outputFor(reported!.call_id))).toEqual({ code: 'tool_error', message: 'quota exceeded for today' });
     expect(e2e.mock!.callLog.map((c) => [c.tool, c.outcome])).toEqual(expect.arrayContaining([['boom', 'fault:throw'], ['oops', 'fault:isError']]));
     expect(e2e.creates()).toBe(1);
-    const results = e2e.eventsOf('toolCall.result');
+    const results = e2e.results();
     expect(results.map((r) => r.code).sort()).toEqual(['protocol_error', 'tool_error']);
     expect(results.find((r) => r.code === 'tool_error')?.mcpResult).toMatchObject({ isError: true });
   });
@@ -230,7 +230,7 @@ describe('Realtime-side faults', () => {
     expect(firstRefusal).toBeGreaterThan(firstCreate);
     expect(e2e.sim.sessions[0]!.rejectedFrames).toEqual([]);
     // Nothing else went wrong: every Realtime error was such a refusal.
-    expect(new Set(e2e.eventsOf('realtimeError').map((e) => e.code))).toEqual(new Set(['conversation_already_has_active_response']));
+    expect(new Set(e2e.eventsOf('realtime.error').map((e) => e.code))).toEqual(new Set(['conversation_already_has_active_response']));
     // After the refusal, the next create waits for the racing response to be done.
     const racingDone = e2e.wire.findIndex((w, i) => i > firstRefusal && w.dir === 'in' && w.event.type === 'response.done');
     const nextCreate = e2e.wire.findIndex((w, i) => i > firstCreate && w.dir === 'out' && w.event.type === 'response.create');
@@ -283,7 +283,7 @@ describe('Realtime-side faults', () => {
     expect(await e2e.sim.done).toEqual({ ok: true, steps: 3 });
     const end = await e2e.proxy.ended;
     expect(end).toEqual({ reason: 'session_expired', message: 'Your session hit the maximum duration of 60 minutes.' });
-    expect(e2e.eventsOf('ended')).toEqual([end]);
+    expect(e2e.eventsOf('session.ended')).toEqual([end]);
     expect(e2e.proxy.snapshot()).toMatchObject({ state: 'closed', end });
   });
 

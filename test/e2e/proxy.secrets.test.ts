@@ -77,7 +77,7 @@ describe('secrets never leak into events, errors or logs', () => {
     expect(await e2e.proxy.ended).toMatchObject({ reason: 'session_expired' });
 
     // The session really went through the paths that produce messages.
-    const codes = e2e.eventsOf('toolCall.result').map((r) => r.code).sort();
+    const codes = e2e.results().map((r) => r.code).sort();
     expect(codes).toEqual(['invalid_arguments', 'ok', 'protocol_error', 'timeout', 'tool_error', 'unknown_tool']);
     expect(e2e.outputs()).toHaveLength(6);
     expect(e2e.mock!.requests.some((r) => r.status === 401)).toBe(true);

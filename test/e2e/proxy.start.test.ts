@@ -52,7 +52,7 @@ describe('the first session.update', () => {
     expect(firstTypes).toEqual(['out session.update', 'in session.created', 'in session.updated']);
     expect(toolNames(e2e.sessionUpdates()[0]!)).toEqual(['lookup']);
     expect(e2e.sim.log.some((line) => /handled 1 client event\(s\) sent before session.created/.test(line))).toBe(true);
-    expect(e2e.eventsOf('ready')).toHaveLength(1);
+    expect(e2e.eventsOf('session.ready')).toHaveLength(1);
     expect(e2e.outputs()).toEqual([{ call_id: expect.any(String), output: expect.stringContaining('found') }]);
     await e2e.proxy.close();
 

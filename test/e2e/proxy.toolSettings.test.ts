@@ -33,7 +33,7 @@ describe('allowedTools is enforced when a call arrives', () => {
     expect(byName.get('delete_everything')).toEqual({ code: 'not_allowed', message: 'The tool "delete_everything" is not available. Use one of the tools you were given.' });
     expect(byName.get('wipe')?.code).toBe('not_allowed');
     expect(byName.get('lookup')).toBeUndefined();
-    expect(e2e.eventsOf('toolCall.result').filter((result) => result.code === 'not_allowed').map((result) => result.message)).toEqual([
+    expect(e2e.results().filter((result) => result.code === 'not_allowed').map((result) => result.message)).toEqual([
       'Failed to call function "delete_everything": tool "delete_everything" on MCP server "mock" is not in allowedTools. Please add "mock/delete_everything" to allowedTools if the model may call it.',
       'Failed to call function "wipe": it routes to tool "delete_everything" on MCP server "mock", which is not in allowedTools. Please add "mock/delete_everything" to allowedTools if the model may call it.',
     ]);
@@ -79,7 +79,7 @@ describe('per-tool settings by "server/tool"', () => {
     expect(await e2e.sim.done).toMatchObject({ ok: true });
     await e2e.quiesce();
     expect(errorOf(e2e.outputs()[0]?.output)?.code).toBe('timeout');
-    expect(e2e.eventsOf('toolCall.result')[0]?.message).toContain('200 ms');
+    expect(e2e.results()[0]?.message).toContain('200 ms');
   });
 
   it('with prefixToolNames the names carry the label, and the keys stay the same', async () => {

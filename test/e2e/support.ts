@@ -19,7 +19,7 @@ import { startMockMcpServer, type MockMcpConfig, type MockMcpServer } from '../.
 import { startRealtimeSimulator, type RealtimeSimulator, type SimulatorScript, type SimulatorStep, type StartRealtimeSimulatorOptions } from '../../harness/simulator/index.js';
 import type { ProxyError } from '../../src/errors.js';
 import type { Logger } from '../../src/logger.js';
-import type { McpServerConfig } from '../../src/mcp/types.js';
+import type { McpServerConfig, ToolCallResult } from '../../src/mcp/types.js';
 import { createNodeRealtimeMcpProxy } from '../../src/node/realtimeMcpProxy.js';
 import { createNodeWebSocketTransport } from '../../src/node/webSocketTransport.js';
 import type { RealtimeMcpProxy } from '../../src/proxy/createRealtimeMcpProxy.js';
@@ -95,6 +95,8 @@ export interface E2E {
   /** Payloads of one proxy event, in order. */
   eventsOf<E extends keyof ProxyEvents>(name: E): Array<ProxyEvents[E][0]>;
   timelines(): ToolCallTimeline[];
+  /** The MCP-side result of each call that reached the executor, from its `toolCall.ended` report (in the order calls ended). */
+  results(): Array<ToolCallResult & { callId: string }>;
   /** The spoken transcripts the simulator sent, in order. */
   transcripts(): string[];
   /** Waits until every frame each side sent has been received by the other, and nothing moved for `quietMs`. */
@@ -239,7 +241,8 @@ export async function startE2E(options: E2EOptions): Promise<E2E> {
         .filter((e) => e.type === 'response.output_item.done' && e.item?.type === 'function_call')
         .map((e) => ({ call_id: e.item.call_id, name: e.item.name, arguments: e.item.arguments, status: e.item.status })),
     eventsOf: <E extends keyof ProxyEvents>(name: E) => events.filter((e) => e.name === name).map((e) => e.payload as ProxyEvents[E][0]),
-    timelines: () => e2e.eventsOf('toolCall.end'),
+    timelines: () => e2e.eventsOf('toolCall.ended'),
+    results: () => e2e.timelines().flatMap((t) => (t.result ? [{ ...t.result, callId: t.callId }] : [])),
     transcripts: () => serverEvents().filter((e) => e.type === 'response.output_audio_transcript.done').map((e) => e.transcript as string),
     async quiesce(quietMs = 100) {
       const fingerprint = () => `${sim.serverEvents.length}/${sim.clientEvents.length}/${wire.length}/${events.length}`;

@@ -27,7 +27,7 @@ export function expectOneOutputPerCompletedCall(e2e: E2E): void {
 export async function expectEndedWith(e2e: E2E, reason: SessionEndReason['reason']): Promise<SessionEndReason> {
   const end = await e2e.proxy.ended;
   expect(end.reason).toBe(reason);
-  expect(e2e.eventsOf('ended')).toEqual([end]);
+  expect(e2e.eventsOf('session.ended')).toEqual([end]);
   expect(e2e.proxy.snapshot()).toMatchObject({ state: 'closed', end });
   expect(e2e.errors.filter((error) => error.code === 'not_open').map((error) => error.message)).toEqual([]);
   return end;

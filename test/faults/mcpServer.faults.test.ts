@@ -58,7 +58,7 @@ describe('MCP server faults through the whole proxy', () => {
     const [failed, answered] = e2e.calls();
     // The model is told the server could not be reached; the host learns the status.
     expect(errorOf(e2e.outputFor(failed!.call_id))?.code).toBe('transport_error');
-    expect(e2e.eventsOf('toolCall.result')[0]).toMatchObject({ code: 'transport_error', message: expect.stringContaining(`HTTP ${status}`) });
+    expect(e2e.results()[0]).toMatchObject({ code: 'transport_error', message: expect.stringContaining(`HTTP ${status}`) });
     expect(e2e.outputFor(answered!.call_id)).toBe('{"text":"milk"}');
     expectOneOutputPerCompletedCall(e2e);
     expect(e2e.mock!.callLog.map((call) => call.outcome)).toEqual([status === 500 ? 'fault:http500' : 'fault:httpStatus', 'answered']);
@@ -79,7 +79,7 @@ describe('MCP server faults through the whole proxy', () => {
     expect(e2e.outputFor(answered!.call_id)).toBe('{"text":"milk"}');
     expectOneOutputPerCompletedCall(e2e);
     await waitFor(() => e2e.mock!.callLog[0]?.outcome === 'cancelled', 'notifications/cancelled at the mock');
-    expect(e2e.eventsOf('toolCall.result')[0]).toMatchObject({ code: 'timeout', message: expect.stringContaining('no answer within 300 ms') });
+    expect(e2e.results()[0]).toMatchObject({ code: 'timeout', message: expect.stringContaining('no answer within 300 ms') });
     await expectAliveThenReleased(e2e, baseline);
   });
 
@@ -99,7 +99,7 @@ describe('MCP server faults through the whole proxy', () => {
     expect(new TextEncoder().encode(output).length).toBeLessThanOrEqual(16 * 1024);
     expect(output).toMatch(/^x+.*truncated \d+ bytes.*x+$/s);
     expectOneOutputPerCompletedCall(e2e);
-    const [result] = e2e.eventsOf('toolCall.result');
+    const [result] = e2e.results();
     expect(result).toMatchObject({ code: 'ok' });
     expect((result!.mcpResult!.content[0] as { text: string }).text).toHaveLength(bytes);
     await expectAliveThenReleased(e2e, baseline);
@@ -128,7 +128,7 @@ describe('MCP server faults through the whole proxy', () => {
       const [call] = e2e.calls();
       // The broken answer stream is the signal: transport_error at once, not a timeout at the 3 s deadline.
       expect(errorOf(e2e.outputFor(call!.call_id))?.code).toBe('transport_error');
-      const [result] = e2e.eventsOf('toolCall.result');
+      const [result] = e2e.results();
       expect(result).toMatchObject({ code: 'transport_error', message: expect.stringMatching(/mid-call.*may or may not have run/) });
       expect(result!.timings.durationMs).toBeLessThan(2_500);
       expectOneOutputPerCompletedCall(e2e);

@@ -74,7 +74,7 @@ describe('host code that throws', () => {
     s.proxy.on('error', () => {
       throw new Error('error listener broke');
     });
-    s.proxy.on('toolCall.start', () => {
+    s.proxy.on('toolCall.started', () => {
       throw new Error('listener broke');
     });
     s.deliver(...oneCall('resp_1', 'call_1'));
@@ -120,7 +120,7 @@ describe('host code that throws', () => {
     const end = await s.proxy.ended;
     expect(end).toEqual({ reason: 'internal_error', message: 'getter broke' });
     expect(s.errors.map((e) => e.code)).toContain('internal_error');
-    expect(s.eventsOf('ended')).toEqual([end]);
+    expect(s.eventsOf('session.ended')).toEqual([end]);
     await waitFor(() => s.transport.state === 'closed', 'the socket to close');
     await waitFor(() => s.mock.deletesReceived === 1, 'the MCP session to be released');
     expect(s.proxy.snapshot().state).toBe('closed');
@@ -151,8 +151,8 @@ describe('exactly one output per call_id', () => {
   it('a call the response never finished is closed at response.done, not run and reported', async () => {
     const s = await startMemorySession();
     s.deliver(responseCreated('resp_1'), itemAdded('resp_1', 'call_1'), responseDone('resp_1', 'completed', []));
-    await waitFor(() => s.eventsOf('toolCall.end').length === 1, 'the call to end');
-    expect(s.eventsOf('toolCall.end')[0]).toMatchObject({ callId: 'call_1', code: 'skipped' });
+    await waitFor(() => s.eventsOf('toolCall.ended').length === 1, 'the call to end');
+    expect(s.eventsOf('toolCall.ended')[0]).toMatchObject({ callId: 'call_1', code: 'skipped' });
     expect(s.mock.callLog).toEqual([]);
     expect(s.proxy.snapshot().runningCalls).toEqual([]);
     expect(s.errors.map((e) => e.code)).toEqual(['unexpected_event']);

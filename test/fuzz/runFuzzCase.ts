@@ -82,8 +82,8 @@ export async function runPeerSteps(plan: ProxyPlan, steps: ReadonlyArray<PeerSte
     hooks: {
       // The hooks record first, then misbehave when the plan says so: what they saw stays known.
       onEvent: (name, payload) => {
-        if (name === 'ready') ready = true;
-        if (name === 'ended') {
+        if (name === 'session.ready') ready = true;
+        if (name === 'session.ended') {
           ended = true;
           run.end = payload as SessionEndReason;
         }
