@@ -54,6 +54,7 @@ describe('createNodeSidebandTransport', () => {
   it('attaches with ?call_id= and the bearer key, hears the call’s events and sends client events', async () => {
     const transport = createNodeSidebandTransport({ callId: 'rtc_abc123', apiKey: KEY, baseUrl });
     expect(transport.callId).toBe('rtc_abc123');
+    expect(transport.audio).toBe('media');
     const heard: string[] = [];
     const first = new Promise<void>((resolve) =>
       transport.on('event', (event) => {

@@ -69,6 +69,8 @@ export function createNodeSidebandTransport(options: NodeSidebandTransportOption
   });
   return {
     callId,
+    // The call's audio is on the WebRTC tracks or the SIP leg, and OpenAI owns its output buffer.
+    audio: 'media',
     get state() {
       return inner.state;
     },
