@@ -245,7 +245,8 @@ describe('hostile or garbled answers', () => {
     expect(callIdOfLocation('/v1/realtime/calls/rtc_u1_9xYz')).toBe('rtc_u1_9xYz');
     expect(callIdOfLocation('https://api.openai.com/v1/realtime/calls/rtc_abc/?x=1#f')).toBe('rtc_abc');
     expect(callIdOfLocation('/v1/realtime/calls/rtc abc')).toBeUndefined();
-    expect(callIdOfLocation('/__proto__/')).toBe('__proto__'); // data, never a key: the transport only stores it
+    expect(callIdOfLocation('/v1/realtime/calls/__proto__')).toBe('__proto__'); // data, never a key: the transport only stores it
+    expect(callIdOfLocation('/v1/realtime/calls/')).toBeUndefined();
     expect(callIdOfLocation('')).toBeUndefined();
     expect(callIdOfLocation(null)).toBeUndefined();
   });

@@ -3,6 +3,7 @@
  * through the app's own server (the unified interface), or the host's own function. Each gives back
  * the answer SDP and, when known, the call id (what a server needs to attach a sideband).
  */
+import { callIdFromLocation, isValidCallId } from './calls.js';
 import { ProxyError } from '../errors.js';
 import { isJsonObject } from '../isJsonObject.js';
 import type { Redactor } from '../redaction/index.js';
@@ -62,14 +63,13 @@ export function connectFailed(why: string, please: string, options: { data?: unk
 }
 
 /** The call id in a `Location` (`/v1/realtime/calls/rtc_…`): its last path segment, when it looks like an id. */
+/** The call id of a `Location` header, or undefined when it has none: the session works without it (only a sideband needs it). */
 export function callIdOfLocation(location: string | null | undefined): string | undefined {
-  if (typeof location !== 'string') return undefined;
-  const segment = location.split(/[?#]/, 1)[0]!.replace(/\/+$/, '').split('/').pop() ?? '';
-  return isCallId(segment) ? segment : undefined;
-}
-
-function isCallId(value: unknown): value is string {
-  return typeof value === 'string' && /^[A-Za-z0-9_-]{1,200}$/.test(value);
+  try {
+    return callIdFromLocation(location);
+  } catch {
+    return undefined;
+  }
 }
 
 export interface SdpExchange {
@@ -243,7 +243,7 @@ function checkedAnswer(sdp: unknown, callId: unknown, who: string): WebRtcSdpAns
           : 'text that is not an SDP (it does not start with "v=0")';
     throw connectFailed(`${who} answered ${what}`, 'check that the SDP answer is passed on as it came from OpenAI');
   }
-  return isCallId(callId) ? { sdp, callId } : { sdp };
+  return isValidCallId(callId) ? { sdp, callId } : { sdp };
 }
 
 function describeCause(cause: unknown): string {

@@ -296,6 +296,7 @@ export function createWebRtcTransport(options: WebRtcTransportOptions): WebRtcTr
   }
 
   return {
+    audio: 'media',
     get state() {
       return state;
     },
