@@ -79,6 +79,7 @@ export class CallRegistry {
     try {
       peer = await this.host.answerOffer(offerSdp);
     } catch (error) {
+      if (error instanceof HttpFailure) throw error;
       throw badRequest(`The SDP offer could not be answered: ${(error as Error).message}. Please send the offer of an RTCPeerConnection with an audio track and the oai-events data channel.`, 'invalid_offer', 'sdp');
     }
     const call = this.add('webrtc', []);

@@ -121,9 +121,14 @@ export function parseSessionConfig(value: unknown, param: string): RealtimeSessi
   if (type !== 'realtime') throw badRequest(`Invalid value: ${JSON.stringify(type)}. '${at('type')}' must be "realtime" (the simulator has no transcription sessions).`, 'invalid_value', at('type'));
   const decoded = decodeClientEvent({ type: 'session.update', session: value });
   if (decoded.ok && decoded.event.type === 'session.update') return decoded.event.session as RealtimeSessionConfig; // type was checked above
-  const error = decoded.ok ? undefined : codecErrorEvent(decoded.error, null).error;
-  const where = error?.param?.replace(/^session\.?/, '') ?? '';
+  if (decoded.ok) throw badRequest('The session config is not valid.', 'invalid_value', param || null);
+  const error = codecErrorEvent(decoded.error, null).error;
+  const where = error.param?.replace(/^session\.?/, '') ?? '';
   const named = where === '' ? param || null : at(where);
-  const message = (error?.message ?? 'The session config is not valid.').replaceAll(`'${error?.param}'`, `'${named ?? 'body'}'`);
-  throw badRequest(message, error?.code ?? 'invalid_value', named);
+  // The codec speaks of a session.update event; say it of the request's field instead.
+  const headline = error.message.split(' Failed to ')[0]?.replaceAll(`'${error.param}'`, `'${named ?? 'body'}'`) ?? '';
+  const detail = /^Failed to decode the client event "session\.update": (.*?)\. Please /.exec(decoded.error.message)?.[1]?.replace(/\/session(\/[^\s]*)?/, named ?? 'the session')
+    .replace(/ \([^)]*\)$/, '');
+  const message = `${headline} The session config is not valid${detail ? `: ${detail}` : ''}. Please check it against the Realtime API reference.`;
+  throw badRequest(message, error.code ?? 'invalid_value', named);
 }

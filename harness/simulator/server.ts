@@ -300,7 +300,12 @@ function view(session: SimulatorSession, run: SimulatorConnection['run'], callId
 async function answerWithWebRtcPeer(offerSdp: string): Promise<SimulatorPeer> {
   // A variable specifier: the module is optional at type-check time and loaded only here.
   const specifier = './webrtcPeer.js';
-  const module = (await import(specifier)) as { answerWebRtcOffer(sdp: string): Promise<SimulatorPeer> };
+  let module: { answerWebRtcOffer(sdp: string): Promise<SimulatorPeer> };
+  try {
+    module = (await import(specifier)) as typeof module;
+  } catch (error) {
+    throw new HttpFailure({ status: 500, message: `The simulator's WebRTC peer could not be loaded (${(error as Error).message}). Please install the dev dependencies (werift), or pass the answerOffer option.`, code: null });
+  }
   return module.answerWebRtcOffer(offerSdp);
 }
 

@@ -312,9 +312,11 @@ export class SimulatorSession implements ResponseHost {
 
   /** Ends the session from the server side: every channel closes with `code` and `reason`. */
   end(code: number, reason: string): void {
-    for (const channel of [...this.channels]) channel.close(code, reason);
+    const channels = [...this.channels];
     this.channels.clear();
+    // Ended first: closing a channel may end the call, which must find the session ended with this reason.
     this.onClosed(code, reason);
+    for (const channel of channels) channel.close(code, reason);
   }
 
   private onClosed(code: number, reason: string): void {
