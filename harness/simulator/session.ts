@@ -6,14 +6,17 @@
  * or for a call the WebRTC data channel and any sideband WebSockets, all at once.
  */
 import type { SimulatorChannel } from './channels.js';
-import type { PeerAudioPlayback, PeerSpeech, SimulatorPeer } from './peer.js';
+import type { PeerSpeech } from './peer.js';
 import { decodeClientEvent, type CodecError } from '../../src/protocol/codec.js';
 import { betaEventNames } from '../../src/protocol/dialects.js';
 import type { AudioFormat, ClientEvent, ConversationItem, RealtimeSession, RealtimeSessionConfig, ResponseCreateParams, ServerEvent } from '../../src/protocol/generated/types.js';
 import { Conversation, isProblem, type Problem } from './conversation.js';
 import { ActiveResponse, type ResponseHost } from './responses.js';
 import { DEFAULT_REPLY } from './script.js';
-import { audioChunk, audioMs, base64Bytes, clientEventIdOf, codecErrorEvent, defaultSession, errorEvent, newId, pcmChunk, renderReply, textDeltas } from './wire.js';
+import { SessionAudio, type AudioPosition, type SessionMedia } from './sessionMedia.js';
+import { audioMs, base64Bytes, clientEventIdOf, codecErrorEvent, defaultSession, errorEvent, newId, renderReply, textDeltas } from './wire.js';
+
+export type { SessionMedia } from './sessionMedia.js';
 
 /** What the simulator sent: a GA server event, a beta-named one (betaNames), or an injected unknown event. */
 export type SimulatorServerEvent = ServerEvent | { readonly type: string; readonly [field: string]: unknown };
@@ -30,13 +33,6 @@ export interface ReceivedClientEvent {
   readonly channelId: string;
   readonly event: ClientEvent;
 }
-
-/**
- * Where the session's output audio goes: `events` (WebSocket: base64 `response.output_audio.delta`),
- * `peer` (WebRTC: onto the call's audio track, no delta events), `sip` (the audio stays on the phone
- * leg: no delta events and nothing to play here).
- */
-export type SessionMedia = { readonly kind: 'events' } | { readonly kind: 'peer'; readonly peer: SimulatorPeer } | { readonly kind: 'sip' };
 
 /** A step that cannot go on; the player reports it as the script's failure. */
 export class StepFailure extends Error {}
@@ -95,11 +91,7 @@ export class SimulatorSession implements ResponseHost {
   private updated = false;
   /** Client frames that arrived before session.created was sent (sessionCreatedDelayMs). */
   private heldFrames: Array<{ channel: SimulatorChannel; data: string | Buffer; isBinary: boolean }> | undefined;
-  /** Voice activity from a WebRTC call's incoming audio, not yet taken by a user step. */
-  private readonly speech: PeerSpeech[] = [];
-  /** The response whose audio was queued last on a WebRTC call (output_audio_buffer.* name it). */
-  private audioResponseId: string | undefined;
-  private lastResponseId: string | undefined;
+  private readonly audio: SessionAudio;
   private inputBytes = 0;
   private clockMs = 0;
 
@@ -109,15 +101,11 @@ export class SimulatorSession implements ResponseHost {
     this.query = settings.query;
     this.audioChunkMs = settings.audioChunkMs;
     this.media = settings.media ?? { kind: 'events' };
+    this.audio = new SessionAudio(this.media, this);
     this.conversation = new Conversation(defaultSession(settings.model, settings.session));
     for (const config of settings.initialConfigs ?? []) {
       const applied = this.conversation.update(config);
       if (isProblem(applied)) this.log(`an initial session config was not applied: ${applied.message}`);
-    }
-    if (this.media.kind === 'peer') {
-      const peer = this.media.peer;
-      peer.onSpeech((speech) => this.heardSpeech(speech));
-      peer.onAudioPlayback((playback) => this.audioPlayback(playback));
     }
   }
 
@@ -190,24 +178,9 @@ export class SimulatorSession implements ResponseHost {
     for (const channel of targets) channel.send(text);
   }
 
-  /**
-   * One piece of a spoken message's audio: a `response.output_audio.delta` over WebSocket; onto the
-   * track on a WebRTC call (the data channel carries no audio deltas there, only transcript deltas);
-   * nothing on a SIP call (the audio is on the phone leg).
-   */
-  sendAudio(at: { response_id: string; item_id: string; output_index: number; content_index: number }, format: AudioFormat | undefined, obfuscation: string): void {
-    if (this.media.kind === 'events') {
-      this.send({ type: 'response.output_audio.delta', event_id: newId('event'), ...at, delta: audioChunk(format, this.audioChunkMs), obfuscation } as ServerEvent);
-      return;
-    }
-    if (this.media.kind === 'peer' && !this.closed) {
-      this.audioResponseId = at.response_id;
-      try {
-        this.media.peer.playAudio(pcmChunk(this.audioChunkMs));
-      } catch (error) {
-        this.log(`playing audio on the peer failed: ${(error as Error).message}`);
-      }
-    }
+  /** One chunk of a spoken message's audio: an output_audio.delta over WebSocket, the track on WebRTC, nothing on SIP. */
+  sendAudio(at: AudioPosition, format: AudioFormat | undefined, obfuscation: string): void {
+    this.audio.chunk(at, format, obfuscation);
   }
 
   async tick(): Promise<void> {
@@ -226,9 +199,7 @@ export class SimulatorSession implements ResponseHost {
 
   responseEnded(response: ActiveResponse): void {
     if (this.active === response) this.active = undefined;
-    this.lastResponseId = response.id;
-    // On WebRTC the server owns the output buffer: a barge-in drops the audio not played yet.
-    if (response.cancelReason === 'turn_detected' && this.media.kind === 'peer' && this.audioResponseId === response.id) this.clearPeerAudio();
+    this.audio.responseEnded(response.id, response.cancelReason === 'turn_detected');
     this.outOfBand.delete(response);
     this.notify();
   }
@@ -298,16 +269,9 @@ export class SimulatorSession implements ResponseHost {
     return this.waitFor(() => undefined, ms, 'nothing').catch(() => undefined);
   }
 
-  /**
-   * The next voice activity of `type` the call's peer reported (older events of the other type are
-   * dropped), or undefined when none is waiting.
-   */
+  /** The next voice activity of `type` a WebRTC call's peer reported, or undefined when none is waiting. */
   takeSpeech(type: PeerSpeech['type']): PeerSpeech | undefined {
-    while (this.speech.length > 0) {
-      const next = this.speech.shift() as PeerSpeech;
-      if (next.type === type) return next;
-    }
-    return undefined;
+    return this.audio.takeSpeech(type);
   }
 
   /** Ends the session from the server side: every channel closes with `code` and `reason`. */
@@ -331,29 +295,8 @@ export class SimulatorSession implements ResponseHost {
     this.notify();
   }
 
-  private heardSpeech(speech: PeerSpeech): void {
-    if (this.closed) return;
-    this.log(`the caller's audio: speech ${speech.type} at ${speech.atMs} ms`);
-    this.speech.push(speech);
-    this.notify();
-  }
-
-  private audioPlayback(playback: PeerAudioPlayback): void {
-    const responseId = this.audioResponseId ?? this.lastResponseId;
-    if (responseId === undefined) return;
-    this.send({ type: `output_audio_buffer.${playback.type}`, event_id: newId('event'), response_id: responseId } as ServerEvent);
-  }
-
-  private clearPeerAudio(): void {
-    if (this.media.kind !== 'peer') return;
-    try {
-      this.media.peer.clearAudio();
-    } catch (error) {
-      this.log(`clearing the peer's audio failed: ${(error as Error).message}`);
-    }
-  }
-
-  private notify(): void {
+  /** Wakes every waitFor (a client event, a response's end, voice activity arrived). */
+  notify(): void {
     for (const waiter of [...this.waiters]) waiter();
   }
 
@@ -459,12 +402,7 @@ export class SimulatorSession implements ResponseHost {
         return;
       }
       case 'output_audio_buffer.clear':
-        if (this.media.kind === 'peer') return this.clearPeerAudio(); // output_audio_buffer.cleared comes from the peer's playback
-        if (this.media.kind === 'sip') {
-          const responseId = this.active?.id ?? this.lastResponseId;
-          if (responseId !== undefined) this.send({ type: 'output_audio_buffer.cleared', event_id: newId('event'), response_id: responseId });
-          return;
-        }
+        if (this.audio.clear(this.active?.id)) return;
         return this.fail(event, { code: 'invalid_value', param: 'type', message: 'output_audio_buffer.clear is only supported on WebRTC and SIP connections.' });
     }
   }
