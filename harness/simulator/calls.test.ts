@@ -134,6 +134,17 @@ describe('a WebRTC call', () => {
     expect(peer.playback).toEqual(['started', 'cleared']);
   });
 
+  it('drops the queued audio when a scripted barge-in cancels the response (the server owns the output buffer)', async () => {
+    const { simulator, peers } = await start({ script: [{ bargeIn: { during: 'audio', afterDeltas: 2 } }, { say: 'One two three four five six.' }], startWhen: 'connected' });
+    const { peer } = await call(simulator, peers);
+    const events = await peer.events.until('input_audio_buffer.speech_stopped');
+    const types = events.map((event) => event.type);
+    expect(types.indexOf('output_audio_buffer.cleared')).toBeGreaterThan(types.indexOf('input_audio_buffer.speech_started'));
+    expect(events.find((event) => event.type === 'response.done')?.response.status_details).toEqual({ type: 'cancelled', reason: 'turn_detected' });
+    expect(peer.playback).toEqual(['started', 'cleared']);
+    expect(await simulator.done).toEqual({ ok: true, steps: 2 });
+  });
+
   it('plays a user step when the peer hears speech start and stop, with the timing of the real audio and the scripted transcript', async () => {
     const { simulator, peers } = await start({ script: [{ user: 'What is two plus forty?' }, { say: 'Forty-two.' }], startWhen: 'connected' });
     const { peer } = await call(simulator, peers);
@@ -200,6 +211,24 @@ describe('the sideband (?call_id=)', () => {
     ]);
     expect(log.filter((entry) => entry.channel === 'datachannel' && entry.event.type === 'conversation.item.create')).toEqual([]);
     expect(simulator.calls[0]).toMatchObject({ sidebands: 1, status: 'active' });
+  });
+
+  it('keeps concurrent calls apart: a sideband hears only its own call', async () => {
+    const { simulator, peers } = await start();
+    const first = await call(simulator, peers);
+    const second = await call(simulator, peers);
+    const server = await sideband(simulator, second.callId);
+    expect((await server.next('session.created')).session.id).toBe((await second.peer.events.next('session.created')).session.id);
+    first.peer.sendClientEvent({ type: 'input_audio_buffer.clear' });
+    second.peer.sendClientEvent({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'second' }] } });
+    await server.next('conversation.item.done');
+    await first.peer.events.next('input_audio_buffer.cleared');
+    expect(server.received.map((event) => event.type)).toEqual(['session.created', 'conversation.item.added', 'conversation.item.done']);
+    expect(first.peer.events.received.some((event) => event.type === 'conversation.item.added')).toBe(false);
+    expect(simulator.calls.map((c) => [c.id, c.sidebands])).toEqual([
+      [first.callId, 0],
+      [second.callId, 1],
+    ]);
   });
 
   it('acts on client events from the data channel and the sideband alike (one session)', async () => {

@@ -44,6 +44,7 @@ describe('POST /v1/realtime/client_secrets', () => {
     const expired = await refusedUpgrade(simulator.url, { Authorization: `Bearer ${ek}` });
     expect(expired).toEqual({ status: 401, body: { error: { type: 'invalid_request_error', code: 'invalid_api_key', param: null, message: expect.stringContaining('expired') } } });
     expect(JSON.stringify(expired.body)).not.toContain(ek);
+    expect(simulator.log.join('\n')).not.toContain(ek);
     // The sessions it started go on: the TTL bounds starting sessions only.
     client.send({ type: 'session.update', session: { type: 'realtime', instructions: 'Still here.' } });
     expect((await client.next('session.updated')).session.instructions).toBe('Still here.');
