@@ -14,7 +14,7 @@ import { authenticate, presentedKey } from './auth.js';
 import { CallRegistry, type SimulatorCall } from './calls.js';
 import { webSocketChannel } from './channels.js';
 import { ClientSecretStore } from './clientSecrets.js';
-import { HttpFailure, type HttpProblem } from './http.js';
+import { HttpFailure, sendProblem, type HttpProblem } from './http.js';
 import type { AnswerOffer, SimulatorPeer } from './peer.js';
 import { playScript, type ScriptRunResult, type ScriptState } from './player.js';
 import { handleRequest } from './routes.js';
@@ -141,6 +141,7 @@ export async function startRealtimeSimulator(options: StartRealtimeSimulatorOpti
   };
 
   const secrets = new ClientSecretStore(options.clientSecretClock ?? Date.now, options.session);
+  const callOf = new Map<SimulatorSession, string>();
   let channelCount = 0;
 
   const newSession = (settings: { model: string; query: Record<string, string>; callId?: string; initialConfigs: RealtimeSessionConfig[]; media: SessionMedia; onEnded?: (closed: { code: number; reason: string }) => void }): SimulatorSession => {
@@ -167,7 +168,6 @@ export async function startRealtimeSimulator(options: StartRealtimeSimulatorOpti
     if (settings.callId !== undefined) callOf.set(session, settings.callId);
     return session;
   };
-  const callOf = new Map<SimulatorSession, string>();
 
   const calls = new CallRegistry({
     newSession: ({ callId, model, initialConfigs, media, onEnded }) => newSession({ model: model ?? DEFAULT_MODEL, query: {}, callId, initialConfigs, media, onEnded }),
@@ -180,7 +180,10 @@ export async function startRealtimeSimulator(options: StartRealtimeSimulatorOpti
   const routeContext = { apiKey: options.apiKey, secrets, calls, maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, log: (line: string) => void log.push(line) };
 
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has('realtime') ? 'realtime' : false) });
-  const http = createServer((req, res) => void handleRequest(req, res, routeContext));
+  const http = createServer((req, res) => {
+    if (closing) return sendProblem(res, { status: 503, message: 'The simulator is shutting down.', code: null });
+    void handleRequest(req, res, routeContext);
+  });
 
   const onConnection = (ws: WebSocket, url: URL, initialConfigs: RealtimeSessionConfig[]): void => {
     const configuredModel = [...initialConfigs].reverse().find((config) => config.model !== undefined)?.model;
@@ -211,7 +214,7 @@ export async function startRealtimeSimulator(options: StartRealtimeSimulatorOpti
       return wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, url, initialConfigs));
     }
     if (url.searchParams.has('model')) {
-      return refuse(socket, { status: 400, message: 'Pass exactly one of model and call_id: call_id attaches to an existing call, whose model is set.', code: 'invalid_request_error' });
+      return refuse(socket, { status: 400, message: 'Pass exactly one of model and call_id: call_id attaches to an existing call, whose model is set. Please drop model.', code: 'invalid_value', param: 'model' });
     }
     // Reported from the real API: an ephemeral key on the sideband finds no session.
     if (auth.caller.kind === 'ephemeral' || !calls.hasLiveSession(callId)) {
