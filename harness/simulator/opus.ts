@@ -1,9 +1,10 @@
 /**
  * Opus at 48 kHz mono for the simulator's WebRTC peer, from `opusscript` (libopus compiled to
- * wasm): werift carries RTP but has no codec. Loaded lazily, so the simulator's WebSocket mode and
- * the CLI bundle never compile the wasm.
+ * wasm): werift carries RTP but has no codec. Loaded lazily (`lazyImport`): the simulator's
+ * WebSocket mode never compiles the wasm, and the CLI bundle does not contain it.
  */
 import { setFlagsFromString } from 'node:v8';
+import { lazyImport } from './lazyImport.js';
 
 export const OPUS_SAMPLE_RATE = 48_000;
 /** 20 ms at 48 kHz: the frame the peer sends and the one browsers send by default. */
@@ -42,7 +43,7 @@ async function load(): Promise<OpusCodecs> {
   // hot libopus functions in the background (wasm dynamic tiering) hung at exit on a futex, about
   // one run in two. Baseline (Liftoff) code is fast enough for 50 frames a second each way.
   setFlagsFromString('--no-wasm-dynamic-tiering');
-  const { default: OpusScript } = await import('opusscript');
+  const { default: OpusScript } = await lazyImport<{ default: typeof import('opusscript') }>('opusscript');
   const application = OpusScript.Application.AUDIO;
   return {
     createEncoder() {

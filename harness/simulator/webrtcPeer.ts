@@ -5,8 +5,8 @@
  * ways through opusscript: the incoming track is decoded into an energy VAD (`onSpeech`), and
  * `playAudio` sends 24 kHz PCM in real time (`onAudioPlayback`).
  *
- * werift and opusscript are imported lazily: the simulator's WebSocket mode and the CLI bundle never
- * load them.
+ * werift and opusscript are imported lazily (`lazyImport`): the simulator's WebSocket mode never
+ * loads them and the CLI bundle does not contain them.
  */
 import type { RTCDataChannel } from 'werift';
 import { ProxyError } from '../../src/errors.js';
@@ -16,6 +16,7 @@ import { checkWebRtcOffer } from './sdpOffer.js';
 import { createSpeechDetector, type SpeechEvent } from './vad.js';
 import { within } from './within.js';
 import { closeDataChannelGracefully } from './closeDataChannel.js';
+import { lazyImport } from './lazyImport.js';
 import { Listeners } from './listeners.js';
 
 export interface SimulatorPeer {
@@ -57,7 +58,7 @@ export async function answerWebRtcOffer(offerSdp: string, options: AnswerWebRtcO
   checkVadOptions(options.vad);
   const offer = checkWebRtcOffer(offerSdp);
   const log = options.log ?? (() => {});
-  const [werift, opus] = await Promise.all([import('werift'), loadOpus()]);
+  const [werift, opus] = await Promise.all([lazyImport<typeof import('werift')>('werift'), loadOpus()]);
   const { RTCPeerConnection, MediaStream, RtpHeader, RtpPacket, useOPUS } = werift;
 
   const pc = new RTCPeerConnection({
