@@ -16,6 +16,7 @@ import { webSocketChannel } from './channels.js';
 import { ClientSecretStore } from './clientSecrets.js';
 import { HttpFailure, sendProblem, type HttpProblem } from './http.js';
 import type { AnswerOffer, SimulatorPeer } from './peer.js';
+import type { AnswerWebRtcOfferOptions } from './webrtcPeer.js';
 import { playScript, type ScriptRunResult, type ScriptState } from './player.js';
 import { handleRequest } from './routes.js';
 import { toPlan, validateSimulatorScript, type SimulatorScript, type SimulatorStep } from './script.js';
@@ -51,6 +52,8 @@ export interface StartRealtimeSimulatorOptions {
   sessionCreatedDelayMs?: number;
   /** Answers a WebRTC offer with a media peer. Default: `answerWebRtcOffer` of `./webrtcPeer.js`, loaded on the first call. */
   answerOffer?: AnswerOffer;
+  /** The real peer's voice activity detector (ignored with answerOffer): level threshold in dBFS, silence that ends speech. */
+  webrtcVad?: { thresholdDb?: number; silenceMs?: number };
   /** Unix ms now, for client-secret expiry (default `Date.now`): tests expire keys without sleeping. */
   clientSecretClock?: () => number;
   /** How long a SIP call rings before it expires unanswered. Default 30000. */
@@ -174,7 +177,7 @@ export async function startRealtimeSimulator(options: StartRealtimeSimulatorOpti
     connected: (session) => {
       if (startWhen === 'connected') startScript(session);
     },
-    answerOffer: options.answerOffer ?? answerWithWebRtcPeer,
+    answerOffer: options.answerOffer ?? ((sdp) => answerWithWebRtcPeer(sdp, { ...(options.webrtcVad ? { vad: options.webrtcVad } : {}), log: (line) => void log.push(`webrtc: ${line}`) })),
     log: (line) => void log.push(line),
   });
   const routeContext = { apiKey: options.apiKey, secrets, calls, maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, log: (line: string) => void log.push(line) };
@@ -299,17 +302,15 @@ function view(session: SimulatorSession, run: SimulatorConnection['run'], callId
   };
 }
 
-/** The WebRTC peer of `webrtcPeer.ts`, loaded on the first call so the WebSocket mode never loads a WebRTC stack. */
-async function answerWithWebRtcPeer(offerSdp: string): Promise<SimulatorPeer> {
-  // A variable specifier: the module is optional at type-check time and loaded only here.
-  const specifier = './webrtcPeer.js';
-  let module: { answerWebRtcOffer(sdp: string): Promise<SimulatorPeer> };
+/** The WebRTC peer of `webrtcPeer.ts`, loaded on the first call so the WebSocket mode never loads a WebRTC stack (werift and opusscript load later still, inside it). */
+async function answerWithWebRtcPeer(offerSdp: string, options: AnswerWebRtcOfferOptions): Promise<SimulatorPeer> {
+  let module: typeof import('./webrtcPeer.js');
   try {
-    module = (await import(specifier)) as typeof module;
+    module = await import('./webrtcPeer.js');
   } catch (error) {
     throw new HttpFailure({ status: 500, message: `The simulator's WebRTC peer could not be loaded (${(error as Error).message}). Please install the dev dependencies (werift), or pass the answerOffer option.`, code: null });
   }
-  return module.answerWebRtcOffer(offerSdp);
+  return module.answerWebRtcOffer(offerSdp, options);
 }
 
 const STATUS_TEXT = new Map([
