@@ -37,9 +37,9 @@ export type {
 
 /* The proxy and its machines */
 export { createRealtimeMcpProxy, nativeMcpTools } from './proxy/index.js';
-export type { ApprovalHandlerAnswer, InspectionRecord, PerToolSetting, ProxyEvents, ProxyWarning, RealtimeMcpProxy, RealtimeMcpProxyOptions, ToolAllowlist, ToolApproval, ToolCallTimeline } from './proxy/index.js';
+export type { ApprovalHandlerAnswer, AudioInput, InspectionRecord, PerToolSetting, ProxyEvents, ProxyWarning, RealtimeMcpProxy, RealtimeMcpProxyEmbedding, RealtimeMcpProxyOptions, ToolAllowlist, ToolApproval, ToolCallTimeline } from './proxy/index.js';
 export { approvalMachine, responseMachine, responseTurnMachine, sessionMachine, toolCallMachine } from './machines/index.js';
-export type { ApprovalConfig, ApprovalDecision, ApprovalRequest, ApprovalSettled, BargeInPolicy, SessionAnomaly, SessionEndReason, SessionInput, SessionToolInfo } from './machines/index.js';
+export type { ApprovalConfig, ApprovalDecision, ApprovalRequest, ApprovalSettled, BargeInPolicy, SessionAnomaly, SessionEndReason, SessionInput, SessionPatch, SessionToolInfo } from './machines/index.js';
 
 /* Recording (browser-safe parts: the format, the recorder; files and replay: realtime-mcp-proxy/node) */
 export { RECORDING_FORMAT, RECORDING_VERSION, Recorder, createIdNormalizer, matchIds, parseRecordingLine } from './recording/index.js';
