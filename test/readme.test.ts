@@ -40,6 +40,10 @@ describe('README', () => {
   it('shows examples/proxy.ts verbatim (type-checked with the examples)', () => {
     expect(blockAfter('## The proxy', 'ts')).toBe(readFileSync(join(root, 'examples/proxy.ts'), 'utf8'));
   });
+
+  it('shows examples/embedding.ts verbatim (type-checked with the examples)', () => {
+    expect(blockAfter('### Embedding', 'ts')).toBe(readFileSync(join(root, 'examples/embedding.ts'), 'utf8'));
+  });
 });
 
 describe('README: the config file', () => {
