@@ -114,6 +114,26 @@ describe('interrupt', () => {
     expect(e2e.transcripts()[0]!.length).toBeLessThan(text.length);
   });
 
+  it('on speech_started (the README recipe): the server cancelled already, so our cancel finds nothing (not reported); the truncate is taken', async () => {
+    const e2e = await startE2E({
+      script: [{ bargeIn: { during: 'audio', afterDeltas: 4, user: 'Wait.' } }, { say: 'A reply long enough to be interrupted by the user speaking over it.' }],
+      simulator: { deltaDelayMs: 5 },
+    });
+    let heardMs = 0;
+    e2e.proxy.on('realtime.audio', () => void (heardMs += 40));
+    e2e.proxy.on('realtime.event', (event) => {
+      // The player played all but the last chunk it received.
+      if (event.type === 'input_audio_buffer.speech_started') e2e.proxy.interrupt({ audioEndMs: heardMs - 40 });
+    });
+    expect(await e2e.sim.done).toMatchObject({ ok: true });
+    await waitFor(() => sent(e2e).some((event) => event.type === 'conversation.item.truncated'), 'the truncation');
+    await e2e.quiesce();
+    expect(received(e2e, 'response.cancel')).toEqual([{ type: 'response.cancel', event_id: 'rmp_response_cancel' }]);
+    expect(sent(e2e).find((event) => event.type === 'error')?.error).toMatchObject({ code: 'response_cancel_not_active', event_id: 'rmp_response_cancel' });
+    expect(e2e.eventsOf('realtime.error')).toEqual([]);
+    expect(received(e2e, 'conversation.item.truncate')).toEqual([expect.objectContaining({ content_index: 0, audio_end_ms: 120 })]);
+  });
+
   it('during a running read-only call: the call is cancelled as if the user spoke (one output, MCP aborted), no cancel and no new response', async () => {
     const e2e = await startE2E({ mock: mockConfig([slowRead]), script: [{ user: 'Read it.' }, { callTool: { name: 'slow_read', arguments: { text: 'x' }, reply: false } }] });
     expect(await e2e.sim.done).toMatchObject({ ok: true });
