@@ -13,6 +13,7 @@ export {
   azureRealtimeUrl,
   betaEventNames,
   createMemoryTransport,
+  createWebRtcTransport,
   createWebSocketTransport,
   decodeClientEvent,
   decodeServerEvent,
@@ -20,6 +21,23 @@ export {
   realtimeUrl,
 } from './protocol/index.js';
 export type * from './protocol/index.js';
+
+/* OpenAI Realtime REST (client secrets, calls, call control) and webhooks: for your server, browser-safe */
+export {
+  CALL_ID_PATTERN,
+  DEFAULT_REALTIME_API_BASE_URL,
+  DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
+  acceptCall,
+  callIdFromLocation,
+  createCall,
+  createClientSecret,
+  hangupCall,
+  isRealtimeCallIncoming,
+  isValidCallId,
+  referCall,
+  rejectCall,
+  verifyRealtimeWebhook,
+} from './protocol/index.js';
 
 /* MCP: connections, catalog, calls (the whole layer: realtime-mcp-proxy/mcp) */
 export { FUNCTION_NAME_PATTERN, McpConnection, ToolCaller, ToolCatalog, ToolListingCache, createToolRouter, mapToolNames } from './mcp/index.js';
@@ -36,8 +54,27 @@ export type {
 } from './mcp/index.js';
 
 /* The proxy and its machines */
-export { createRealtimeMcpProxy, nativeMcpTools } from './proxy/index.js';
-export type { ApprovalHandlerAnswer, AudioInput, InspectionRecord, PerToolSetting, ProxyEvents, ProxyWarning, RealtimeMcpProxy, RealtimeMcpProxyEmbedding, RealtimeMcpProxyOptions, ToolAllowlist, ToolApproval, ToolCallTimeline } from './proxy/index.js';
+export { createRealtimeMcpProxy, hostTool, nativeMcpTools } from './proxy/index.js';
+export type {
+  ApprovalHandlerAnswer,
+  AudioInput,
+  HostTool,
+  HostToolArguments,
+  HostToolContext,
+  HostToolDefinition,
+  HostToolParameters,
+  InspectionRecord,
+  PerToolSetting,
+  ProxyEvents,
+  ProxyWarning,
+  RealtimeMcpProxy,
+  RealtimeMcpProxyEmbedding,
+  RealtimeMcpProxyOptions,
+  StandardSchemaV1,
+  ToolAllowlist,
+  ToolApproval,
+  ToolCallTimeline,
+} from './proxy/index.js';
 export { approvalMachine, responseMachine, responseTurnMachine, sessionMachine, toolCallMachine } from './machines/index.js';
 export type { ApprovalConfig, ApprovalDecision, ApprovalRequest, ApprovalSettled, BargeInPolicy, SessionAnomaly, SessionEndReason, SessionInput, SessionPatch, SessionToolInfo } from './machines/index.js';
 

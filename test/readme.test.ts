@@ -41,6 +41,10 @@ describe('README', () => {
     expect(blockAfter('## The proxy', 'ts')).toBe(readFileSync(join(root, 'examples/proxy.ts'), 'utf8'));
   });
 
+  it('shows examples/hostTools.ts verbatim (type-checked with the examples)', () => {
+    expect(blockAfter('### Your own tools', 'ts')).toBe(readFileSync(join(root, 'examples/hostTools.ts'), 'utf8'));
+  });
+
   it('shows examples/embedding.ts verbatim (type-checked with the examples)', () => {
     expect(blockAfter('### Embedding', 'ts')).toBe(readFileSync(join(root, 'examples/embedding.ts'), 'utf8'));
   });

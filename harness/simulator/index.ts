@@ -1,12 +1,19 @@
 /**
- * A local OpenAI Realtime API (GA) over WebSocket, for tests, the embedded default, the demo's
- * offline mode and benchmarks: strict client-event checks, a conversation, and scripted turns,
- * tool calls and faults (barge-in, active-response race, beta names, session expiry).
+ * A local OpenAI Realtime API (GA), for tests, the embedded default, the demo's offline mode and
+ * benchmarks: the WebSocket (strict client-event checks, a conversation, scripted turns, tool calls
+ * and faults), and the REST side: client secrets, WebRTC and SIP calls, sideband attach, webhooks.
  */
 
 /* Server */
 export { startRealtimeSimulator } from './server.js';
 export type { RealtimeSimulator, SimulatorConnection, StartRealtimeSimulatorOptions } from './server.js';
+
+/* Calls */
+export type { CallKind, CallStatus, SimulatorCall, SipHeader } from './calls.js';
+export type { PlaceSipCallOptions, PlacedSipCall } from './sipCalls.js';
+export type { WebhookDelivery, WebhookTampering } from './webhooks.js';
+export type { AnswerOffer, PeerAudioPlayback, PeerSpeech, SimulatorPeer } from './peer.js';
+export type { ChannelKind, SimulatorChannel } from './channels.js';
 
 /* Script */
 export { loadSimulatorScript, validateSimulatorScript } from './script.js';
@@ -14,4 +21,4 @@ export type { BargeIn, BargeInPhase, CloseSpec, ReplyOptions, ScriptCall, Simula
 
 /* Runs and records */
 export type { ScriptRunResult, ScriptState } from './player.js';
-export type { RejectedFrame, SimulatorServerEvent } from './session.js';
+export type { ReceivedClientEvent, RejectedFrame, SessionMedia, SimulatorServerEvent } from './session.js';

@@ -1,7 +1,7 @@
 /**
  * Runs the Realtime simulator with a script until SIGTERM/SIGINT:
  *   tsx harness/simulator/main.ts <script.json> [--port <n>] [--api-key <key>] [--every-connection]
- * Prints one JSON line, `{"url":"ws://127.0.0.1:<port>/v1/realtime"}`, once it listens; the script's
+ * Prints one JSON line, `{"url":"ws://127.0.0.1:<port>/v1/realtime","httpUrl":"http://127.0.0.1:<port>"}`, once it listens; the script's
  * outcome and the simulator's log go to stderr.
  */
 import { loadSimulatorScript } from './script.js';
@@ -27,7 +27,7 @@ async function main(argv: string[]): Promise<void> {
     ...(apiKey === undefined ? {} : { apiKey }),
     playOn: argv.includes('--every-connection') ? 'every' : 'first',
   });
-  process.stdout.write(`${JSON.stringify({ url: simulator.url })}\n`);
+  process.stdout.write(`${JSON.stringify({ url: simulator.url, httpUrl: simulator.httpUrl })}\n`);
   void simulator.done.then((result) => process.stderr.write(`${JSON.stringify({ script: result })}\n`));
   const stop = (): void => void simulator.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);

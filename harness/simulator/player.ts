@@ -67,6 +67,7 @@ export async function playScript(session: SimulatorSession, plan: readonly PlanS
 async function playStep(session: SimulatorSession, step: PlanStep, number: number, armed: Armed, options: PlayOptions): Promise<void> {
   switch (step.kind) {
     case 'user':
+      if (session.media.kind === 'peer') return userTurnFromSpeech(session, step.text, options.toolTimeoutMs);
       return session.finishUserTurn(session.speechStarted(), step.text);
     case 'say': {
       const response = await beginWhenIdle(session, options.toolTimeoutMs);
@@ -88,14 +89,25 @@ async function playStep(session: SimulatorSession, step: PlanStep, number: numbe
       return;
     case 'sessionExpired':
       session.send(errorEvent('session_expired', 'Your session hit the maximum duration of 60 minutes.'));
-      return session.closeSocket(step.code, step.reason);
+      return session.end(step.code, step.reason);
     case 'wait':
       await session.pause(step.ms);
       if (session.closed) throw new StepFailure(`the connection closed (code ${session.closed.code}) during the wait`);
       return;
     case 'close':
-      return session.closeSocket(step.code, step.reason);
+      return session.end(step.code, step.reason);
   }
+}
+
+/**
+ * A user turn on a WebRTC call: the timing comes from voice activity on the caller's real audio
+ * (speech started, then stopped), the transcript from the script.
+ */
+async function userTurnFromSpeech(session: SimulatorSession, text: string, timeoutMs: number): Promise<void> {
+  const started = await session.waitFor(() => session.takeSpeech('started'), timeoutMs, "the caller's speech to start (voice activity on the call's incoming audio)");
+  const turn = session.speechStarted(started.atMs);
+  const stopped = await session.waitFor(() => session.takeSpeech('stopped'), timeoutMs, "the caller's speech to stop");
+  session.finishUserTurn(turn, text, Math.max(stopped.atMs, turn.startMs));
 }
 
 /**

@@ -6,12 +6,13 @@
  */
 import type {
   AssistantMessageItem,
+  AudioFormat,
   FunctionCallItem,
   ResponseCreateParams,
   ServerEvent,
 } from '../../src/protocol/generated/types.js';
 import type { Conversation, StoredItem } from './conversation.js';
-import { audioChunk, chunk, newId, obfuscation, responseObject, textDeltas, usageFor } from './wire.js';
+import { chunk, newId, obfuscation, responseObject, textDeltas, usageFor } from './wire.js';
 
 /** What the simulator needs from its session to stream a response. */
 export interface ResponseHost {
@@ -19,6 +20,8 @@ export interface ResponseHost {
   readonly audioChunkMs: number;
   isClosed(): boolean;
   send(event: ServerEvent): void;
+  /** One audio chunk of `audioChunkMs` for a spoken message: an output_audio.delta event, or onto a call's track. */
+  sendAudio(at: { response_id: string; item_id: string; output_index: number; content_index: number }, format: AudioFormat | undefined, obfuscation: string): void;
   /** Lets incoming client events in (and waits deltaDelayMs). */
   tick(): Promise<void>;
   responseEnded(response: ActiveResponse): void;
@@ -136,8 +139,7 @@ export class ActiveResponse {
       said += delta;
       if (audio) {
         this.host.send({ type: 'response.output_audio_transcript.delta', event_id: newId('event'), ...at, delta, obfuscation: obfuscation(delta) } as ServerEvent);
-        const chunkData = audioChunk(format, this.host.audioChunkMs);
-        this.host.send({ type: 'response.output_audio.delta', event_id: newId('event'), ...at, delta: chunkData, obfuscation: obfuscation(delta) } as ServerEvent);
+        this.host.sendAudio(at, format, obfuscation(delta));
         ms += this.host.audioChunkMs;
       } else {
         this.host.send({ type: 'response.output_text.delta', event_id: newId('event'), ...at, delta, obfuscation: obfuscation(delta) } as ServerEvent);

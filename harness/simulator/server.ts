@@ -1,16 +1,26 @@
 /**
- * `startRealtimeSimulator`: a local OpenAI Realtime API (GA) over WebSocket on 127.0.0.1, at
- * `/v1/realtime`. It authenticates like the real API (bearer header, or the browser sub-protocols),
- * keeps one simulated session per connection, and plays a script on it.
+ * `startRealtimeSimulator`: a local OpenAI Realtime API (GA) on 127.0.0.1. The WebSocket at
+ * `/v1/realtime` authenticates like the real API (bearer header, or the browser sub-protocols) and
+ * keeps one simulated session per connection, or attaches to a call (`?call_id=`, the sideband);
+ * the REST side (routes.ts) issues client secrets and answers and controls calls (calls.ts). A
+ * script plays on the sessions.
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ClientEvent, RealtimeSession } from '../../src/protocol/generated/types.js';
+import type { ClientEvent, RealtimeSession, RealtimeSessionConfig } from '../../src/protocol/generated/types.js';
+import { authenticate, presentedKey } from './auth.js';
+import { CallRegistry, type SimulatorCall } from './calls.js';
+import { webSocketChannel } from './channels.js';
+import { ClientSecretStore } from './clientSecrets.js';
+import { HttpFailure, sendProblem, type HttpProblem } from './http.js';
+import type { AnswerOffer, SimulatorPeer } from './peer.js';
 import { playScript, type ScriptRunResult, type ScriptState } from './player.js';
+import { handleRequest } from './routes.js';
 import { toPlan, validateSimulatorScript, type SimulatorScript, type SimulatorStep } from './script.js';
-import { SimulatorSession, type RejectedFrame, type SimulatorServerEvent } from './session.js';
+import { SimulatorSession, type ReceivedClientEvent, type RejectedFrame, type SessionMedia, type SimulatorServerEvent } from './session.js';
+import { placeSipCall, type PlaceSipCallOptions, type PlacedSipCall } from './sipCalls.js';
 import { DEFAULT_MODEL } from './wire.js';
 
 export interface StartRealtimeSimulatorOptions {
@@ -39,28 +49,47 @@ export interface StartRealtimeSimulatorOptions {
    * sent before it wait and are answered after it, in order, as the real API queues them.
    */
   sessionCreatedDelayMs?: number;
+  /** Answers a WebRTC offer with a media peer. Default: `answerWebRtcOffer` of `./webrtcPeer.js`, loaded on the first call. */
+  answerOffer?: AnswerOffer;
+  /** Unix ms now, for client-secret expiry (default `Date.now`): tests expire keys without sleeping. */
+  clientSecretClock?: () => number;
+  /** How long a SIP call rings before it expires unanswered. Default 30000. */
+  sipAcceptTimeoutMs?: number;
+  /** The largest REST request body accepted. Default 1 MiB. */
+  maxBodyBytes?: number;
 }
 
 /** One connection as tests see it. */
 export interface SimulatorConnection {
   readonly index: number;
+  /** The call this session belongs to (`rtc_…`), or undefined for a WebSocket session of its own. */
+  readonly callId: string | undefined;
+  /** Where its output audio goes: `events` (WebSocket deltas), `peer` (a WebRTC track), `sip`. */
+  readonly media: SessionMedia['kind'];
   /** The `model` query parameter (default gpt-realtime). */
   readonly model: string;
   readonly query: Readonly<Record<string, string>>;
   readonly clientEvents: readonly ClientEvent[];
+  /** Each client event with the channel it came from (`websocket`, `datachannel`, `sideband`). */
+  readonly clientEventLog: readonly ReceivedClientEvent[];
   readonly serverEvents: readonly SimulatorServerEvent[];
   readonly rejectedFrames: readonly RejectedFrame[];
+  /** How the session ended (its socket closed, or its call ended). */
   readonly closed: { code: number; reason: string } | undefined;
   /** The script run on this connection, when one plays here. */
   readonly run: { readonly state: ScriptState; readonly done: Promise<ScriptRunResult> } | undefined;
 }
 
 export interface RealtimeSimulator {
-  /** `ws://127.0.0.1:<port>/v1/realtime` (add `?model=…`). */
+  /** `ws://127.0.0.1:<port>/v1/realtime` (add `?model=…`, or `?call_id=…` for a sideband). */
   readonly url: string;
+  /** `http://127.0.0.1:<port>`: the REST base is `httpUrl + '/v1'`. */
+  readonly httpUrl: string;
   readonly port: number;
-  /** Connections accepted so far. */
+  /** Sessions started so far (WebSocket connections and calls; sidebands do not count). */
   readonly connections: number;
+  /** Every call so far (a snapshot per read). */
+  readonly calls: readonly SimulatorCall[];
   readonly sessions: readonly SimulatorConnection[];
   /** Every decoded client event, all connections, in order (per connection: sessions[i].clientEvents). */
   readonly clientEvents: readonly ClientEvent[];
@@ -72,7 +101,12 @@ export interface RealtimeSimulator {
   readonly state: ScriptState;
   /** Resolves when the (first) script run finished or failed. Never rejects. */
   readonly done: Promise<ScriptRunResult>;
-  /** Closes every connection (1001) and the server. Idempotent. */
+  /**
+   * A phone call rings: a pending call and a signed `realtime.call.incoming` webhook POSTed to
+   * `webhookUrl`. Resolves once the receiver answered the webhook.
+   */
+  placeSipCall(options: PlaceSipCallOptions): Promise<PlacedSipCall>;
+  /** Closes every connection (1001), ends every call, and closes the server. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -106,48 +140,87 @@ export async function startRealtimeSimulator(options: StartRealtimeSimulatorOpti
     if (first) void run.then(settleFirst);
   };
 
-  const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has('realtime') ? 'realtime' : false) });
-  const http = createServer((_req, res) => {
-    res.writeHead(426, { 'content-type': 'application/json', upgrade: 'websocket' });
-    res.end(JSON.stringify({ error: { type: 'invalid_request_error', code: null, param: null, message: 'Connect to /v1/realtime with a WebSocket.' } }));
-  });
+  const secrets = new ClientSecretStore(options.clientSecretClock ?? Date.now, options.session);
+  const callOf = new Map<SimulatorSession, string>();
+  let channelCount = 0;
 
-  const onConnection = (ws: WebSocket, req: IncomingMessage): void => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const newSession = (settings: { model: string; query: Record<string, string>; callId?: string; initialConfigs: RealtimeSessionConfig[]; media: SessionMedia; onEnded?: (closed: { code: number; reason: string }) => void }): SimulatorSession => {
     const index = sessions.length;
     const line = (text: string): void => void log.push(`#${index} ${text}`);
-    const session = new SimulatorSession(ws, {
+    const session = new SimulatorSession({
       index,
-      model: url.searchParams.get('model') ?? DEFAULT_MODEL,
-      query: Object.fromEntries(url.searchParams),
+      model: settings.model,
+      query: settings.query,
       deltaDelayMs: options.deltaDelayMs ?? script?.deltaDelayMs ?? 0,
       audioChunkMs: options.audioChunkMs ?? script?.audioChunkMs ?? 40,
       recordEvents,
       ...(options.session ? { session: options.session } : {}),
+      initialConfigs: settings.initialConfigs,
+      media: settings.media,
       ...(options.sessionCreatedDelayMs !== undefined ? { sessionCreatedDelayMs: options.sessionCreatedDelayMs } : {}),
       log: line,
       onClientEvent: (event) => void (recordEvents && clientEvents.push(event)),
       onServerEvent: (event) => void (recordEvents && serverEvents.push(event)),
       onSessionUpdated: () => startScript(session),
+      ...(settings.onEnded ? { onEnded: settings.onEnded } : {}),
     });
     sessions.push(session);
-    line(`connected (${url.search || 'no query'})`);
+    if (settings.callId !== undefined) callOf.set(session, settings.callId);
+    return session;
+  };
+
+  const calls = new CallRegistry({
+    newSession: ({ callId, model, initialConfigs, media, onEnded }) => newSession({ model: model ?? DEFAULT_MODEL, query: {}, callId, initialConfigs, media, onEnded }),
+    connected: (session) => {
+      if (startWhen === 'connected') startScript(session);
+    },
+    answerOffer: options.answerOffer ?? answerWithWebRtcPeer,
+    log: (line) => void log.push(line),
+  });
+  const routeContext = { apiKey: options.apiKey, secrets, calls, maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, log: (line: string) => void log.push(line) };
+
+  const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has('realtime') ? 'realtime' : false) });
+  const http = createServer((req, res) => {
+    if (closing) return sendProblem(res, { status: 503, message: 'The simulator is shutting down.', code: null });
+    void handleRequest(req, res, routeContext);
+  });
+
+  const onConnection = (ws: WebSocket, url: URL, initialConfigs: RealtimeSessionConfig[]): void => {
+    const configuredModel = [...initialConfigs].reverse().find((config) => config.model !== undefined)?.model;
+    const session = newSession({ model: url.searchParams.get('model') ?? configuredModel ?? DEFAULT_MODEL, query: Object.fromEntries(url.searchParams), initialConfigs, media: { kind: 'events' } });
+    session.log(`connected (${url.search || 'no query'})`);
+    session.attach(webSocketChannel(ws, 'websocket', `websocket-${channelCount++}`, (text) => session.log(text)), 'owner');
     if (startWhen === 'connected') startScript(session);
+  };
+
+  const onSideband = (ws: WebSocket, callId: string): void => {
+    const id = `sideband-${channelCount++}`;
+    try {
+      calls.attachSideband(callId, () => webSocketChannel(ws, 'sideband', id, (text) => void log.push(`${callId} ${text}`)));
+    } catch {
+      ws.close(1000, 'The call has ended.'); // it ended between the upgrade check and now
+    }
   };
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (closing) return refuse(socket, 503, 'The simulator is shutting down.', null);
-    if (url.pathname !== '/v1/realtime') return refuse(socket, 404, `Invalid URL (GET ${url.pathname}). Connect to /v1/realtime.`, null);
-    const key = presentedKey(req);
-    // Without a configured key the simulator is a local server that needs none (as `connect` treats ws:// on loopback).
-    if (key === undefined && options.apiKey !== undefined) {
-      return refuse(socket, 401, "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).", null);
+    if (closing) return refuse(socket, { status: 503, message: 'The simulator is shutting down.', code: null });
+    if (url.pathname !== '/v1/realtime') return refuse(socket, { status: 404, message: `Invalid URL (GET ${url.pathname}). Connect to /v1/realtime.`, code: null });
+    const auth = authenticate(presentedKey(req, true), options.apiKey, secrets);
+    if (!auth.ok) return refuse(socket, auth.problem);
+    const callId = url.searchParams.get('call_id');
+    if (callId === null) {
+      const initialConfigs = auth.caller.kind === 'ephemeral' ? [auth.caller.secret.config] : [];
+      return wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, url, initialConfigs));
     }
-    if (options.apiKey !== undefined && key !== options.apiKey) {
-      return refuse(socket, 401, 'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.', 'invalid_api_key');
+    if (url.searchParams.has('model')) {
+      return refuse(socket, { status: 400, message: 'Pass exactly one of model and call_id: call_id attaches to an existing call, whose model is set. Please drop model.', code: 'invalid_value', param: 'model' });
     }
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req));
+    // Reported from the real API: an ephemeral key on the sideband finds no session.
+    if (auth.caller.kind === 'ephemeral' || !calls.hasLiveSession(callId)) {
+      return refuse(socket, { status: 404, message: 'No session found for the provided call_id', code: 'call_id_not_found' });
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => onSideband(ws, callId));
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -158,7 +231,8 @@ export async function startRealtimeSimulator(options: StartRealtimeSimulatorOpti
 
   const close = async (): Promise<void> => {
     closing ??= (async () => {
-      for (const session of sessions) if (!session.closed) session.closeSocket(1001, 'The simulator is shutting down.');
+      await calls.closeAll(1001, 'The simulator is shutting down.');
+      for (const session of sessions) if (!session.closed) session.end(1001, 'The simulator is shutting down.');
       await Promise.all([...wss.clients].map(closedOrTerminated));
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       http.closeAllConnections();
@@ -174,12 +248,17 @@ export async function startRealtimeSimulator(options: StartRealtimeSimulatorOpti
 
   return {
     url: `ws://127.0.0.1:${port}/v1/realtime`,
+    httpUrl: `http://127.0.0.1:${port}`,
     port,
+    get calls() {
+      return calls.list();
+    },
+    placeSipCall: (call) => placeSipCall(calls, call, options.sipAcceptTimeoutMs ?? 30_000),
     get connections() {
       return sessions.length;
     },
     get sessions() {
-      return sessions.map((session) => view(session, runs.get(session)));
+      return sessions.map((session) => view(session, runs.get(session), callOf.get(session)));
     },
     clientEvents,
     serverEvents,
@@ -202,12 +281,15 @@ function closedOrTerminated(ws: WebSocket): Promise<void> {
   });
 }
 
-function view(session: SimulatorSession, run: SimulatorConnection['run']): SimulatorConnection {
+function view(session: SimulatorSession, run: SimulatorConnection['run'], callId: string | undefined): SimulatorConnection {
   return {
     index: session.index,
+    callId,
+    media: session.media.kind,
     model: session.model,
     query: session.query,
     clientEvents: session.clientEvents,
+    clientEventLog: session.clientEventLog,
     serverEvents: session.serverEvents,
     rejectedFrames: session.rejectedFrames,
     get closed() {
@@ -217,19 +299,29 @@ function view(session: SimulatorSession, run: SimulatorConnection['run']): Simul
   };
 }
 
-/** The key from `Authorization: Bearer <key>`, or the `openai-insecure-api-key.<key>` sub-protocol. */
-function presentedKey(req: IncomingMessage): string | undefined {
-  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
-  if (bearer) return bearer;
-  const protocols = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
-  const prefix = 'openai-insecure-api-key.';
-  const key = protocols.find((p) => p.startsWith(prefix))?.slice(prefix.length);
-  return key && protocols.includes('realtime') ? key : undefined;
+/** The WebRTC peer of `webrtcPeer.ts`, loaded on the first call so the WebSocket mode never loads a WebRTC stack. */
+async function answerWithWebRtcPeer(offerSdp: string): Promise<SimulatorPeer> {
+  // A variable specifier: the module is optional at type-check time and loaded only here.
+  const specifier = './webrtcPeer.js';
+  let module: { answerWebRtcOffer(sdp: string): Promise<SimulatorPeer> };
+  try {
+    module = (await import(specifier)) as typeof module;
+  } catch (error) {
+    throw new HttpFailure({ status: 500, message: `The simulator's WebRTC peer could not be loaded (${(error as Error).message}). Please install the dev dependencies (werift), or pass the answerOffer option.`, code: null });
+  }
+  return module.answerWebRtcOffer(offerSdp);
 }
 
+const STATUS_TEXT = new Map([
+  [400, 'Bad Request'],
+  [401, 'Unauthorized'],
+  [404, 'Not Found'],
+  [503, 'Service Unavailable'],
+]);
+
 /** Answers the upgrade request with an HTTP error and a JSON body like the API's. */
-function refuse(socket: Duplex, status: number, message: string, code: string | null): void {
-  const body = JSON.stringify({ error: { message, type: 'invalid_request_error', param: null, code } });
-  const reason = status === 401 ? 'Unauthorized' : status === 404 ? 'Not Found' : 'Service Unavailable';
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+function refuse(socket: Duplex, problem: HttpProblem): void {
+  const body = JSON.stringify({ error: { message: problem.message, type: 'invalid_request_error', param: problem.param ?? null, code: problem.code } });
+  const reason = STATUS_TEXT.get(problem.status) ?? 'Error';
+  socket.end(`HTTP/1.1 ${problem.status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }

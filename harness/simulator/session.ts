@@ -1,17 +1,22 @@
 /**
- * One simulated Realtime session (one WebSocket connection): validates every client event with our
- * strict codec, answers it as the GA API does (session.updated, item events, errors, a spoken reply
- * to an unclaimed response.create), and gives the script player what it needs to drive the session
- * (user turns, responses, waiting for client events).
+ * One simulated Realtime session: validates every client event with our strict codec, answers it as
+ * the GA API does (session.updated, item events, errors, a spoken reply to an unclaimed
+ * response.create), and gives the script player what it needs to drive the session (user turns,
+ * responses, waiting for client events). It is served by channels (channels.ts): its own WebSocket,
+ * or for a call the WebRTC data channel and any sideband WebSockets, all at once.
  */
-import type { RawData, WebSocket } from 'ws';
+import type { SimulatorChannel } from './channels.js';
+import type { PeerSpeech } from './peer.js';
 import { decodeClientEvent, type CodecError } from '../../src/protocol/codec.js';
 import { betaEventNames } from '../../src/protocol/dialects.js';
-import type { ClientEvent, ConversationItem, RealtimeSession, ResponseCreateParams, ServerEvent } from '../../src/protocol/generated/types.js';
+import type { AudioFormat, ClientEvent, ConversationItem, RealtimeSession, RealtimeSessionConfig, ResponseCreateParams, ServerEvent } from '../../src/protocol/generated/types.js';
 import { Conversation, isProblem, type Problem } from './conversation.js';
 import { ActiveResponse, type ResponseHost } from './responses.js';
 import { DEFAULT_REPLY } from './script.js';
+import { SessionAudio, type AudioPosition, type SessionMedia } from './sessionMedia.js';
 import { audioMs, base64Bytes, clientEventIdOf, codecErrorEvent, defaultSession, errorEvent, newId, renderReply, textDeltas } from './wire.js';
+
+export type { SessionMedia } from './sessionMedia.js';
 
 /** What the simulator sent: a GA server event, a beta-named one (betaNames), or an injected unknown event. */
 export type SimulatorServerEvent = ServerEvent | { readonly type: string; readonly [field: string]: unknown };
@@ -20,6 +25,13 @@ export type SimulatorServerEvent = ServerEvent | { readonly type: string; readon
 export interface RejectedFrame {
   readonly text: string;
   readonly error: CodecError;
+}
+
+/** A client event and the channel it came from (e.g. to check that a browser never sent a tool output). */
+export interface ReceivedClientEvent {
+  readonly channel: SimulatorChannel['kind'];
+  readonly channelId: string;
+  readonly event: ClientEvent;
 }
 
 /** A step that cannot go on; the player reports it as the script's failure. */
@@ -33,13 +45,22 @@ export interface SessionSettings {
   audioChunkMs: number;
   recordEvents: boolean;
   session?: Partial<RealtimeSession>;
-  /** Hold session.created this long after the connection opens (client events wait, as the API queues them). */
+  /** Session configs applied over the defaults, in order, before session.created (an ephemeral key's, a call's). */
+  initialConfigs?: readonly RealtimeSessionConfig[];
+  /** Default `events`. */
+  media?: SessionMedia;
+  /** Hold session.created this long after the owning channel opens (client events wait, as the API queues them). */
   sessionCreatedDelayMs?: number;
   log(line: string): void;
   onClientEvent(event: ClientEvent): void;
   onServerEvent(event: SimulatorServerEvent): void;
   onSessionUpdated(): void;
+  /** The session ended (its socket closed, the call ended, or the script closed it). */
+  onEnded?(closed: { code: number; reason: string }): void;
 }
+
+/** `owner`: the session's own WebSocket (its close ends the session); `attached`: a call's data channel or a sideband (its close only detaches it). */
+export type ChannelRole = 'owner' | 'attached';
 
 const GA_TO_BETA = new Map([...betaEventNames].map(([beta, ga]) => [ga, beta]));
 
@@ -48,10 +69,13 @@ export class SimulatorSession implements ResponseHost {
   readonly model: string;
   readonly query: Record<string, string>;
   readonly clientEvents: ClientEvent[] = [];
+  /** Every decoded client event with the channel it came from. */
+  readonly clientEventLog: ReceivedClientEvent[] = [];
   readonly serverEvents: SimulatorServerEvent[] = [];
   readonly rejectedFrames: RejectedFrame[] = [];
   readonly conversation: Conversation;
   readonly audioChunkMs: number;
+  readonly media: SessionMedia;
   /** The response of the default conversation, while one runs. */
   active: ActiveResponse | undefined;
   /** How many response.create events the client sent (refused ones included). */
@@ -61,29 +85,50 @@ export class SimulatorSession implements ResponseHost {
   closed: { code: number; reason: string } | undefined;
   /** A scripted step waiting for response.create: returns the response it started, or undefined to let the default reply run. */
   claimant: ((params: ResponseCreateParams | undefined) => ActiveResponse | undefined) | undefined;
+  private readonly channels = new Set<SimulatorChannel>();
   private readonly outOfBand = new Set<ActiveResponse>();
   private readonly waiters = new Set<() => void>();
   private updated = false;
   /** Client frames that arrived before session.created was sent (sessionCreatedDelayMs). */
-  private heldFrames: Array<{ data: RawData; isBinary: boolean }> | undefined;
+  private heldFrames: Array<{ channel: SimulatorChannel; data: string | Buffer; isBinary: boolean }> | undefined;
+  private readonly audio: SessionAudio;
   private inputBytes = 0;
   private clockMs = 0;
 
-  constructor(
-    private readonly ws: WebSocket,
-    private readonly settings: SessionSettings,
-  ) {
+  constructor(private readonly settings: SessionSettings) {
     this.index = settings.index;
     this.model = settings.model;
     this.query = settings.query;
     this.audioChunkMs = settings.audioChunkMs;
+    this.media = settings.media ?? { kind: 'events' };
+    this.audio = new SessionAudio(this.media, this);
     this.conversation = new Conversation(defaultSession(settings.model, settings.session));
-    ws.on('message', (data, isBinary) => this.receive(data, isBinary));
-    ws.on('close', (code, reason) => this.onClosed(code, reason.toString()));
-    ws.on('error', (error) => this.log(`socket error: ${error.message}`)); // ws closes the socket itself
-    const delayMs = settings.sessionCreatedDelayMs ?? 0;
+    for (const config of settings.initialConfigs ?? []) {
+      const applied = this.conversation.update(config);
+      if (isProblem(applied)) this.log(`an initial session config was not applied: ${applied.message}`);
+    }
+  }
+
+  /**
+   * Serves the session on a channel: session.created goes to it (to the owner after
+   * sessionCreatedDelayMs), its client events act on the session, every later server event goes to it.
+   */
+  attach(channel: SimulatorChannel, role: ChannelRole): void {
+    if (this.closed) {
+      channel.close(1000, 'The session has ended.');
+      return;
+    }
+    this.channels.add(channel);
+    channel.onMessage((data, isBinary) => this.receive(channel, data, isBinary));
+    channel.onClose((code, reason) => {
+      this.channels.delete(channel);
+      if (role === 'owner') this.end(code, reason);
+      else if (!this.closed) this.log(`${channel.id} detached (${code}${reason ? ` ${reason}` : ''})`);
+      this.notify();
+    });
+    const delayMs = role === 'owner' ? (this.settings.sessionCreatedDelayMs ?? 0) : 0;
     if (delayMs <= 0) {
-      this.sendCreated();
+      this.sendCreated(channel);
       return;
     }
     // The real API takes client events from the moment the socket opens, and answers them after
@@ -92,14 +137,20 @@ export class SimulatorSession implements ResponseHost {
     setTimeout(() => {
       const held = this.heldFrames ?? [];
       this.heldFrames = undefined;
-      this.sendCreated();
+      this.sendCreated(channel);
       if (held.length > 0) this.log(`handled ${held.length} client event(s) sent before session.created`);
-      for (const frame of held) this.receive(frame.data, frame.isBinary);
+      for (const frame of held) this.receive(frame.channel, frame.data, frame.isBinary);
     }, delayMs);
   }
 
-  private sendCreated(): void {
-    this.send({ type: 'session.created', event_id: newId('event'), session: structuredClone(this.conversation.session) });
+  /** Channels serving the session now. */
+  attached(): readonly SimulatorChannel[] {
+    return [...this.channels];
+  }
+
+  /** session.created with the current session, to one channel (a sideband attaching later learns the session so). */
+  private sendCreated(channel: SimulatorChannel): void {
+    this.send({ type: 'session.created', event_id: newId('event'), session: structuredClone(this.conversation.session) }, channel);
   }
 
   isClosed(): boolean {
@@ -110,8 +161,11 @@ export class SimulatorSession implements ResponseHost {
     this.settings.log(line);
   }
 
-  send(event: SimulatorServerEvent): void {
-    if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
+  /** Sends an event to every channel (or to `only`). */
+  send(event: SimulatorServerEvent, only?: SimulatorChannel): void {
+    if (this.closed) return;
+    const targets = only ? [only] : [...this.channels];
+    if (!targets.some((channel) => channel.isOpen())) return;
     let out = event;
     if (this.beta) {
       if (event.type === 'conversation.item.done') return; // beta servers sent conversation.item.created only
@@ -120,7 +174,13 @@ export class SimulatorSession implements ResponseHost {
     }
     if (this.settings.recordEvents) this.serverEvents.push(out);
     this.settings.onServerEvent(out);
-    this.ws.send(JSON.stringify(out));
+    const text = JSON.stringify(out);
+    for (const channel of targets) channel.send(text);
+  }
+
+  /** One chunk of a spoken message's audio: an output_audio.delta over WebSocket, the track on WebRTC, nothing on SIP. */
+  sendAudio(at: AudioPosition, format: AudioFormat | undefined, obfuscation: string): void {
+    this.audio.chunk(at, format, obfuscation);
   }
 
   async tick(): Promise<void> {
@@ -139,20 +199,21 @@ export class SimulatorSession implements ResponseHost {
 
   responseEnded(response: ActiveResponse): void {
     if (this.active === response) this.active = undefined;
+    this.audio.responseEnded(response.id, response.cancelReason === 'turn_detected');
     this.outOfBand.delete(response);
     this.notify();
   }
 
   /** The user starts speaking (VAD): speech_started, with the id the user item will get. */
-  speechStarted(): { itemId: string; startMs: number } {
-    const turn = { itemId: newId('item'), startMs: this.clockMs + 300 };
+  speechStarted(atMs?: number): { itemId: string; startMs: number } {
+    const turn = { itemId: newId('item'), startMs: atMs ?? this.clockMs + 300 };
     this.send({ type: 'input_audio_buffer.speech_started', event_id: newId('event'), audio_start_ms: turn.startMs, item_id: turn.itemId });
     return turn;
   }
 
   /** The user stops: speech_stopped, committed, the user item, and its transcription. */
-  finishUserTurn(turn: { itemId: string; startMs: number }, text: string): void {
-    const endMs = turn.startMs + Math.max(600, textDeltas(text).length * 350);
+  finishUserTurn(turn: { itemId: string; startMs: number }, text: string, endAtMs?: number): void {
+    const endMs = endAtMs ?? turn.startMs + Math.max(600, textDeltas(text).length * 350);
     this.clockMs = endMs + 200;
     this.send({ type: 'input_audio_buffer.speech_stopped', event_id: newId('event'), audio_end_ms: endMs, item_id: turn.itemId });
     const item: ConversationItem = { id: turn.itemId, object: 'realtime.item', type: 'message', status: 'completed', role: 'user', content: [{ type: 'input_audio', transcript: null }] };
@@ -208,39 +269,56 @@ export class SimulatorSession implements ResponseHost {
     return this.waitFor(() => undefined, ms, 'nothing').catch(() => undefined);
   }
 
-  /** Closes the socket from the server side. */
-  closeSocket(code: number, reason: string): void {
-    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(code, reason);
+  /** The next voice activity of `type` a WebRTC call's peer reported, or undefined when none is waiting. */
+  takeSpeech(type: PeerSpeech['type']): PeerSpeech | undefined {
+    return this.audio.takeSpeech(type);
+  }
+
+  /** Ends the session from the server side: every channel closes with `code` and `reason`. */
+  end(code: number, reason: string): void {
+    const channels = [...this.channels];
+    this.channels.clear();
+    // Ended first: closing a channel may end the call, which must find the session ended with this reason.
     this.onClosed(code, reason);
+    for (const channel of channels) channel.close(code, reason);
   }
 
   private onClosed(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = { code, reason };
-    this.log(`connection closed (${code}${reason ? ` ${reason}` : ''})`);
+    this.log(`session ended (${code}${reason ? ` ${reason}` : ''})`);
+    try {
+      this.settings.onEnded?.(this.closed);
+    } catch (error) {
+      this.log(`onEnded failed: ${(error as Error).message}`);
+    }
     this.notify();
   }
 
-  private notify(): void {
+  /** Wakes every waitFor (a client event, a response's end, voice activity arrived). */
+  notify(): void {
     for (const waiter of [...this.waiters]) waiter();
   }
 
-  private receive(data: RawData, isBinary: boolean): void {
+  private receive(channel: SimulatorChannel, data: string | Buffer, isBinary: boolean): void {
+    if (this.closed) return;
     if (this.heldFrames !== undefined) {
-      this.heldFrames.push({ data, isBinary });
+      this.heldFrames.push({ channel, data, isBinary });
       return;
     }
-    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-    const decoded = decodeClientEvent(isBinary ? bytes : bytes.toString('utf8'));
+    const decoded = decodeClientEvent(isBinary || typeof data === 'string' ? data : data.toString('utf8'));
     if (!decoded.ok) {
-      const text = bytes.toString('utf8');
+      const text = typeof data === 'string' ? data : data.toString('utf8');
       this.rejectedFrames.push({ text, error: decoded.error });
       this.log(`refused a client frame: ${decoded.error.message}`);
       this.send(codecErrorEvent(decoded.error, clientEventIdOf(text)));
       return;
     }
     const event = decoded.event;
-    if (this.settings.recordEvents) this.clientEvents.push(event);
+    if (this.settings.recordEvents) {
+      this.clientEvents.push(event);
+      this.clientEventLog.push({ channel: channel.kind, channelId: channel.id, event });
+    }
     if (event.type === 'response.create') this.responseCreates += 1;
     this.settings.onClientEvent(event);
     this.handle(event);
@@ -324,6 +402,7 @@ export class SimulatorSession implements ResponseHost {
         return;
       }
       case 'output_audio_buffer.clear':
+        if (this.audio.clear(this.active?.id)) return;
         return this.fail(event, { code: 'invalid_value', param: 'type', message: 'output_audio_buffer.clear is only supported on WebRTC and SIP connections.' });
     }
   }

@@ -78,15 +78,19 @@ export function createHarness() {
   };
 }
 
-function track(ws: WebSocket): TestClient {
+/** Events in arrival order, read with a cursor: `next`/`until` as in TestClient. */
+export interface EventReader {
+  readonly received: Received[];
+  next(match: string | ((event: Received) => boolean), timeoutMs?: number): Promise<Received>;
+  until(match: string | ((event: Received) => boolean), timeoutMs?: number): Promise<Received[]>;
+  /** Adds an event (JSON text) and wakes the waiting reads. */
+  push(text: string): void;
+}
+
+export function eventReader(): EventReader {
   const received: Received[] = [];
   const wakers = new Set<() => void>();
   let cursor = 0;
-  ws.on('message', (data) => {
-    received.push(JSON.parse(data.toString()) as Received);
-    for (const wake of [...wakers]) wake();
-  });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   const until = (match: string | ((event: Received) => boolean), timeoutMs = 5000): Promise<Received[]> => {
     const test = typeof match === 'string' ? (event: Received) => event.type === match : match;
     return new Promise((resolve, reject) => {
@@ -109,10 +113,25 @@ function track(ws: WebSocket): TestClient {
     });
   };
   return {
-    ws,
     received,
     until,
     next: async (match, timeoutMs) => (await until(match, timeoutMs)).at(-1) as Received,
+    push: (text) => {
+      received.push(JSON.parse(text) as Received);
+      for (const wake of [...wakers]) wake();
+    },
+  };
+}
+
+function track(ws: WebSocket): TestClient {
+  const reader = eventReader();
+  ws.on('message', (data) => reader.push(data.toString()));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  return {
+    ws,
+    received: reader.received,
+    until: reader.until,
+    next: reader.next,
     send: (event) => ws.send(JSON.stringify(event)),
     sendJson: (value) => ws.send(JSON.stringify(value)),
     closed,
@@ -131,4 +150,46 @@ export function decodeAll(events: readonly object[]): { type: string; ok: boolea
 /** The function call items of a response.done. */
 export function callsOf(done: Received): { call_id: string; name: string; arguments: string; status: string }[] {
   return (done.response.output as Received[]).filter((item) => item.type === 'function_call') as never;
+}
+
+export interface HttpAnswer {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly text: string;
+  /** The body parsed as JSON, when it is JSON. */
+  readonly json: Received | undefined;
+}
+
+/** A POST to the simulator's REST side (`path` under its httpUrl), with `Authorization: Bearer <key>` unless key is null. */
+export async function post(
+  simulator: RealtimeSimulator,
+  path: string,
+  options: { key?: string | null; body?: string | FormData | Blob; contentType?: string } = {},
+): Promise<HttpAnswer> {
+  const headers: Record<string, string> = {};
+  const key = options.key === undefined ? 'sk-test' : options.key;
+  if (key !== null) headers.authorization = `Bearer ${key}`;
+  if (options.contentType !== undefined) headers['content-type'] = options.contentType;
+  const response = await fetch(`${simulator.httpUrl}${path}`, { method: 'POST', headers, ...(options.body !== undefined ? { body: options.body } : {}) });
+  const text = await response.text();
+  let json: Received | undefined;
+  try {
+    json = JSON.parse(text) as Received;
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, json };
+}
+
+/** POSTs a JSON body. */
+export function postJson(simulator: RealtimeSimulator, path: string, body: unknown, key?: string | null): Promise<HttpAnswer> {
+  return post(simulator, path, { body: JSON.stringify(body), contentType: 'application/json', ...(key !== undefined ? { key } : {}) });
+}
+
+/** The call id of a `Location: /v1/realtime/calls/rtc_…` header. */
+export function callIdOf(answer: HttpAnswer): string {
+  const location = answer.headers.get('location') ?? '';
+  const id = /^\/v1\/realtime\/calls\/(rtc_[A-Za-z0-9]+)$/.exec(location)?.[1];
+  if (id === undefined) throw new Error(`No call id in the Location header (${JSON.stringify(location)}); status ${answer.status}: ${answer.text}`);
+  return id;
 }

@@ -132,6 +132,17 @@ export function usageFor(inputWords: number, outputText: number, outputAudioMs: 
 }
 
 const audioCache = new Map<string, string>();
+const pcmCache = new Map<number, Int16Array>();
+
+/** The simulator's voice as 24 kHz PCM16 samples: a quiet 440 Hz tone (one shared array per length: do not change it). */
+export function pcmChunk(ms: number): Int16Array {
+  const cached = pcmCache.get(ms);
+  if (cached !== undefined) return cached;
+  const samples = new Int16Array(24 * ms);
+  for (let i = 0; i < samples.length; i++) samples[i] = Math.round(1200 * Math.sin((2 * Math.PI * 440 * i) / 24000));
+  pcmCache.set(ms, samples);
+  return samples;
+}
 
 /**
  * `ms` of audio in `format`, base64: a quiet 440 Hz tone for audio/pcm (24 kHz PCM16 LE), G.711
@@ -144,9 +155,9 @@ export function audioChunk(format: AudioFormat | undefined, ms: number): string 
   if (cached !== undefined) return cached;
   let bytes: Buffer;
   if (type === 'audio/pcm') {
-    const samples = 24 * ms;
-    bytes = Buffer.alloc(samples * 2);
-    for (let i = 0; i < samples; i++) bytes.writeInt16LE(Math.round(1200 * Math.sin((2 * Math.PI * 440 * i) / 24000)), i * 2);
+    const samples = pcmChunk(ms);
+    bytes = Buffer.alloc(samples.length * 2);
+    samples.forEach((sample, i) => bytes.writeInt16LE(sample, i * 2));
   } else {
     bytes = Buffer.alloc(8 * ms, type === 'audio/pcmu' ? 0xff : 0xd5);
   }

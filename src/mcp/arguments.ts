@@ -59,7 +59,7 @@ export function createArgumentValidator(options: ArgumentValidatorOptions = {}):
 
 function check(validator: JsonSchemaValidator, tool: ArgumentsTool, argumentsText: unknown): ArgumentsCheck {
   const name = nameOf(tool);
-  const parsed = parse(argumentsText);
+  const parsed = parseArgumentsText(argumentsText);
   if (!parsed.ok) return invalid(name, [{ path: '', message: parsed.problem }], parsed.problem);
   const args = parsed.value;
   const schema = tool.inputSchema;
@@ -72,9 +72,13 @@ function check(validator: JsonSchemaValidator, tool: ArgumentsTool, argumentsTex
   return invalid(name, result.problems, describeProblems(result.problems, { root: 'the arguments' }));
 }
 
-type Parsed = { ok: true; value: Record<string, unknown> } | { ok: false; problem: string };
+export type ParsedArguments = { ok: true; value: Record<string, unknown> } | { ok: false; problem: string };
 
-function parse(text: unknown): Parsed {
+/**
+ * The model's argument text as a JSON object, read defensively: empty text is `{}`, anything but
+ * a JSON object is a problem the model can act on. Also used for host tools with a Standard Schema.
+ */
+export function parseArgumentsText(text: unknown): ParsedArguments {
   if (isJsonObject(text)) return { ok: true, value: text };
   if (text === undefined) return { ok: true, value: {} };
   if (typeof text !== 'string') return { ok: false, problem: `the arguments must be JSON text, not ${kindOf(text)}` };
@@ -92,8 +96,13 @@ function parse(text: unknown): Parsed {
   return { ok: true, value };
 }
 
+/** The model-facing "Invalid arguments for tool …" text, shared with host tools. */
+export function invalidArgumentsMessage(name: string, why: string): string {
+  return `Invalid arguments for tool ${JSON.stringify(name)}: ${why}. ${RETRY}`;
+}
+
 function invalid(name: string, problems: SchemaProblem[], why: string): ArgumentsCheck {
-  return { ok: false, message: `Invalid arguments for tool ${JSON.stringify(name)}: ${why}. ${RETRY}`, problems };
+  return { ok: false, message: invalidArgumentsMessage(name, why), problems };
 }
 
 function nameOf(tool: Partial<ArgumentsTool> | undefined): string {

@@ -59,6 +59,15 @@ describe('ToolCatalog', () => {
     expect(catalog.tools.map((t) => t.functionName).sort()).toEqual(['a__search', 'b__lookup', 'b__search']);
   });
 
+  it('never gives an MCP tool a reserved (host tool) name: that tool gets the collision suffix', async () => {
+    const connection = new FakeMcpConnection({ label: 'fs', url: 'http://127.0.0.1:1/fs' }, [fakeTool('lookup'), fakeTool('read')]);
+    const catalog = new ToolCatalog([connection], { cache: false, reservedNames: new Set(['lookup']) });
+    await catalog.load();
+    expect(catalog.byFunctionName('lookup')).toBeUndefined();
+    expect(catalog.find('fs', 'lookup')!.functionName).toMatch(/^lookup_[0-9a-z]{6}$/);
+    expect(catalog.find('fs', 'read')!.functionName).toBe('read');
+  });
+
   it('knows its servers and what each listed, including tools it left out, and nothing for a server that failed', async () => {
     const a = new FakeMcpConnection({ label: 'a', url: 'http://127.0.0.1:1/a', allowedTools: ['kept'] }, [fakeTool('kept'), fakeTool('hidden')]);
     const down = new FakeMcpConnection({ label: 'down', url: 'http://127.0.0.1:1/b' }, []);

@@ -47,6 +47,8 @@ export interface ToolCatalogOptions {
    * never renames the tools of the others (names two servers share get a hash suffix instead).
    */
   prefix?: boolean;
+  /** Function names the host's own tools use: an MCP tool that would have one gets a hash suffix instead (names.ts). */
+  reservedNames?: ReadonlySet<string>;
   logger?: Logger;
 }
 
@@ -63,6 +65,7 @@ export class ToolCatalog extends Emitter<ToolCatalogEvents> {
   readonly #detach: Array<() => void> = [];
   readonly #cache: ToolListingCache | undefined;
   readonly #prefix: boolean;
+  readonly #reserved: ReadonlySet<string> | undefined;
   readonly #logger: Logger;
   #tools: CatalogTool[] = [];
   #byFunctionName = new Map<string, CatalogTool>();
@@ -73,6 +76,7 @@ export class ToolCatalog extends Emitter<ToolCatalogEvents> {
     super();
     this.#cache = options.cache === false ? undefined : (options.cache ?? defaultToolListingCache);
     this.#prefix = options.prefix ?? false;
+    this.#reserved = options.reservedNames;
     this.#logger = options.logger ?? silentLogger;
     for (const connection of connections) {
       this.#connections.set(connection.label, connection);
@@ -216,7 +220,7 @@ export class ToolCatalog extends Emitter<ToolCatalogEvents> {
     }
     const names = mapToolNames(
       kept.map(({ server, tool }) => ({ server, tool: tool.name })),
-      { prefix: this.#prefix },
+      { prefix: this.#prefix, ...(this.#reserved ? { reserved: this.#reserved } : {}) },
     );
     this.#tools = kept.map(({ server, tool, parameters }) => catalogTool(server, tool, parameters, names.functionName(server, tool.name)!));
     this.#byFunctionName = new Map(this.#tools.map((tool) => [tool.functionName, tool]));

@@ -173,6 +173,24 @@ describe('mapToolNames', () => {
     expect(functionNames.filter((name) => /^x+_[0-9a-z]{6}[12]$/.test(name))).toHaveLength(2);
   });
 
+  it('gives a tool named like a reserved (host) name the collision suffix, and never hands a reserved name out', () => {
+    const reserved = new Set(['lookup', 'search_abc123']);
+    const names = mapToolNames(
+      [
+        { server: 'a', tool: 'lookup' },
+        { server: 'a', tool: 'other' },
+      ],
+      { reserved },
+    );
+    const lookup = names.functionName('a', 'lookup')!;
+    expect(lookup).toMatch(hashed('lookup'));
+    expect(names.functionName('a', 'other')).toBe('other');
+    expect(names.resolve('lookup')).toBeUndefined();
+    expect(names.resolve(lookup)).toEqual({ server: 'a', tool: 'lookup' });
+    // The same tools without the reservation keep their plain names: only the reserved one moves.
+    expect(mapToolNames([{ server: 'a', tool: 'lookup' }]).functionName('a', 'lookup')).toBe('lookup');
+  });
+
   it('answers undefined for unknown names both ways', () => {
     const names = mapToolNames([{ server: 's', tool: 'echo' }]);
     expect(names.functionName('s', 'nope')).toBeUndefined();

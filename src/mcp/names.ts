@@ -17,6 +17,11 @@ export interface QualifiedToolName {
 export interface ToolNameOptions {
   /** Prefix every name with `${server}__`, so the model can tell the servers apart. Default false. */
   prefix?: boolean;
+  /**
+   * Function names no MCP tool may take (the host's own function tools): a tool that would be called
+   * so gets the hash suffix a shared name gets, so the host's name keeps meaning the host's tool.
+   */
+  reserved?: ReadonlySet<string>;
 }
 
 export interface ToolNameMap {
@@ -35,8 +40,8 @@ const HASH_CHUNK_LENGTH = 6;
 const HASH_CHUNK_RANGE = 36 ** HASH_CHUNK_LENGTH;
 
 /**
- * A name keeps its sanitised form when that is valid and no other tool shares it. Otherwise
- * (too long, empty, or shared) every tool that would have had it gets a hash suffix instead, so
+ * A name keeps its sanitised form when that is valid, no other tool shares it and it is not
+ * reserved. Otherwise (too long, empty, shared, or reserved) every tool that would have had it gets a hash suffix instead, so
  * no tool wins the plain name just by sorting first.
  */
 export function mapToolNames(tools: Iterable<QualifiedToolName>, options: ToolNameOptions = {}): ToolNameMap {
@@ -44,12 +49,14 @@ export function mapToolNames(tools: Iterable<QualifiedToolName>, options: ToolNa
   const bases = names.map((name) => baseName(name, options.prefix ?? false));
   const sharers = new Map<string, number>();
   for (const base of bases) sharers.set(base, (sharers.get(base) ?? 0) + 1);
+  const reserved = options.reserved ?? new Set<string>();
 
   const functionNames: string[] = [];
-  const taken = new Set<string>();
+  // Reserved names are taken before any tool is named: neither a plain nor a hashed name can be one.
+  const taken = new Set<string>(reserved);
   const hashed: number[] = [];
   bases.forEach((base, index) => {
-    if (FUNCTION_NAME_PATTERN.test(base) && sharers.get(base) === 1) {
+    if (FUNCTION_NAME_PATTERN.test(base) && sharers.get(base) === 1 && !reserved.has(base)) {
       functionNames[index] = base;
       taken.add(base);
     } else {

@@ -27,9 +27,23 @@ class Refusal {
   constructor(readonly reason: string) {}
 }
 
-export function toRealtimeParameters(inputSchema: unknown): ParametersResult {
+/** Who the refusal speaks of and what it advises: an MCP server's `inputSchema` by default; a host tool's parameters otherwise. */
+export interface ParametersWording {
+  /** Default `the inputSchema`. */
+  subject?: string;
+  /** The "Please …" sentence, in place of the advice for an MCP server (fix it there, or leave the tool out). */
+  please?: string;
+}
+
+export function toRealtimeParameters(inputSchema: unknown, wording: ParametersWording = {}): ParametersResult {
+  const refuse = (reason: string): ParametersResult => {
+    const subject = reason.replace('Failed to adapt the inputSchema', `Failed to adapt ${wording.subject ?? 'the inputSchema'}`);
+    // Every refusal ends with one "Please …" sentence, which speaks of the MCP server.
+    const advice = subject.lastIndexOf(' Please ');
+    return { ok: false, reason: wording.please === undefined || advice < 0 ? subject : `${subject.slice(0, advice)} ${wording.please}` };
+  };
   if (!isPlainObject(inputSchema)) {
-    return { ok: false, reason: `Failed to adapt the inputSchema: it is ${describeValue(inputSchema)}, not a JSON Schema object. ${FIX_ON_SERVER}` };
+    return refuse(`Failed to adapt the inputSchema: it is ${describeValue(inputSchema)}, not a JSON Schema object. ${FIX_ON_SERVER}`);
   }
   try {
     const changes: string[] = [];
@@ -55,7 +69,7 @@ export function toRealtimeParameters(inputSchema: unknown): ParametersResult {
     }
     return { ok: true, parameters: adaptRoot(parameters, changes), changes };
   } catch (error) {
-    if (error instanceof Refusal) return { ok: false, reason: error.reason };
+    if (error instanceof Refusal) return refuse(error.reason);
     throw error;
   }
 }

@@ -98,6 +98,7 @@ export class ToolCaller extends Emitter<ToolCallerEvents> {
         ...(result.message === undefined ? {} : { message: this.#redactor.text(result.message) }),
         ...(result.mcpResult === undefined ? {} : { mcpResult: this.#redactor.scrubValue(result.mcpResult) }),
         functionName,
+        source: 'mcp',
         timings,
       };
       if (done.code !== 'ok') this.#logger.warn({ functionName, code: done.code, callId: options.callId }, done.message ?? done.code);

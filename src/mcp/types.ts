@@ -116,7 +116,7 @@ export interface ToolCallTimings {
   startedAt: number;
   /** Wall time until the result was known, in ms. */
   durationMs: number;
-  /** `Date.now()` when the MCP request was handed to the connection (after routing and argument checks). */
+  /** `Date.now()` when the MCP request was handed to the connection (after routing and argument checks); for a host tool, when its `execute` was called. */
   requestSentAt?: number;
 }
 
@@ -128,6 +128,8 @@ export interface ToolCallResult {
   /** For the host: what went wrong, "Failed to X: why. Please Y." (absent when `code` is `ok`). */
   message?: string;
   functionName: string;
+  /** Who ran it: an MCP server (`server`, `mcpName`), or one of the host's own tools (`hostTools`: no `server`). */
+  source?: 'mcp' | 'host';
   server?: string;
   mcpName?: string;
   /** The full MCP result when the server answered (also on `tool_error`). */

@@ -4,6 +4,10 @@
 export { createNodeWebSocket } from './webSocketFactory.js';
 export { createNodeWebSocketTransport } from './webSocketTransport.js';
 
+/* The sideband: a server-side WebSocket attached to a WebRTC or SIP call */
+export { DEFAULT_SIDEBAND_BASE_URL, createNodeSidebandTransport } from './sidebandTransport.js';
+export type { NodeSidebandTransportOptions, SidebandTransport } from './sidebandTransport.js';
+
 /* MCP servers over stdio */
 export { createNodeMcpConnection, createStdioTransportFactory } from './mcpConnection.js';
 

@@ -11,20 +11,34 @@ import type { PerToolSetting } from '../proxy/toolSettings.js';
 import { createFileRecorder, type FileRecorderOptions } from './fileRecorder.js';
 import { createStdioTransportFactory } from './mcpConnection.js';
 import { createNodeWebSocketTransport } from './webSocketTransport.js';
+import { createNodeSidebandTransport } from './sidebandTransport.js';
+import { ProxyError } from '../errors.js';
+import type { RealtimeTransport } from '../protocol/transport.js';
+import type { Redactor } from '../redaction/index.js';
 
 export interface NodeRealtimeMcpProxyOptions extends RealtimeMcpProxyOptions {
   /** Record the session to a JSONL file (see recordings/README.md). Secrets are redacted as it is written. */
   record?: Pick<FileRecorderOptions, 'path' | 'ids' | 'idMap' | 'audio' | 'description' | 'meta' | 'model'>;
+  /**
+   * Attach to an existing WebRTC or SIP call (the sideband, `?call_id=`) instead of starting a session
+   * with a model: tools then run here while the browser or the phone holds the audio. Needs `apiKey`
+   * (a standard key); `baseUrl` is the Realtime WebSocket endpoint (default wss://api.openai.com/v1/realtime).
+   * Not with `url` or `transport`.
+   */
+  sideband?: { callId: string; baseUrl?: string };
 }
 
 export function createNodeRealtimeMcpProxy(options: NodeRealtimeMcpProxyOptions): RealtimeMcpProxy {
-  const { record, ...rest } = options;
+  const { record, sideband, ...rest } = options;
   // Before the recorder creates its file: servers that cannot work leave no recording behind.
   validateServerConfigs(rest.servers);
   // Before the recorder writes its header and before the key function runs: both must know the secrets.
   const redactor = sessionRedactor(rest);
-  const transport =
-    rest.transport ?? createNodeWebSocketTransport({ ...(rest.url ? { url: rest.url } : {}), ...(rest.apiKey ? { apiKey: registeringKey(rest.apiKey, redactor) } : {}) });
+  if (sideband?.baseUrl !== undefined) redactor.addUrl(sideband.baseUrl);
+  const transport = sideband
+    ? sidebandTransport(sideband, rest, redactor)
+    : (rest.transport ??
+      createNodeWebSocketTransport({ ...(rest.url ? { url: rest.url } : {}), ...(rest.apiKey ? { apiKey: registeringKey(rest.apiKey, redactor) } : {}) }));
   const recorder =
     rest.recorder ??
     (record
@@ -36,6 +50,17 @@ export function createNodeRealtimeMcpProxy(options: NodeRealtimeMcpProxyOptions)
         })
       : undefined);
   return createRealtimeMcpProxy({ ...rest, redactor, transport, mcp: { stdioTransport: createStdioTransportFactory(), ...rest.mcp }, ...(recorder ? { recorder } : {}) });
+}
+
+function sidebandTransport(sideband: NonNullable<NodeRealtimeMcpProxyOptions['sideband']>, options: RealtimeMcpProxyOptions, redactor: Redactor): RealtimeTransport {
+  const conflict = options.transport ? 'transport' : options.url !== undefined ? 'url' : undefined;
+  if (conflict) {
+    throw new ProxyError('invalid_options', `Failed to create the proxy: both \`sideband\` and \`${conflict}\` were given. Please pass one: \`sideband: { callId }\` attaches to a call, \`${conflict}\` connects elsewhere.`);
+  }
+  if (!options.apiKey) {
+    throw new ProxyError('invalid_options', 'Failed to create the proxy: `sideband` needs `apiKey`. Please pass the standard OpenAI key (it stays on this server).');
+  }
+  return createNodeSidebandTransport({ callId: sideband.callId, apiKey: registeringKey(options.apiKey, redactor), ...(sideband.baseUrl !== undefined ? { baseUrl: sideband.baseUrl } : {}) });
 }
 
 /** The options a replay needs to behave the same way (no functions, nothing secret). */

@@ -1,6 +1,6 @@
 import { ProxyError } from '../errors.js';
 import { Redactor } from '../redaction/index.js';
-import { emitServerFrame, encodeOutbound } from './transportFrames.js';
+import { emitInboundFrame, encodeOutbound } from './transportFrames.js';
 import { Emitter } from '../emitter.js';
 import type { ClientEvent } from './generated/types.js';
 import { DEFAULT_REALTIME_URL, parseWebSocketUrl } from './realtimeUrl.js';
@@ -109,14 +109,6 @@ export function createWebSocketTransport(options: WebSocketTransportOptions = {}
     return { headers, protocols };
   }
 
-  function onMessage(data: unknown): void {
-    const frame = typeof data === 'string' ? data : data instanceof ArrayBuffer || ArrayBuffer.isView(data) ? data : String(data);
-    if (emitter.hasListeners('frame')) {
-      emitter.emit('frame', 'in', typeof frame === 'string' ? frame : new TextDecoder().decode(frame));
-    }
-    emitServerFrame(emitter, frame);
-  }
-
   function connect(): Promise<void> {
     if (state !== 'idle') {
       return Promise.reject(
@@ -164,7 +156,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions = {}
             resolve();
             emitter.emit('open');
           });
-          socket.addEventListener('message', (event) => onMessage(event.data));
+          socket.addEventListener('message', (event) => emitInboundFrame(emitter, event.data));
           socket.addEventListener('error', (event) => {
             lastError = clean(event.message ?? (event.error instanceof Error ? event.error.message : 'WebSocket error'));
             if (state === 'open') {

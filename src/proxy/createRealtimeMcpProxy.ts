@@ -24,6 +24,8 @@ import type { ApprovalRequest, ExecuteToolCallInput, SessionApprovalPolicy } fro
 import { parseApprovalAnswer } from './approvalAnswer.js';
 import { createHostActions, type RealtimeMcpProxyEmbedding } from './hostActions.js';
 import { createHostChannel } from './hostChannel.js';
+import { createHostToolCaller } from './hostToolCaller.js';
+import { resolveHostTools } from './hostTools.js';
 import { projectInspectionEvent } from './inspection.js';
 import { isAudioEvent, type ProxyEvents, type RealtimeMcpProxyOptions } from './options.js';
 import { registeringKey, sessionRedactor } from './sessionRedactor.js';
@@ -75,6 +77,13 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
   const toolLimits = resolveToolLimits(options.toolLimits);
   const host = createHostChannel(options.hooks, redactor.logger(options.hooks?.logger ?? silentLogger), (error) => redactor.error(error));
   const { notify, report, logger } = host;
+  // The host's own function tools: checked now (invalid_options), offered first, run by their execute.
+  const hostTools = createHostToolCaller(resolveHostTools(options.hostTools, { ...(options.routes ? { routes: options.routes } : {}), limits: toolLimits }), {
+    redactor,
+    logger,
+    ...(options.maxOutputBytes ? { maxOutputBytes: options.maxOutputBytes } : {}),
+    ...(options.timeouts?.defaultMs ? { defaultTimeoutMs: options.timeouts.defaultMs } : {}),
+  });
   // A connection's failure reaches the host through the connection and again through the catalog
   // that was listing it (the same error): it is reported once.
   const reported = new WeakSet<ProxyError>();
@@ -100,7 +109,7 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
           : mcp,
       ),
   );
-  const catalog = new ToolCatalog(connections, { ...(options.catalogCache !== undefined ? { cache: options.catalogCache } : {}), prefix: options.prefixToolNames === true, logger });
+  const catalog = new ToolCatalog(connections, { ...(options.catalogCache !== undefined ? { cache: options.catalogCache } : {}), prefix: options.prefixToolNames === true, reservedNames: hostTools.names, logger });
   // Native MCP servers' tools are listed by OpenAI, not here: their approval keys go to the machine as they are.
   const approvalKeys = nativeApprovalRules(options.approval?.tools, (options.nativeMcp ?? []).map((tool) => tool.server_label));
   // Per-tool settings by MCP identity ("server/tool"), resolved against the catalog at start and on every change.
@@ -109,7 +118,7 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
     ...(approvalKeys.functionTools !== undefined ? { approval: approvalKeys.functionTools } : {}),
     ...(options.bargeIn !== undefined ? { bargeIn: options.bargeIn } : {}),
     ...(options.timeouts?.tools !== undefined ? { timeoutsMs: options.timeouts.tools } : {}),
-  }, toolLimits);
+  }, toolLimits, hostTools.tools);
   const caller = new ToolCaller(catalog, {
     ...(options.routes ? { routes: options.routes } : {}),
     allowed: toolSettings.allowed,
@@ -182,10 +191,11 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
         }
       : {}),
   });
-  // The MCP call: the signal is aborted when the tool-call child leaves `executing` (barge-in, teardown).
+  // The call (a host tool's execute, else MCP): the signal is aborted when the tool-call child leaves `executing` (barge-in, teardown).
   sessionExecutors.set(actor.system, (input, signal) => {
     timelines.mcpRequested(input.callId);
-    return caller.call(input.functionName, input.arguments, { signal, callId: input.callId });
+    const call = hostTools.has(input.functionName) ? hostTools : caller;
+    return call.call(input.functionName, input.arguments, { signal, callId: input.callId });
   });
   const running = () => actor.getSnapshot().status === 'active';
   const tell = (event: Parameters<typeof actor.send>[0]) => {

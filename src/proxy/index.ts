@@ -10,3 +10,6 @@ export { resolveToolSettings } from './toolSettings.js';
 export type { PerToolSetting, ResolvedToolSettings, ToolAllowlist, ToolApproval, ToolSettings, ToolSettingsCatalog, ToolSettingsOptions, ToolSettingsProblem } from './toolSettings.js';
 export { nativeMcpTools } from './nativeMcpTools.js';
 export type { NativeMcpOptions } from './nativeMcpTools.js';
+export { hostTool } from './hostTools.js';
+export type { HostTool, HostToolArguments, HostToolContext, HostToolDefinition, HostToolParameters } from './hostTools.js';
+export type { StandardJsonSchemaConverter, StandardSchemaV1 } from './standardSchema.js';

@@ -17,6 +17,7 @@ import type { SessionEndReason } from '../machines/session.js';
 import type { ApprovalConfig, ApprovalDecision, ApprovalRequest, BargeInPolicy } from '../machines/types.js';
 import type { Redactor } from '../redaction/index.js';
 import type { Recorder } from '../recording/recorder.js';
+import type { HostTool } from './hostTools.js';
 import type { InspectionRecord } from './inspection.js';
 import type { PerToolSetting, ToolAllowlist, ToolApproval } from './toolSettings.js';
 
@@ -29,6 +30,17 @@ export interface RealtimeMcpProxyOptions {
   apiKey?: string | (() => string | Promise<string>);
   /** MCP servers the proxy connects to and calls (function tools). */
   servers: McpServerConfig[];
+  /**
+   * The app's own function tools (build them with hostTool), offered before the MCP tools in the same
+   * `session.update` and run by their `execute` under the same rules: one output per call, approval
+   * (their own `approval`, else `approval.mode`), barge-in (their own `bargeIn`, default `finish`),
+   * their `timeoutMs` (else `timeouts.defaultMs`), `maxOutputBytes`, redaction, and the
+   * `toolCall.ended` report (`result.source: 'host'`, no `server`). They keep their names: an MCP tool
+   * named alike gets a hash suffix. `allowedTools`, `approval.tools`, `bargeIn` and `timeouts.tools`
+   * (keyed by "server/tool") apply to MCP tools only. They count first against `toolLimits`; host
+   * tools that alone pass a limit, two with one name, or one named like a route throw `invalid_options`.
+   */
+  hostTools?: HostTool[];
   /** Native MCP tools (build them with nativeMcpTools): OpenAI calls those servers; approvals still come here. */
   nativeMcp?: McpTool[];
   /** Options for every MCP connection (fetch, stdio factory, transport memory…). */
@@ -119,7 +131,9 @@ export interface ToolCallTimeline {
   argumentsCompleteAt?: number;
   /** The arguments as the model sent them. */
   arguments?: string;
+  /** The MCP request went out; for a host tool (`result.source: 'host'`), its `execute` was called. */
   mcpRequestAt?: number;
+  /** The MCP result came back; for a host tool, `execute` settled (or its deadline passed). */
   mcpResultAt?: number;
   outputSentAt?: number;
   responseCreateSentAt?: number;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { fakeTool, FakeMcpConnection } from '../../test/support/fakeMcpConnection.js';
 import { ToolCatalog } from '../mcp/catalog.js';
+import { resolveToolLimits } from '../mcp/toolLimits.js';
+import { hostTool, resolveHostTools } from './hostTools.js';
 import { SessionToolSettings, nativeApprovalRules } from './sessionToolSettings.js';
 
 async function fsCatalog() {
@@ -124,5 +126,34 @@ describe('SessionToolSettings with tool limits', () => {
     await catalog.refresh('big');
     settings.update(catalog);
     expect(settings.limitWarning()?.data).toMatchObject({ kept: 2, total: 4, leftOut: [{ tool: 'c' }, { tool: 'd' }] });
+  });
+});
+
+describe('SessionToolSettings with host tools', () => {
+  const hostTools = (...names: string[]) =>
+    resolveHostTools(
+      names.map((name, index) => hostTool({ name, parameters: { type: 'object' }, execute: () => undefined, ...(index === 0 ? { approval: 'always' as const, bargeIn: 'cancel' as const } : {}) })),
+      { limits: resolveToolLimits(undefined) },
+    );
+
+  it('offers host tools first with their own rules; allowedTools and the MCP settings do not touch them', async () => {
+    const { catalog } = await fsCatalog();
+    const settings = new SessionToolSettings({ allowedTools: ['fs/read_file'], approval: { 'fs/read_file': 'never' } }, undefined, hostTools('lights', 'notes'));
+    expect(settings.update(catalog)).toEqual([]);
+    expect(settings.sessionTools(catalog).map((tool) => tool.name)).toEqual(['lights', 'notes', 'read_file']);
+    const info = settings.toolInfo();
+    expect(info.get('lights')).toEqual({ approval: 'always', bargeIn: 'cancel' });
+    expect(info.get('notes')).toEqual({});
+    expect(info.get('read_file')).toMatchObject({ server: 'fs', approval: 'never' });
+  });
+
+  it('counts host tools first against the limits: only MCP tools are left out, and the warning names them', async () => {
+    const connection = new FakeMcpConnection({ label: 'big', url: 'http://127.0.0.1:1/big' }, ['a', 'b', 'c'].map((name) => fakeTool(name)));
+    const catalog = new ToolCatalog([connection], { cache: false });
+    await catalog.load();
+    const settings = new SessionToolSettings({}, { maxTools: 3, maxTokens: 16_000 }, hostTools('h1', 'h2'));
+    settings.update(catalog);
+    expect(settings.sessionTools(catalog).map((tool) => tool.name)).toEqual(['h1', 'h2', 'a']);
+    expect(settings.limitWarning()).toMatchObject({ code: 'tools_limited', data: { kept: 3, total: 5, servers: [{ server: 'big', kept: 1, total: 3 }], leftOut: [{ tool: 'b' }, { tool: 'c' }] } });
   });
 });

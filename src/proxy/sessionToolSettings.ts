@@ -5,6 +5,10 @@
  *
  * The session machine reads them per function name from `toolInfo()` (a Map: a function name from
  * the wire is only ever a Map key), sent to it with every catalog change.
+ *
+ * The host's own tools (`hostTools`) are offered first, with their own approval and barge-in, and
+ * count first against the tool limits (resolveHostTools made sure they fit alone, so only MCP
+ * tools are ever left out). The per-tool MCP settings (`allowedTools`…) do not apply to them.
  */
 import type { ProxyError } from '../errors.js';
 import type { SessionToolInfo } from '../machines/session.js';
@@ -14,6 +18,7 @@ import { toRealtimeFunctionTool } from '../mcp/parameters.js';
 import type { ToolRoute } from '../mcp/router.js';
 import { applyToolLimits, describeToolLimit, resolveToolLimits, type LimitCandidate, type ResolvedToolLimits, type ToolLimitOutcome } from '../mcp/toolLimits.js';
 import type { CatalogTool, RealtimeFunctionTool } from '../mcp/types.js';
+import type { ResolvedHostTool } from './hostTools.js';
 import type { ProxyWarning } from './options.js';
 import { resolveToolSettings, type PerToolSetting, type ResolvedToolSettings, type ToolApproval, type ToolSettingsCatalog, type ToolSettingsOptions, type ToolSettingsProblem } from './toolSettings.js';
 
@@ -26,6 +31,7 @@ type Candidate = LimitCandidate & { functionName: string };
 export class SessionToolSettings {
   readonly #options: ToolSettingsOptions;
   readonly #limits: ResolvedToolLimits;
+  readonly #hostTools: readonly ResolvedHostTool[];
   #byFunctionName: ReadonlyMap<string, ResolvedToolSettings> = new Map();
   /** Tools the allowlist let through but the tool limits left out, by function name: why, for the refusal of a call. */
   #limited = new Map<string, string>();
@@ -35,10 +41,11 @@ export class SessionToolSettings {
   /** Messages already reported, so a catalog change does not repeat them. */
   readonly #reported = new Set<string>();
 
-  /** `limits`: `toolLimits`, checked (resolveToolLimits); default the defaults. */
-  constructor(options: ToolSettingsOptions, limits: ResolvedToolLimits = resolveToolLimits(undefined)) {
+  /** `limits`: `toolLimits`, checked (resolveToolLimits); default the defaults. `hostTools`: checked by resolveHostTools. */
+  constructor(options: ToolSettingsOptions, limits: ResolvedToolLimits = resolveToolLimits(undefined), hostTools: readonly ResolvedHostTool[] = []) {
     this.#options = options;
     this.#limits = limits;
+    this.#hostTools = hostTools;
   }
 
   /** The tools the model may call, by function name, with their settings (the lead's machine consumes this). */
@@ -52,7 +59,8 @@ export class SessionToolSettings {
    */
   update(catalog: ToolSettingsCatalog): ToolSettingsProblem[] {
     const { byFunctionName, problems } = resolveToolSettings(catalog, this.#options);
-    const candidates: Candidate[] = [];
+    // Host tools first: they fit the limits alone, so the cut only ever falls among MCP tools.
+    const candidates: Candidate[] = this.#hostTools.map((tool) => ({ server: '', tool: tool.name, functionName: tool.name, definition: tool.definition }));
     for (const tool of catalog.tools) {
       if (byFunctionName.has(tool.functionName)) candidates.push({ server: tool.server, tool: tool.mcpName, functionName: tool.functionName, definition: toRealtimeFunctionTool(tool) });
     }
@@ -107,9 +115,9 @@ export class SessionToolSettings {
   /** For the ToolCaller: the tool's `timeouts.tools` deadline. */
   readonly timeoutMs = (tool: CatalogTool): number | undefined => (this.allowed(tool) ? this.#byFunctionName.get(tool.functionName)?.timeoutMs : undefined);
 
-  /** The function tools offered in `session.update`. */
+  /** The function tools offered in `session.update`: the host's, then the MCP tools. */
   sessionTools(catalog: ToolSettingsCatalogWithTools): RealtimeFunctionTool[] {
-    return catalog.functionTools().filter((tool) => this.#byFunctionName.has(tool.name));
+    return [...this.#hostTools.map((tool) => tool.definition), ...catalog.functionTools().filter((tool) => this.#byFunctionName.has(tool.name))];
   }
 
   /**
@@ -131,6 +139,10 @@ export class SessionToolSettings {
     for (const [functionName, route] of Object.entries(routes ?? {})) {
       const target = [...this.#byFunctionName.values()].find((settings) => settings.server === route.server && settings.tool === route.tool);
       if (target) info.set(functionName, describe(target));
+    }
+    // No server: the machine keys a host tool's sticky answers by its function name.
+    for (const tool of this.#hostTools) {
+      info.set(tool.name, { ...(tool.approval ? { approval: tool.approval } : {}), ...(tool.bargeIn ? { bargeIn: tool.bargeIn } : {}) });
     }
     return info;
   }

@@ -433,3 +433,15 @@ describe('redaction properties', () => {
     );
   });
 });
+
+describe('new Redactor().error of a DOMException', () => {
+  it('gives a copy that prints, with the secret in its message redacted', () => {
+    const redactor = new Redactor();
+    redactor.add('sk-test-key-dom');
+    const original = new DOMException('The operation with sk-test-key-dom was aborted.', 'AbortError');
+    const copy = redactor.error(original);
+    expect(String(copy)).toBe('AbortError: The operation with <redacted> was aborted.');
+    expect(copy.name).toBe('AbortError');
+    expect(copy).toBeInstanceOf(DOMException);
+  });
+});

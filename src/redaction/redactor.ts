@@ -180,6 +180,17 @@ export class Redactor {
       const clean = key === 'cause' ? this.#error(value, seen) : typeof value === 'string' ? this.text(value) : this.#walk(value, [], (text) => this.text(text), seen);
       Object.defineProperty(copy, key, { value: clean, enumerable: enumerable ?? false, writable: true, configurable: true });
     }
+    // A DOMException (AbortError, TimeoutError) keeps name and message in accessors that need the
+    // original's internal slots: the copy gets them as its own text, or String(copy) would throw.
+    for (const key of ['name', 'message'] as const) {
+      if (Object.prototype.hasOwnProperty.call(copy, key)) continue;
+      try {
+        const text = Reflect.get(error, key) as unknown;
+        if (typeof text === 'string') Object.defineProperty(copy, key, { value: this.text(text), enumerable: false, writable: true, configurable: true });
+      } catch {
+        // a getter that throws on the original: nothing to keep
+      }
+    }
     return copy;
   }
 }
