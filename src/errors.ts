@@ -22,7 +22,7 @@ export type ProxyErrorCode =
   | 'connect_failed'
   /** start() with `requireTools`: no MCP server could be reached, or none of their tools is left to offer. */
   | 'no_tools'
-  /** A send or connect on a transport that is not in the right state. */
+  /** A send or connect on a transport that is not in the right state; an embedding call (sendAudio, sendText…) before start() resolved or after the session ended. */
   | 'not_open'
   /** The socket reported an error after it was open. */
   | 'socket_error'

@@ -57,6 +57,7 @@ export type {
 export { createRealtimeMcpProxy, hostTool, nativeMcpTools } from './proxy/index.js';
 export type {
   ApprovalHandlerAnswer,
+  AudioInput,
   HostTool,
   HostToolArguments,
   HostToolContext,
@@ -67,6 +68,7 @@ export type {
   ProxyEvents,
   ProxyWarning,
   RealtimeMcpProxy,
+  RealtimeMcpProxyEmbedding,
   RealtimeMcpProxyOptions,
   StandardSchemaV1,
   ToolAllowlist,
@@ -74,7 +76,7 @@ export type {
   ToolCallTimeline,
 } from './proxy/index.js';
 export { approvalMachine, responseMachine, responseTurnMachine, sessionMachine, toolCallMachine } from './machines/index.js';
-export type { ApprovalConfig, ApprovalDecision, ApprovalRequest, ApprovalSettled, BargeInPolicy, SessionAnomaly, SessionEndReason, SessionInput, SessionToolInfo } from './machines/index.js';
+export type { ApprovalConfig, ApprovalDecision, ApprovalRequest, ApprovalSettled, BargeInPolicy, SessionAnomaly, SessionEndReason, SessionInput, SessionPatch, SessionToolInfo } from './machines/index.js';
 
 /* Recording (browser-safe parts: the format, the recorder; files and replay: realtime-mcp-proxy/node) */
 export { RECORDING_FORMAT, RECORDING_VERSION, Recorder, createIdNormalizer, matchIds, parseRecordingLine } from './recording/index.js';

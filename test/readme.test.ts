@@ -44,6 +44,10 @@ describe('README', () => {
   it('shows examples/hostTools.ts verbatim (type-checked with the examples)', () => {
     expect(blockAfter('### Your own tools', 'ts')).toBe(readFileSync(join(root, 'examples/hostTools.ts'), 'utf8'));
   });
+
+  it('shows examples/embedding.ts verbatim (type-checked with the examples)', () => {
+    expect(blockAfter('### Embedding', 'ts')).toBe(readFileSync(join(root, 'examples/embedding.ts'), 'utf8'));
+  });
 });
 
 describe('README: the config file', () => {

@@ -27,6 +27,8 @@ interface Entry {
   item: StoredItem;
   /** Assistant audio produced for the item (ms), for truncate checks. */
   audioMs: number;
+  /** A truncation asked while the item was being generated: applied when it is done. */
+  truncateAtMs?: number;
 }
 
 // A Map: the type comes from the client (validated, but a wire string all the same).
@@ -115,6 +117,10 @@ export class Conversation {
     if (entry) {
       entry.item = item;
       entry.audioMs = audioMs;
+      if (entry.truncateAtMs !== undefined && !('status' in item && item.status === 'in_progress')) {
+        this.cut(entry, 0, Math.min(entry.truncateAtMs, audioMs));
+        delete entry.truncateAtMs;
+      }
     }
     if (audioMs > 0) this.spoke = true;
   }
@@ -134,6 +140,12 @@ export class Conversation {
     if (item.type !== 'message' || item.role !== 'assistant') {
       return { code: 'invalid_value', param: 'item_id', message: `Only assistant messages can be truncated; '${id}' is a ${item.type === 'message' ? `${item.role} message` : item.type}.` };
     }
+    if (item.status === 'in_progress' && contentIndex === 0) {
+      // A client that interrupts mid-reply cancels, then truncates the item still being generated;
+      // the API takes it. The audio generated is known when the item is done: cut it then.
+      entry.truncateAtMs = Math.min(entry.truncateAtMs ?? audioEndMs, audioEndMs);
+      return undefined;
+    }
     const part = item.content[contentIndex];
     if (part?.type !== 'output_audio') {
       return { code: 'invalid_value', param: 'content_index', message: `Content index ${contentIndex} of item '${id}' holds no audio.` };
@@ -141,13 +153,22 @@ export class Conversation {
     if (audioEndMs > entry.audioMs) {
       return { code: 'invalid_value', param: 'audio_end_ms', message: `Audio content of ${entry.audioMs}ms is already shorter than ${audioEndMs}ms.` };
     }
+    this.cut(entry, contentIndex, audioEndMs);
+    return undefined;
+  }
+
+  /** Keeps `audioEndMs` of an assistant message's audio part, and its transcript in proportion. */
+  private cut(entry: Entry, contentIndex: number, audioEndMs: number): void {
+    const item = entry.item;
+    if (item.type !== 'message' || item.role !== 'assistant') return;
+    const part = item.content[contentIndex];
+    if (part?.type !== 'output_audio') return;
     const transcript = part.transcript ?? '';
     const kept = entry.audioMs === 0 ? 0 : Math.round((transcript.length * audioEndMs) / entry.audioMs);
     const content = [...item.content];
     content[contentIndex] = { ...part, transcript: transcript.slice(0, kept) };
     entry.item = { ...item, content };
     entry.audioMs = audioEndMs;
-    return undefined;
   }
 
   functionCall(callId: string): FunctionCallItem | undefined {

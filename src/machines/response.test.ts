@@ -8,6 +8,7 @@ import {
   STALE_RESPONSE_MS,
   isCreateInFlight,
   isResponseActive,
+  RESPONSE_CANCEL_EVENT_ID,
   responseCreateEventId,
   responseMachine,
   type ResponseInput,
@@ -43,8 +44,12 @@ function start(options: { clock?: SimulatedClock; input?: ResponseInput } = {}) 
     outbound: () => actor.getSnapshot().context.outbound,
     reports: () => actor.getSnapshot().context.reports,
     snap: (): ResponseSnapshot => child.getSnapshot(),
+    /** The top-level state (`active`, not `{ active: 'running' }`). */
+    stage: () => topState(child.getSnapshot().value),
   };
 }
+
+const topState = (value: unknown): string => (typeof value === 'string' ? value : Object.keys(value as object)[0]!);
 
 const request = { type: 'response.request', turnId: 'turn-1' } as const;
 const requestFor = (turnId: string) => ({ type: 'response.request', turnId }) as const;
@@ -52,6 +57,7 @@ const created = (responseId: string) => ({ type: 'response.created', responseId 
 const done = (responseId: string, status = 'completed') => ({ type: 'response.done', responseId, status }) as const;
 const error = (code: string | null | undefined, eventId?: string) => ({ type: 'response.error', code, ...(eventId === undefined ? {} : { eventId }) }) as const;
 const refusal = error('conversation_already_has_active_response');
+const cancel = { type: 'response.cancel' } as const;
 
 describe('responseMachine', () => {
   it('sends one response.create (with its own event_id) for a request when idle, and tracks the response it starts', () => {
@@ -59,13 +65,13 @@ describe('responseMachine', () => {
     t.send(request);
     expect(t.outbound()).toEqual([{ type: 'response.create', event_id: responseCreateEventId(1) }]);
     expect(t.reports()).toEqual([{ type: 'response.createSent', turnIds: ['turn-1'] }]);
-    expect(t.snap().value).toBe('requested');
+    expect(t.stage()).toBe('requested');
     expect(isCreateInFlight(t.snap())).toBe(true);
     t.send(created('resp_1'));
     expect(isResponseActive(t.snap())).toBe(true);
     expect(t.snap().context.activeResponseIds).toEqual(['resp_1']);
     t.send(done('resp_1'));
-    expect(t.snap().value).toBe('idle');
+    expect(t.stage()).toBe('idle');
     expect(t.snap().context).toMatchObject({ activeResponseIds: [], waiting: [], retryOwed: false, createsSent: 1 });
   });
 
@@ -76,7 +82,7 @@ describe('responseMachine', () => {
     expect(t.snap().context.waiting).toEqual(['turn-1']);
     t.send(done('resp_vad'));
     expect(t.creates()).toBe(1);
-    expect(t.snap().value).toBe('requested');
+    expect(t.stage()).toBe('requested');
   });
 
   it('serves the turns that asked while busy with one create, and forgets a turn that withdrew', () => {
@@ -92,26 +98,26 @@ describe('responseMachine', () => {
     expect(t.reports().at(-1)).toEqual({ type: 'response.createSent', turnIds: ['turn-4', 'turn-5'] });
     t.send(created('resp_3'), done('resp_3'));
     expect(t.creates()).toBe(2);
-    expect(t.snap().value).toBe('idle');
+    expect(t.stage()).toBe('idle');
   });
 
   it('sends nothing when every waiting turn withdrew', () => {
     const t = start();
     t.send(created('resp_1'), request, { type: 'response.withdraw', turnId: 'turn-1' }, done('resp_1'));
     expect(t.creates()).toBe(0);
-    expect(t.snap().value).toBe('idle');
+    expect(t.stage()).toBe('idle');
   });
 
   it('after an active-response refusal, waits for response.done, backs off, then sends once', () => {
     const clock = new SimulatedClock();
     const t = start({ clock, input: { backoffMs: 100 } });
     t.send(request, refusal);
-    expect(t.snap().value).toBe('blocked');
+    expect(t.stage()).toBe('blocked');
     expect(t.snap().context).toMatchObject({ activeResponseIds: [], retryOwed: true, refusals: 1 });
     t.send(requestFor('turn-2'));
     expect(t.creates()).toBe(1);
     t.send(done('resp_unknown'));
-    expect(t.snap().value).toBe('backingOff');
+    expect(t.stage()).toBe('backingOff');
     clock.increment(99);
     expect(t.creates()).toBe(1);
     clock.increment(1);
@@ -141,7 +147,7 @@ describe('responseMachine', () => {
     expect(waits).toEqual([100, 200]);
     expect(t.creates()).toBe(3);
     expect(t.reports().filter((r) => r.type === 'response.createFailed')).toEqual([{ type: 'response.createFailed', refusals: 3 }]);
-    expect(t.snap().value).toBe('idle');
+    expect(t.stage()).toBe('idle');
     // A later request starts afresh.
     t.send(requestFor('turn-9'));
     expect(t.creates()).toBe(4);
@@ -150,9 +156,9 @@ describe('responseMachine', () => {
   it('takes only a refusal naming our latest create (or naming none) as ours', () => {
     const t = start();
     t.send(request, error('conversation_already_has_active_response', 'someone_elses_event'));
-    expect(t.snap().value).toBe('requested');
+    expect(t.stage()).toBe('requested');
     t.send(error('conversation_already_has_active_response', responseCreateEventId(1)));
-    expect(t.snap().value).toBe('blocked');
+    expect(t.stage()).toBe('blocked');
   });
 
   it('resends after response.done when the server started a response while our create was on the wire', () => {
@@ -161,14 +167,14 @@ describe('responseMachine', () => {
     expect(t.snap().context).toMatchObject({ activeResponseIds: ['resp_vad'], retryOwed: true });
     expect(t.creates()).toBe(1);
     t.send(done('resp_vad'));
-    expect(t.snap().value).toBe('backingOff');
+    expect(t.stage()).toBe('backingOff');
   });
 
   it('does not ask again when the racing response began after our items had arrived (it answers them)', () => {
     const t = start({ input: { backoffMs: 0 } });
     t.send(request, { type: 'response.created', responseId: 'resp_vad', coversRequest: true }, refusal, done('resp_vad'));
     expect(t.creates()).toBe(1);
-    expect(t.snap().value).toBe('idle');
+    expect(t.stage()).toBe('idle');
     // Without that knowledge, the refused request is owed a retry.
     const u = start({ input: { backoffMs: 0 } });
     u.send(request, { type: 'response.created', responseId: 'resp_vad', coversRequest: false }, refusal, done('resp_vad'));
@@ -182,7 +188,7 @@ describe('responseMachine', () => {
       t.send(...setUp);
       const before = t.snap();
       t.send(...ignored);
-      expect(t.snap().value).toBe(before.value);
+      expect(t.snap().value).toEqual(before.value);
       expect(t.snap().context).toEqual(before.context);
     }
     expect(t.creates()).toBe(1);
@@ -196,7 +202,7 @@ describe('responseMachine', () => {
     t.send(done('resp_other'));
     expect(isResponseActive(t.snap())).toBe(true);
     t.send(done('resp_vad', 'cancelled'));
-    expect(t.snap().value).toBe('idle');
+    expect(t.stage()).toBe('idle');
     expect(t.creates()).toBe(0);
   });
 
@@ -226,9 +232,9 @@ describe('responseMachine', () => {
   it('ignores a stray response.done while idle or while our create is in flight', () => {
     const t = start();
     t.send(done('resp_x'));
-    expect(t.snap().value).toBe('idle');
+    expect(t.stage()).toBe('idle');
     t.send(request, done('resp_x'));
-    expect(t.snap().value).toBe('requested');
+    expect(t.stage()).toBe('requested');
     expect(t.creates()).toBe(1);
   });
 
@@ -237,9 +243,9 @@ describe('responseMachine', () => {
     const t = start({ clock });
     t.send(request);
     clock.increment(RESPONSE_CREATE_TIMEOUT_MS - 1);
-    expect(t.snap().value).toBe('requested');
+    expect(t.stage()).toBe('requested');
     clock.increment(1);
-    expect(t.snap().value).toBe('idle');
+    expect(t.stage()).toBe('idle');
     expect(t.snap().context.timeouts).toBe(1);
     expect(t.creates()).toBe(1);
     t.send(request);
@@ -252,22 +258,65 @@ describe('responseMachine', () => {
     t.send(requestFor('turn-1'), requestFor('turn-2'));
     clock.increment(RESPONSE_CREATE_TIMEOUT_MS);
     expect(t.creates()).toBe(2);
-    expect(t.snap().value).toBe('requested');
+    expect(t.stage()).toBe('requested');
     expect(t.snap().context.waiting).toEqual([]);
+  });
+
+  it('cancels the active response once, however often the host interrupts, and is idle after its done', () => {
+    const t = start();
+    t.send(created('resp_1'), cancel, cancel);
+    expect(t.outbound()).toEqual([{ type: 'response.cancel', event_id: RESPONSE_CANCEL_EVENT_ID }]);
+    expect(t.snap().value).toEqual({ active: 'cancelling' });
+    t.send(done('resp_1', 'cancelled'));
+    expect(t.stage()).toBe('idle');
+    // A later response is a new one: an interruption cancels it too.
+    t.send(created('resp_2'), cancel);
+    expect(t.outbound().filter((e) => e.type === 'response.cancel')).toHaveLength(2);
+  });
+
+  it('sends no cancel when nothing is active (idle, blocked, backing off)', () => {
+    const clock = new SimulatedClock();
+    const t = start({ clock });
+    t.send(cancel);
+    t.send(request, refusal, cancel);
+    expect(t.stage()).toBe('blocked');
+    t.send(done('unseen'), cancel);
+    expect(t.stage()).toBe('backingOff');
+    expect(t.outbound().filter((e) => e.type === 'response.cancel')).toEqual([]);
+  });
+
+  it('cancels the response our create in flight starts, as soon as it is created', () => {
+    const t = start();
+    t.send(request, cancel);
+    expect(t.snap().value).toEqual({ requested: 'cancelWhenCreated' });
+    expect(t.outbound().map((e) => e.type)).toEqual(['response.create']);
+    t.send(created('resp_1'));
+    expect(t.outbound().map((e) => e.type)).toEqual(['response.create', 'response.cancel']);
+    expect(t.snap().value).toEqual({ active: 'cancelling' });
+    expect(t.snap().context.activeResponseIds).toEqual(['resp_1']);
+  });
+
+  it('a second response created while cancelling is not cancelled by the first interruption', () => {
+    const t = start();
+    t.send(created('resp_1'), cancel, created('resp_2'));
+    expect(t.snap().value).toEqual({ active: 'running' });
+    expect(t.outbound().filter((e) => e.type === 'response.cancel')).toHaveLength(1);
   });
 
   it('reaches every state through xstate/graph shortest paths', () => {
     const afterTimeout = { type: 'xstate.after.createTimeout.response.requested' } as unknown as ResponseTrackerEvent;
     const afterBackoff = { type: 'xstate.after.backoff.response.backingOff' } as unknown as ResponseTrackerEvent;
     // The graph walks the pure transition function with no parent to send to; sendParent is named, so stub it.
-    const paths = getShortestPaths(responseMachine.provide({ actions: { sendCreate: () => {}, reportSent: () => {}, giveUp: () => {} } }), {
-      events: [request, created('r1'), done('r1'), done('r2'), refusal, error('response_cancel_not_active'), afterTimeout, afterBackoff],
+    const paths = getShortestPaths(responseMachine.provide({ actions: { sendCreate: () => {}, reportSent: () => {}, giveUp: () => {}, sendCancel: () => {} } }), {
+      events: [request, created('r1'), done('r1'), done('r2'), refusal, error('response_cancel_not_active'), afterTimeout, afterBackoff, cancel],
       input: { maxRetries: 1 },
       // Counters grow forever: keep what the behaviour depends on, plus whether the timeout edge was taken.
       serializeState: (s) => JSON.stringify([s.value, s.context.waiting.length, s.context.retryOwed, s.context.refusals, s.context.activeResponseIds.length, s.context.timeouts > 0]),
     });
-    const reached = new Set(paths.map((p) => String(p.state.value)));
-    expect([...reached].sort()).toEqual(['active', 'backingOff', 'blocked', 'idle', 'requested']);
+    const reached = new Set(paths.map((p) => JSON.stringify(p.state.value)));
+    expect([...reached].sort()).toEqual(
+      ['"backingOff"', '"blocked"', '"idle"', '{"active":"cancelling"}', '{"active":"running"}', '{"requested":"awaitingResponse"}', '{"requested":"cancelWhenCreated"}'].sort(),
+    );
     expect(paths.some((p) => p.state.matches('active') && p.state.context.retryOwed)).toBe(true);
     expect(paths.some((p) => p.state.context.timeouts > 0)).toBe(true);
   });
@@ -377,7 +426,7 @@ describe('responseMachine against a simulated server (property)', () => {
       fc.property(fc.array(command, { maxLength: 60 }), (commands) => {
         const { t, server, requests, lastRequestTick } = simulate(commands);
         expect(server.wire).toEqual([]);
-        expect(t.snap().value).toBe('idle');
+        expect(t.stage()).toBe('idle');
         expect(t.snap().context.waiting).toEqual([]);
         expect(t.snap().context.retryOwed).toBe(false);
         // Each accepted create answers at least one request; the last request got exactly one.

@@ -15,6 +15,9 @@
  *   `response.created` means a `response.done` we have not seen yet. Should one never come, the
  *   response is forgotten after `STALE_RESPONSE_MS` without any response event, so a lost done
  *   cannot silence the model for good.
+ *   A host's interruption (`response.cancel`) sends one `response.cancel` (`active.cancelling`: a
+ *   second interruption sends nothing more); one that comes while our create is in flight cancels
+ *   the response it starts, as soon as it is created (`requested.cancelWhenCreated`).
  * - `blocked`: our create was refused because of a response we never saw; wait for its done.
  * - `backingOff`: a refused create is owed a retry; wait a little longer after each refusal, so a
  *   server that keeps refusing cannot make us send creates in a loop. Past `maxRetries` refusals in a
@@ -37,6 +40,12 @@ export const DEFAULT_CREATE_BACKOFF_MS = 250;
 
 /** The refusal of a `response.create` while a response is active. */
 const ACTIVE_RESPONSE_CODE = 'conversation_already_has_active_response';
+
+/**
+ * The `event_id` of our `response.cancel`: a refusal that names it (`response_cancel_not_active`:
+ * the response ended while the cancel was on the wire) answers a race, not a fault.
+ */
+export const RESPONSE_CANCEL_EVENT_ID = 'rmp_response_cancel';
 
 /** The `event_id` of our n-th `response.create` (n from 1): refusals echo it in `error.event_id`. */
 export function responseCreateEventId(n: number): string {
@@ -98,6 +107,7 @@ export const responseMachine = setup({
     ),
     removeWaiting: assign(({ context, event }) => (event.type === 'response.withdraw' ? { waiting: context.waiting.filter((id) => id !== event.turnId) } : {})),
     sendCreate: sendParent(({ context }) => ({ type: 'outbound', event: { type: 'response.create', event_id: responseCreateEventId(context.createsSent) } }) satisfies Outbound),
+    sendCancel: sendParent({ type: 'outbound', event: { type: 'response.cancel', event_id: RESPONSE_CANCEL_EVENT_ID } } satisfies Outbound),
     reportSent: sendParent(({ context }): ResponseReport => ({ type: 'response.createSent', turnIds: context.waiting })),
     // One assign per create (every assign rebuilds the snapshot): counted before sendCreate reads it.
     countCreate: assign({ createsSent: ({ context }) => context.createsSent + 1 }),
@@ -164,6 +174,12 @@ export const responseMachine = setup({
           { guard: 'isOurRefusal', target: 'blocked', actions: ['giveUp', 'forgetRetry'] },
         ],
       },
+      initial: 'awaitingResponse',
+      states: {
+        awaitingResponse: { on: { 'response.cancel': 'cancelWhenCreated' } },
+        // The host interrupted before the response it asked for began: it is cancelled once created.
+        cancelWhenCreated: { on: { 'response.created': { target: '#response.active.cancelling', actions: ['rememberResponse', 'sendCancel'] } } },
+      },
     },
     active: {
       // A lost done must not keep the model quiet forever (any response event restarts the wait).
@@ -185,6 +201,13 @@ export const responseMachine = setup({
           { guard: and(['isOurRefusal', 'retriesLeft']), actions: 'noteRefusal' },
           { guard: 'isOurRefusal', actions: ['giveUp', 'forgetRetry'] },
         ],
+      },
+      // A response created (re-entering `active`) starts `running` again: that one was not cancelled.
+      initial: 'running',
+      states: {
+        running: { on: { 'response.cancel': { target: 'cancelling', actions: 'sendCancel' } } },
+        // Our cancel is out: its `response.done` (cancelled) follows; another interruption sends nothing.
+        cancelling: {},
       },
     },
     blocked: {

@@ -95,7 +95,7 @@ describe('responseTurnMachine', () => {
 
 describe('the lifecycles as diagrams', () => {
   it.each([
-    ['session', sessionMachine, ['connecting', 'configuring', 'ready', 'toolsSynced', 'updatingTools', 'toolsUpdateQueued', 'closed']],
+    ['session', sessionMachine, ['connecting', 'configuring', 'ready', 'synced', 'updating', 'updateQueued', 'closed']],
     ['response', responseMachine, ['idle', 'requested', 'active', 'blocked', 'backingOff']],
     ['responseTurn', responseTurnMachine, ['inProgress', 'awaitingOutputs', 'requesting', 'interrupted', 'followedUp', 'closed']],
     ['toolCall', toolCallMachine, ['streaming', 'awaitingApproval', 'executing', 'executed', 'denied', 'cancelled', 'skipped']],

@@ -22,7 +22,7 @@ describe('sessionMachine rules under a misbehaving server', () => {
     expect(updates()[2]!.session.tools.map((t) => t.name)).toEqual(['tool_49']);
     session.server({ type: 'session.updated', session: { type: 'realtime' } });
     expect(updates()).toHaveLength(3);
-    expect(session.actor.getSnapshot().value).toEqual({ ready: 'toolsSynced' });
+    expect(session.actor.getSnapshot().value).toEqual({ ready: 'synced' });
   });
 
   it('gives up on response.create after a few refusals in a row instead of storming the server', () => {
@@ -90,7 +90,7 @@ describe('sessionMachine rules under a misbehaving server', () => {
       expect(updates(session)).toHaveLength(1);
       expect(session.actor.getSnapshot().value).toBe('configuring');
       session.server({ type: 'session.updated', session: { type: 'realtime' } });
-      expect(session.actor.getSnapshot().value).toEqual({ ready: 'toolsSynced' });
+      expect(session.actor.getSnapshot().value).toEqual({ ready: 'synced' });
     });
 
     it('with tools pending, waits for the listing however early the socket opens, then sends the listed tools once', () => {

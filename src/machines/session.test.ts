@@ -62,7 +62,7 @@ describe('sessionMachine', () => {
     expect(session.sent()).toEqual([{ type: 'session.update', event_id: 'rmp_session_update_1', session: expect.objectContaining({ type: 'realtime', instructions: 'Be brief.', tool_choice: 'auto', tools: [expect.objectContaining({ name: 'lookup' })] }) }]);
     expect(session.actor.getSnapshot().value).toBe('configuring');
     session.server({ type: 'session.updated', event_id: 'e2', session: { type: 'realtime' } });
-    expect(session.actor.getSnapshot().value).toEqual({ ready: 'toolsSynced' });
+    expect(session.actor.getSnapshot().value).toEqual({ ready: 'synced' });
     expect(session.emitted.some((e) => e.type === 'session.ready')).toBe(true);
   });
 

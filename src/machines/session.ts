@@ -10,19 +10,24 @@
  * an id from the wire, so no id can reach an actor it does not name (`toString`, `__proto__`).
  *
  * States: `connecting` (the socket opening, the tools being listed) `→ configuring` (our
- * `session.update` is out) `→ ready` (`toolsSynced`, or `updatingTools` / `toolsUpdateQueued` while
- * a catalog change is being sent) `→ closed` (final). The update goes out as soon as the socket is
- * open and the tools are known, without waiting for `session.created`: the Realtime API takes
- * client events from the moment the socket opens and answers them after its `session.created`.
+ * `session.update` is out) `→ ready` (`synced`, or `updating` / `updateQueued` while a catalog
+ * change or a host patch is being sent: one `session.update` in flight, at most one catalog change
+ * queued behind it) `→ closed` (final). The update goes out as soon as the socket is open and the
+ * tools are known, without waiting for `session.created`: the Realtime API takes client events from
+ * the moment the socket opens and answers them after its `session.created`.
+ *
+ * The host's own requests (`host.*`, from the proxy's embedding API) take the same paths as the
+ * server's: a patch waits for its turn to be sent, a wish for a response goes to the response
+ * machine, an interruption is a barge-in plus a cancel of the active response.
  */
 import { and, assign, emit, not, setup, type ActorRefFrom } from 'xstate';
 import type { ServerEvent } from '../protocol/generated/types.js';
 import { clampTimeout } from './approval.js';
 import { mcpApprovalMachine } from './mcpApproval.js';
 import { RecentIds } from './recentIds.js';
-import { responseMachine } from './response.js';
+import { RESPONSE_CANCEL_EVENT_ID, responseMachine } from './response.js';
 import { responseTurnMachine } from './responseTurn.js';
-import { buildSessionUpdate, sessionUpdateEventId } from './sessionUpdate.js';
+import { buildPatchUpdate, buildSessionUpdate, buildToolsUpdate, mergeSessionPatch, sessionUpdateEventId } from './sessionUpdate.js';
 import { answerKey, answerMcpApproval, bargeIn, completeCall, finishResponse, forwardAnswer, NO_ENTRIES, NO_IDS, settleCall, startCall, startMcpApproval, teardown, type Step } from './sessionSteps.js';
 import {
   DEFAULT_CONFIGURE_TIMEOUT_MS,
@@ -40,6 +45,9 @@ export type { SessionAnomaly, SessionContext, SessionEmitted, SessionEndReason, 
 export { DEFAULT_CONFIGURE_TIMEOUT_MS } from './sessionTypes.js';
 
 type ErrorEvent = Extract<ServerEvent, { type: 'error' }>;
+
+/** The response machine's name for the host's wish for a response: one waiting request, however many messages asked. */
+export const HOST_TURN_ID = 'host';
 
 /** The context without `key` in the answers waiting to be added (nothing when it is not there). */
 function forgetAnswer(context: SessionContext, key: string | undefined): Partial<SessionContext> {
@@ -75,6 +83,9 @@ const sessionSetup = setup({
     acknowledgesAnswer: ({ context, event }) =>
       event.type === 'conversation.item.added' && context.unacknowledged.size > 0 && (event.item.type === 'function_call_output' || event.item.type === 'mcp_approval_response'),
     isMcpApprovalRequest: ({ event }) => event.type === 'conversation.item.done' && event.item.type === 'mcp_approval_request',
+    hasSessionPatch: ({ context }) => context.sessionPatch !== undefined,
+    // Our cancel reached the server after the response ended: a race, not news for the host.
+    missesOurCancel: ({ event }) => event.type === 'error' && event.error.code === 'response_cancel_not_active' && event.error.event_id === RESPONSE_CANCEL_EVENT_ID,
   },
 });
 
@@ -112,11 +123,28 @@ const step = (decide: (context: SessionContext, event: SessionEvent) => Step) =>
 
 export const sessionMachine = sessionSetup.extend({
   actions: {
+    // The first update: the host's configuration (with any patch made meanwhile) and the tools.
     sendSessionUpdate: sessionSetup.enqueueActions(({ context, enqueue }) => {
       const n = context.updatesSent + 1;
-      enqueue.assign({ updatesSent: n });
-      enqueue.emit({ type: 'send', event: buildSessionUpdate({ ...context.input, tools: context.tools }, sessionUpdateEventId(n)) });
+      const patch = context.sessionPatch;
+      enqueue.assign({ sessionPatch: undefined, updatesSent: n });
+      enqueue.emit({ type: 'send', event: buildSessionUpdate({ ...context.input, tools: context.tools, ...(patch ? { patch } : {}) }, sessionUpdateEventId(n)) });
     }),
+    // A catalog change: the tools only, so no field the host changed since the first update is reverted.
+    sendToolsUpdate: sessionSetup.enqueueActions(({ context, enqueue }) => {
+      const n = context.updatesSent + 1;
+      enqueue.assign({ updatesSent: n });
+      enqueue.emit({ type: 'send', event: buildToolsUpdate({ tools: context.tools, ...(context.input.nativeTools ? { nativeTools: context.input.nativeTools } : {}) }, sessionUpdateEventId(n)) });
+    }),
+    sendSessionPatch: sessionSetup.enqueueActions(({ context, enqueue }) => {
+      if (context.sessionPatch === undefined) return;
+      const n = context.updatesSent + 1;
+      enqueue.assign({ sessionPatch: undefined, updatesSent: n });
+      enqueue.emit({ type: 'send', event: buildPatchUpdate(context.sessionPatch, sessionUpdateEventId(n)) });
+    }),
+    mergeSessionPatch: assign(({ context, event }) => (event.type === 'host.sessionUpdate' ? { sessionPatch: mergeSessionPatch(context.sessionPatch, event.patch) } : {})),
+    requestHostResponse: sessionSetup.sendTo('response', { type: 'response.request', turnId: HOST_TURN_ID }),
+    cancelResponse: sessionSetup.sendTo('response', { type: 'response.cancel' }),
     applyCatalog: assign(({ event, context }) => (event.type === 'catalog.changed' ? { tools: event.tools, toolInfo: event.toolInfo ?? context.toolInfo, toolsListed: true } : {})),
     noteOpened: assign({ opened: true }),
     rememberOutOfBand: assign(({ context, event }) => (event.type === 'response.created' && event.response.id !== undefined ? { outOfBand: context.outOfBand.add(event.response.id) } : {})),
@@ -237,6 +265,8 @@ export const sessionMachine = sessionSetup.extend({
         'transport.opened': { actions: 'noteOpened' },
         // A transport that does not say it opened (a host's own) still delivers this.
         'session.created': { actions: 'noteOpened' },
+        // Before the first update leaves, a patch joins what it carries.
+        'host.sessionUpdate': { actions: 'mergeSessionPatch' },
       },
     },
     configuring: {
@@ -247,35 +277,46 @@ export const sessionMachine = sessionSetup.extend({
         error: [
           { guard: 'isSessionExpired', target: 'closed', actions: 'endFromEvent' },
           { guard: 'refusesOurUpdate', target: 'closed', actions: ['reportError', 'endFromEvent'] },
+          { guard: 'missesOurCancel' },
           // Any other error is about something else: report it and keep waiting (the timeout bounds the wait).
-          { actions: 'reportError' },
+          // The response machine hears it too: a host's response.create may already be out.
+          { actions: ['forwardToResponse', 'reportError'] },
         ],
         'outbound.failed': { guard: 'isOurUpdate', target: 'closed', actions: 'endFromEvent' },
-        'catalog.changed': { actions: ['applyCatalog', 'sendSessionUpdate'] },
+        'catalog.changed': { actions: ['applyCatalog', 'sendToolsUpdate'] },
+        // Sent once the session is ready (one update in flight at a time).
+        'host.sessionUpdate': { actions: 'mergeSessionPatch' },
+        // The server takes client events in order: whatever follows our update is handled after it.
+        'host.responseRequested': { actions: 'requestHostResponse' },
+        'host.interrupt': { actions: 'cancelResponse' },
+        outbound: { actions: 'emitOutbound' },
       },
     },
     ready: {
       entry: emit({ type: 'session.ready' }),
-      initial: 'toolsSynced',
+      initial: 'synced',
       states: {
-        toolsSynced: {
-          on: { 'catalog.changed': { target: 'updatingTools', actions: 'applyCatalog' } },
+        synced: {
+          // A host patch waiting (made while another update was out, or before the session was ready) leaves now.
+          always: { guard: 'hasSessionPatch', target: 'updating', actions: 'sendSessionPatch' },
+          on: { 'catalog.changed': { target: 'updating', actions: ['applyCatalog', 'sendToolsUpdate'] } },
         },
-        updatingTools: {
-          entry: 'sendSessionUpdate',
+        // One session.update is out (the tools, or a host patch): the next waits for its answer.
+        updating: {
           on: {
-            'session.updated': 'toolsSynced',
+            'session.updated': 'synced',
             // Changes while an update is out are sent together once it is answered: one update per burst.
-            'catalog.changed': { target: 'toolsUpdateQueued', actions: 'applyCatalog' },
-            error: { guard: and(['refusesOurUpdate', not('isSessionExpired')]), target: 'toolsSynced', actions: 'reportError' },
-            'outbound.failed': { guard: 'isOurUpdate', target: 'toolsSynced' },
+            'catalog.changed': { target: 'updateQueued', actions: 'applyCatalog' },
+            error: { guard: and(['refusesOurUpdate', not('isSessionExpired')]), target: 'synced', actions: 'reportError' },
+            'outbound.failed': { guard: 'isOurUpdate', target: 'synced' },
           },
         },
-        toolsUpdateQueued: {
+        // A catalog change waits for the update in flight (a host patch waits in the context, after it).
+        updateQueued: {
           on: {
-            'session.updated': 'updatingTools',
+            'session.updated': { target: 'updating', actions: 'sendToolsUpdate' },
             'catalog.changed': { actions: 'applyCatalog' },
-            error: { guard: and(['refusesOurUpdate', not('isSessionExpired')]), target: 'updatingTools', actions: 'reportError' },
+            error: { guard: and(['refusesOurUpdate', not('isSessionExpired')]), target: 'updating', actions: ['reportError', 'sendToolsUpdate'] },
           },
         },
       },
@@ -285,7 +326,15 @@ export const sessionMachine = sessionSetup.extend({
         'response.output_item.done': { actions: 'completeCall' },
         'response.done': [{ guard: 'isOutOfBand' }, { actions: ['forwardToResponse', 'finishResponse'] }],
         'input_audio_buffer.speech_started': { actions: 'bargeIn' },
-        error: [{ guard: 'isSessionExpired', target: 'closed', actions: ['endFromEvent', 'teardown'] }, { actions: ['forwardToResponse', 'reportError'] }],
+        // The host's interruption is the user's: the same barge-in, and the response cancelled (the server's VAD does that itself).
+        'host.interrupt': { actions: ['cancelResponse', 'bargeIn'] },
+        'host.responseRequested': { actions: 'requestHostResponse' },
+        'host.sessionUpdate': { actions: 'mergeSessionPatch' },
+        error: [
+          { guard: 'isSessionExpired', target: 'closed', actions: ['endFromEvent', 'teardown'] },
+          { guard: 'missesOurCancel' },
+          { actions: ['forwardToResponse', 'reportError'] },
+        ],
         'approval.answer': { actions: 'forwardAnswer' },
         'toolCall.approvalRequested': { actions: 'noteApprovalRequested' },
         'approval.settled': { actions: ['noteApprovalSettled', 'answerMcpApproval'] },

@@ -7,6 +7,7 @@ import type { ClientEvent, McpTool, RealtimeError, RealtimeSessionConfig, Server
 import type { SessionToolInfo, StickyAnswer } from './policy.js';
 import type { RecentIds } from './recentIds.js';
 import type { ResponseInput } from './response.js';
+import type { SessionPatch } from './sessionUpdate.js';
 import type {
   ApprovalAnswer,
   ApprovalRequest,
@@ -71,6 +72,12 @@ export type SessionEvent =
   | { type: 'transport.opened' }
   | { type: 'catalog.changed'; tools: RealtimeFunctionTool[]; toolInfo?: ReadonlyMap<string, SessionToolInfo> }
   | { type: 'session.close' }
+  /** The host changes session fields (`proxy.updateSession`, checked by the proxy): sent once no other `session.update` is in flight. */
+  | { type: 'host.sessionUpdate'; patch: SessionPatch }
+  /** The host wants the model to speak (after its text message, or a committed turn): the response machine sends the `response.create`. */
+  | { type: 'host.responseRequested' }
+  /** The host interrupts: the active response is cancelled; calls, turns and native approvals hear it as they hear the user speak. */
+  | { type: 'host.interrupt' }
   /** A frame the machine asked to send could not be sent (the encoder or the socket refused it). */
   | { type: 'outbound.failed'; event: ClientEvent; message: string }
   | ApprovalAnswer
@@ -140,6 +147,8 @@ export interface SessionContext {
   unacknowledged: ReadonlySet<string>;
   /** How many children were spawned: the next child's name. */
   children: number;
+  /** The host's `updateSession` fields not sent yet (merged): the next update that may leave carries them. */
+  sessionPatch?: SessionPatch;
   /** How many `session.update` were sent: the latest one's event id. */
   updatesSent: number;
   /** The socket is open (`transport.opened`, or the server's `session.created` said so). */

@@ -166,7 +166,9 @@ export type ResponseTrackerEvent =
   /** A response turn wants the model to speak about its outputs: one `response.create` serves every waiting turn. */
   | { type: 'response.request'; turnId: string }
   /** The turn no longer wants it (the user barged in before the create left). */
-  | { type: 'response.withdraw'; turnId: string };
+  | { type: 'response.withdraw'; turnId: string }
+  /** The host interrupts: cancel the active response (or the one our create in flight starts); nothing when none is. */
+  | { type: 'response.cancel' };
 
 /** Reported by the response machine to the session. */
 export type ResponseReport =

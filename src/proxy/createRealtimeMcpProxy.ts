@@ -22,6 +22,7 @@ import { TEARDOWN_DENY_REASON, toolCallMachine } from '../machines/toolCall.js';
 import { sessionMachine, type SessionEmitted, type SessionEndReason } from '../machines/session.js';
 import type { ApprovalRequest, ExecuteToolCallInput, SessionApprovalPolicy } from '../machines/types.js';
 import { parseApprovalAnswer } from './approvalAnswer.js';
+import { createHostActions, type RealtimeMcpProxyEmbedding } from './hostActions.js';
 import { createHostChannel } from './hostChannel.js';
 import { createHostToolCaller } from './hostToolCaller.js';
 import { resolveHostTools } from './hostTools.js';
@@ -31,7 +32,8 @@ import { registeringKey, sessionRedactor } from './sessionRedactor.js';
 import { SessionToolSettings, nativeApprovalRules } from './sessionToolSettings.js';
 import { createToolCallTimelines } from './timelines.js';
 
-export interface RealtimeMcpProxy {
+/** The session's tools (MCP) and, for the app, the embedding API (audio, text, interrupt, session updates: hostActions.ts). */
+export interface RealtimeMcpProxy extends RealtimeMcpProxyEmbedding {
   /**
    * Lists the MCP tools while it opens the Realtime session; the `session.update` with the tools
    * goes out once both are done. Resolves once the socket is open and the tools are listed; if
@@ -199,6 +201,12 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
   const tell = (event: Parameters<typeof actor.send>[0]) => {
     if (running()) actor.send(event);
   };
+  /** The lifecycle stage (`ready`, not `ready.synced`): what a host branches on. An actor that failed keeps its last state: the session is over all the same. */
+  const stage = () => {
+    const value = actor.getSnapshot().value;
+    return end ? 'closed' : typeof value === 'string' ? value : (Object.keys(value)[0] ?? '');
+  };
+  const embedding = createHostActions({ transport, stage, end: () => end, tell });
 
   const send = (event: ClientEvent) => {
     let result: ReturnType<RealtimeTransport['send']>;
@@ -339,6 +347,7 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
 
 
   return {
+    ...embedding.api,
     catalog,
     ended,
     async start() {
@@ -374,6 +383,7 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
       if (recorder) untapRecorder = recorder.tapTransport(transport, options.url);
       detach.push(
         transport.on('event', (event, meta) => {
+          embedding.observe(event);
           if (isAudioEvent(event)) return notify('realtime.audio', event as ServerEvent);
           notify('realtime.event', event, meta);
           if (event.type === 'response.output_item.done' && event.item.type === 'function_call' && typeof event.item.call_id === 'string') {
@@ -459,9 +469,7 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
     snapshot() {
       const snapshot = actor.getSnapshot();
       return {
-        // The lifecycle stage (`ready`, not `ready.toolsSynced`): what a host branches on.
-        // An actor that failed keeps its last state: the session is over all the same.
-        state: end ? 'closed' : typeof snapshot.value === 'string' ? snapshot.value : (Object.keys(snapshot.value)[0] ?? ''),
+        state: stage(),
         tools: snapshot.context.tools.map((t) => t.name),
         pendingApprovals: [...pendingApprovals.values()],
         runningCalls: [...snapshot.context.calls.keys()],

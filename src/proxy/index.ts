@@ -1,6 +1,8 @@
 // The proxy: one Realtime session wired to MCP. Browser-safe; Node wiring in `realtime-mcp-proxy/node`.
 export { createRealtimeMcpProxy } from './createRealtimeMcpProxy.js';
 export type { RealtimeMcpProxy } from './createRealtimeMcpProxy.js';
+export type { RealtimeMcpProxyEmbedding } from './hostActions.js';
+export type { AudioInput } from './audioPayload.js';
 export type { ApprovalHandlerAnswer, ProxyEvents, ProxyWarning, RealtimeMcpProxyOptions, ToolCallTimeline } from './options.js';
 export { projectInspectionEvent } from './inspection.js';
 export type { InspectionRecord } from './inspection.js';

@@ -26,7 +26,7 @@ describe('projectInspectionEvent', () => {
     send({ type: 'response.output_item.done', response_id: 'r', output_index: 0, item: { type: 'function_call', status: 'completed', call_id: 'call_1', name: 'f', arguments: '{"pin":"SECRET-ARGS"}' } });
     await new Promise((done) => setTimeout(done, 0));
     const sessionStates = records.filter((r) => r.kind === 'snapshot' && r.actorId === actor.id).map((r) => r.state);
-    expect(sessionStates).toEqual(expect.arrayContaining(['connecting', 'configuring', { ready: 'toolsSynced' }]));
+    expect(sessionStates).toEqual(expect.arrayContaining(['connecting', 'configuring', { ready: 'synced' }]));
     const callStates = records.filter((r) => r.kind === 'snapshot' && r.actorId === 'call-1').map((r) => r.state);
     expect(callStates).toEqual(expect.arrayContaining(['streaming', 'executing', 'executed']));
     expect(records.find((r) => r.actorId === 'call-1')?.parentId).toBe(actor.id);

@@ -1,0 +1,242 @@
+/**
+ * The embedding API: what an app does with a session beside the tools (send audio and text,
+ * interrupt, change the session), compared with `@openai/agents-realtime`'s `RealtimeSession`
+ * (`sendAudio`, `sendMessage`, `interrupt`, `updateSessionConfig`…).
+ *
+ * Audio never passes through a machine: an append is encoded and sent on the transport here. What
+ * the machines own goes through them: `response.create` (the response machine: never two in
+ * flight, none over an active response), `response.cancel` (sent once, for an active response),
+ * `session.update` (one in flight; the host's fields are never reverted by the proxy's own updates)
+ * and the barge-in rules for running calls. What only the edge knows stays here: which assistant
+ * audio item is playing and how much of it arrived (for `conversation.item.truncate`), and the
+ * session's audio formats (from `session.created` / `session.updated`).
+ *
+ * No method throws, whatever it is given or whenever it is called: each returns a `SendResult`.
+ * Before the session's first `session.update` is out (`connecting`: before `start()` resolves) and
+ * after it ended, sends are refused with `not_open`; only `updateSession` is taken while connecting
+ * (the first update carries it). Nothing is queued: after `await proxy.start()` every method works.
+ */
+import { ProxyError } from '../errors.js';
+import type { DecodedServerEvent } from '../protocol/codec.js';
+import type { ClientEvent } from '../protocol/generated/types.js';
+import type { RealtimeTransport, SendResult } from '../protocol/transport.js';
+import type { SessionEndReason, SessionEvent } from '../machines/session.js';
+import type { SessionPatch } from '../machines/sessionUpdate.js';
+import { audioPayload, base64ByteLength, type AudioInput } from './audioPayload.js';
+import { checkSessionPatch } from './sessionPatch.js';
+
+/** Beyond any context window (gpt-realtime: 32k tokens ≈ 128k characters): such a message is a mistake. */
+export const MAX_TEXT_CHARS = 200_000;
+
+export interface RealtimeMcpProxyEmbedding {
+  /**
+   * Appends the user's audio (`input_audio_buffer.append`): PCM16 bytes in the session's input
+   * format (24 kHz mono by default) or their base64. Refused with `not_supported` when the
+   * transport carries audio on a media track (WebRTC, SIP): feed the microphone track instead.
+   */
+  sendAudio(audio: AudioInput): SendResult;
+  /** Ends the user's turn (`input_audio_buffer.commit`, push-to-talk); `respond: true` then asks the model to answer (default false: server VAD answers by itself). */
+  commitAudio(options?: { respond?: boolean }): SendResult;
+  /** Drops the audio appended since the last commit (`input_audio_buffer.clear`). */
+  clearAudio(): SendResult;
+  /** A user text message (`conversation.item.create`); `respond` (default true) asks the model to answer it, once no response is active. */
+  sendText(text: string, options?: { respond?: boolean }): SendResult;
+  /**
+   * Stops the model: cancels the active response (if one is), then, over a WebSocket, truncates
+   * the assistant audio being played at `audioEndMs` (how much the host's player played of it: only
+   * the host knows; without it nothing is truncated and the model believes the user heard it all),
+   * or over WebRTC/SIP clears the output buffer. Running calls, their turns and open approvals hear
+   * it as they hear the user speak (barge-in rules). Call it from a stop button, or on
+   * `input_audio_buffer.speech_started` to truncate what the user did not hear.
+   */
+  interrupt(options?: { audioEndMs?: number }): SendResult;
+  /**
+   * Changes session fields (instructions, voice, turn detection…): sent in a `session.update` once
+   * no other is in flight, and never reverted by the proxy's own updates (a catalog change sends
+   * only the tools). `type`, `model`, `tools` and `tool_choice` are refused (`invalid_options`). A
+   * refusal by the server arrives as `realtime.error`. An empty patch sends nothing.
+   */
+  updateSession(patch: SessionPatch): SendResult;
+}
+
+export interface HostActionsDeps {
+  transport: RealtimeTransport;
+  /** The session's stage: `connecting`, `configuring`, `ready` or `closed`. */
+  stage(): string;
+  end(): SessionEndReason | undefined;
+  tell(event: SessionEvent): void;
+}
+
+/** The assistant audio item the host is playing, as far as its deltas arrived. */
+interface PlayingItem {
+  itemId: string;
+  contentIndex: number;
+  bytes: number;
+  /** Its `response.output_audio.done` came: the audio is whole. */
+  done: boolean;
+}
+
+const AUDIO_DELTAS = new Set(['response.output_audio.delta', 'response.audio.delta']);
+const AUDIO_DONES = new Set(['response.output_audio.done', 'response.audio.done']);
+const G711 = new Set(['audio/pcmu', 'audio/pcma']);
+
+type Loose = { [field: string]: unknown };
+const field = (value: unknown, ...path: string[]): unknown => path.reduce<unknown>((node, key) => (typeof node === 'object' && node !== null ? (node as Loose)[key] : undefined), value);
+
+const ok: SendResult = { ok: true };
+const refused = (code: 'not_open' | 'not_supported' | 'invalid_input', message: string): SendResult => ({ ok: false, error: new ProxyError(code, message) });
+
+export function createHostActions(deps: HostActionsDeps): { api: RealtimeMcpProxyEmbedding; observe(event: DecodedServerEvent): void } {
+  const { transport } = deps;
+  let inputIsG711 = false;
+  let outputIsG711 = false;
+  let playing: PlayingItem | undefined;
+
+  /** Refused unless the session's first update is out and it has not ended. */
+  const notOpen = (what: string, alsoWhileConnecting = false): SendResult | undefined => {
+    const stage = deps.stage();
+    if (stage === 'configuring' || stage === 'ready' || (alsoWhileConnecting && stage === 'connecting')) return undefined;
+    if (stage === 'connecting') return refused('not_open', `Failed to ${what}: the session is not open yet (start() has not resolved). Please await proxy.start() first.`);
+    const end = deps.end();
+    return refused('not_open', `Failed to ${what}: the session has ended${end ? ` (${end.reason})` : ''}. Please start a new session.`);
+  };
+
+  const send = (event: ClientEvent): SendResult => {
+    try {
+      return transport.send(event);
+    } catch (cause) {
+      // A host-provided transport may throw: that is a failed send, returned like any other.
+      return { ok: false, error: new ProxyError('socket_error', `Failed to send "${event.type}": the transport threw ${cause instanceof Error ? cause.message : String(cause)}. Please fix the transport's send().`, { cause }) };
+    }
+  };
+
+  const respondOption = (options: unknown, fallback: boolean, what: string): boolean | SendResult => {
+    if (options === undefined) return fallback;
+    if (typeof options !== 'object' || options === null) return refused('invalid_input', `Failed to ${what}: the options are ${options === null ? 'null' : `a ${typeof options}`}. Please pass { respond: true } or { respond: false }, or nothing.`);
+    const respond = (options as { respond?: unknown }).respond;
+    if (respond === undefined) return fallback;
+    if (typeof respond !== 'boolean') return refused('invalid_input', `Failed to ${what}: respond is ${JSON.stringify(respond) ?? typeof respond}, not true or false. Please pass a boolean.`);
+    return respond;
+  };
+
+  const api: RealtimeMcpProxyEmbedding = {
+    sendAudio(audio) {
+      const closed = notOpen('send audio');
+      if (closed) return closed;
+      if (transport.audio === 'media') {
+        return refused('not_supported', "Failed to send audio: this session's audio travels on a media track or a phone leg (the transport's audio is 'media'), not in events. Please feed the microphone track instead.");
+      }
+      const payload = audioPayload(audio, !inputIsG711);
+      if (!payload.ok) return refused('invalid_input', `Failed to send audio: ${payload.why}. Please ${payload.fix}.`);
+      return send({ type: 'input_audio_buffer.append', audio: payload.base64 });
+    },
+
+    commitAudio(options) {
+      const respond = respondOption(options, false, 'commit the audio');
+      if (typeof respond !== 'boolean') return respond;
+      const closed = notOpen('commit the audio');
+      if (closed) return closed;
+      const result = send({ type: 'input_audio_buffer.commit' });
+      if (result.ok && respond) deps.tell({ type: 'host.responseRequested' });
+      return result;
+    },
+
+    clearAudio() {
+      return notOpen('clear the audio') ?? send({ type: 'input_audio_buffer.clear' });
+    },
+
+    sendText(text, options) {
+      const respond = respondOption(options, true, 'send the text');
+      if (typeof respond !== 'boolean') return respond;
+      if (typeof text !== 'string') return refused('invalid_input', `Failed to send the text: it is ${text === null ? 'null' : `a ${typeof text}`}, not a string. Please pass the user's message as a string.`);
+      if (text.trim().length === 0) return refused('invalid_input', 'Failed to send the text: it is empty. Please send a message with words in it.');
+      if (text.length > MAX_TEXT_CHARS) return refused('invalid_input', `Failed to send the text: it is ${text.length} characters, over ${MAX_TEXT_CHARS} (more than the model's context holds). Please send a shorter message.`);
+      const closed = notOpen('send the text');
+      if (closed) return closed;
+      const result = send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text }] } });
+      // After the item: the response machine's create (now, or once the active response is done) follows it on the wire.
+      if (result.ok && respond) deps.tell({ type: 'host.responseRequested' });
+      return result;
+    },
+
+    interrupt(options) {
+      let audioEndMs: number | undefined;
+      if (options !== undefined) {
+        if (typeof options !== 'object' || options === null) return refused('invalid_input', `Failed to interrupt: the options are ${options === null ? 'null' : `a ${typeof options}`}. Please pass { audioEndMs } or nothing.`);
+        const given = (options as { audioEndMs?: unknown }).audioEndMs;
+        if (given !== undefined && (typeof given !== 'number' || !Number.isFinite(given) || given < 0)) {
+          return refused('invalid_input', `Failed to interrupt: audioEndMs is ${typeof given === 'number' ? String(given) : `a ${typeof given}`}. Please pass how many milliseconds of the assistant's audio were played, as a finite number ≥ 0.`);
+        }
+        audioEndMs = given;
+      }
+      const closed = notOpen('interrupt');
+      if (closed) return closed;
+      // The cancel first (the machine sends it now, if a response is active), then what was not heard.
+      deps.tell({ type: 'host.interrupt' });
+      if (transport.audio === 'media') return send({ type: 'output_audio_buffer.clear' });
+      if (audioEndMs === undefined || playing === undefined) return ok;
+      const item = playing;
+      playing = undefined;
+      const receivedMs = Math.floor(item.bytes / (outputIsG711 ? 8 : 48));
+      // Heard to the end: nothing to drop (a truncate past the audio's length would be refused).
+      if (item.done && audioEndMs >= receivedMs) return ok;
+      return send({ type: 'conversation.item.truncate', item_id: item.itemId, content_index: item.contentIndex, audio_end_ms: Math.min(Math.floor(audioEndMs), receivedMs) });
+    },
+
+    updateSession(patch) {
+      const closed = notOpen('update the session', true);
+      if (closed) return closed;
+      const checked = checkSessionPatch(patch);
+      if (!checked.ok) return checked;
+      if (checked.patch) deps.tell({ type: 'host.sessionUpdate', patch: checked.patch });
+      return ok;
+    },
+  };
+
+  /** What the edge learns from the server's events: the audio formats, and the assistant audio playing. */
+  const observe = (event: DecodedServerEvent) => {
+    const type = event.type;
+    if (AUDIO_DELTAS.has(type)) {
+      const itemId = field(event, 'item_id');
+      const contentIndex = field(event, 'content_index');
+      const delta = field(event, 'delta');
+      if (typeof itemId !== 'string' || typeof contentIndex !== 'number' || typeof delta !== 'string') return;
+      if (playing?.itemId !== itemId || playing.contentIndex !== contentIndex) playing = { itemId, contentIndex, bytes: 0, done: false };
+      playing.bytes += base64ByteLength(delta);
+    } else if (AUDIO_DONES.has(type)) {
+      if (playing !== undefined && field(event, 'item_id') === playing.itemId) playing.done = true;
+    } else if (type === 'session.created' || type === 'session.updated') {
+      const input = field(event, 'session', 'audio', 'input', 'format', 'type');
+      const output = field(event, 'session', 'audio', 'output', 'format', 'type');
+      if (typeof input === 'string') inputIsG711 = G711.has(input);
+      if (typeof output === 'string') outputIsG711 = G711.has(output);
+    }
+  };
+
+  return { api: guarded(api), observe };
+}
+
+const ACTIONS = new Map<keyof RealtimeMcpProxyEmbedding, string>([
+  ['sendAudio', 'send audio'],
+  ['commitAudio', 'commit the audio'],
+  ['clearAudio', 'clear the audio'],
+  ['sendText', 'send the text'],
+  ['interrupt', 'interrupt'],
+  ['updateSession', 'update the session'],
+]);
+
+/** Each method, never throwing: an argument whose getter (or Proxy trap) throws is refused like any bad argument. */
+function guarded(api: RealtimeMcpProxyEmbedding): RealtimeMcpProxyEmbedding {
+  const safe = {} as Record<string, unknown>;
+  for (const [name, what] of ACTIONS) {
+    const method = api[name] as (...args: unknown[]) => SendResult;
+    safe[name] = (...args: unknown[]): SendResult => {
+      try {
+        return method(...args);
+      } catch (cause) {
+        return { ok: false, error: new ProxyError('invalid_input', `Failed to ${what}: reading its arguments threw (${cause instanceof Error ? cause.message : String(cause)}). Please pass plain values.`, { cause }) };
+      }
+    };
+  }
+  return safe as unknown as RealtimeMcpProxyEmbedding;
+}
