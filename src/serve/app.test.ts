@@ -136,7 +136,7 @@ describe('POST /session and POST /sessions/:id/attach', () => {
     expect(ended.data).toMatchObject({ functionName: 'get_forecast', code: 'ok' });
     expect(h.mcp.callLog.map((call) => call.tool)).toEqual(['get_forecast']);
     // The sideband carried the output; no audio or model change went over it.
-    const update = h.sim.sessions[0]!.clientEvents.find((event) => event.type === 'session.update') as { session: Record<string, unknown> };
+    const update = h.sim.sessions[0]!.clientEvents.find((event) => event.type === 'session.update') as unknown as { session: Record<string, unknown> };
     expect(update.session).not.toHaveProperty('audio');
     expect(update.session).not.toHaveProperty('model');
     expect(await h.sim.done).toEqual({ ok: true, steps: 2 });

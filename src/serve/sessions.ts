@@ -63,6 +63,8 @@ export class ServeSession {
   readonly #inFlight = new Set<string>();
   #idle: Array<() => void> = [];
   readonly #openApprovals = new Set<string>();
+  /** Why serve closed the session, when it did (the proxy then reports `closed_by_host`). */
+  #closeReason: string | undefined;
 
   constructor(options: ServeSessionOptions) {
     this.id = options.id;
@@ -134,6 +136,7 @@ export class ServeSession {
   /** Ends the session: the proxy (calls aborted, approvals denied, MCP sessions closed), then the event stream. */
   async close(reason = 'closed_by_server'): Promise<void> {
     if (this.#state === 'ended') return;
+    this.#closeReason ??= reason;
     const proxy = this.#proxy;
     if (proxy) await proxy.close().catch(() => undefined);
     this.#finish({ reason });
@@ -186,7 +189,8 @@ export class ServeSession {
     // Nothing runs any more: whoever waits for the calls need not wait.
     this.#inFlight.clear();
     for (const resolve of this.#idle.splice(0)) resolve();
-    this.events.push('session.ended', this.redactor.value({ sessionId: this.id, ...end }));
+    const shown = this.#closeReason !== undefined && end.reason !== this.#closeReason ? { ...end, reason: this.#closeReason, proxyReason: end.reason } : end;
+    this.events.push('session.ended', this.redactor.value({ sessionId: this.id, ...shown }));
     this.events.end();
     this.#options.onEnded?.(this);
   }
