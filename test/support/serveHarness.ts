@@ -32,6 +32,10 @@ export interface ServeHarnessOptions {
   serve?: Partial<StartServeOptions>;
   /** Default true: the script plays on every sideband connection. */
   everyConnection?: boolean;
+  /** The OpenAI key serve, the fake and the simulator share. Default TEST_KEY. */
+  apiKey?: string;
+  /** The access token. Default TEST_TOKEN. */
+  accessToken?: string;
 }
 
 export const ECHO_TOOLS: MockTool[] = [
@@ -41,13 +45,15 @@ export const ECHO_TOOLS: MockTool[] = [
 
 export async function startServeHarness(options: ServeHarnessOptions = {}): Promise<ServeHarness> {
   const mcp = await startMockMcpServer({ tools: options.tools ?? ECHO_TOOLS });
-  const sim = await startRealtimeSimulator({ ...(options.script ? { script: options.script } : {}), apiKey: TEST_KEY, playOn: options.everyConnection === false ? 'first' : 'every' });
-  const openai = await startFakeOpenAi({ apiKey: TEST_KEY });
+  const apiKey = options.apiKey ?? TEST_KEY;
+  const accessToken = options.accessToken ?? TEST_TOKEN;
+  const sim = await startRealtimeSimulator({ ...(options.script ? { script: options.script } : {}), apiKey, playOn: options.everyConnection === false ? 'first' : 'every' });
+  const openai = await startFakeOpenAi({ apiKey });
   const logs: ServeLogEntry[] = [];
   const serve = await startServe({
-    apiKey: TEST_KEY,
+    apiKey,
     port: 0,
-    accessToken: TEST_TOKEN,
+    accessToken,
     openai: fakeOpenAiClient(sim.url),
     openaiBaseUrl: `${openai.url}/v1`,
     servers: [{ label: 'tools', url: mcp.url }],
@@ -64,7 +70,7 @@ export async function startServeHarness(options: ServeHarnessOptions = {}): Prom
     answers,
     async request(path, init = {}) {
       const headers = new Headers(init.headers);
-      if (!headers.has('authorization')) headers.set('authorization', `Bearer ${TEST_TOKEN}`);
+      if (!headers.has('authorization')) headers.set('authorization', `Bearer ${accessToken}`);
       const response = await fetch(`${serve.url}${path}`, { ...init, headers });
       const text = await response.text();
       const seen: Record<string, string> = {};
