@@ -1,10 +1,11 @@
 /**
- * serve as a whole: several sessions at once, each with its own sideband and tool calls; the
- * session cap; a graceful shutdown with a tool call in flight (the call finishes, its output and
- * the follow-up reach the Realtime side, then the server closes), and one whose deadline passes.
+ * serve as a whole, with its default OpenAI side against the Realtime simulator (fake media peers):
+ * several calls at once, each with its own sideband and tool calls; the session cap; a graceful
+ * shutdown with a tool call in flight (the call finishes, its output and the follow-up reach the
+ * call over the sideband, then the call is hung up and the server closes), and one whose deadline
+ * passes.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { OFFER_SDP } from './support/fakeOpenAi.js';
 import { followEvents, payload, startServeHarness, type ServeHarness, type ServeHarnessOptions } from './support/serveHarness.js';
 
 const opened: ServeHarness[] = [];
@@ -17,9 +18,13 @@ async function harness(options: ServeHarnessOptions): Promise<ServeHarness> {
   return started;
 }
 
-const call = (h: ServeHarness) => h.request('/call', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sdp: OFFER_SDP }) });
-const outputsOf = (h: ServeHarness, index: number) =>
-  h.sim.sessions[index]!.clientEvents.flatMap((event) => (event.type === 'conversation.item.create' && event.item.type === 'function_call_output' ? [event.item] : []));
+/** A browser's call through serve (POST /call, JSON); the caller speaks once it is up. */
+async function call(h: ServeHarness) {
+  const offer = h.offer();
+  const answer = await h.request('/call', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sdp: offer }) });
+  if (answer.status === 201) h.speak(offer);
+  return answer;
+}
 
 describe('concurrent sessions', () => {
   it('three calls at once each get their own sideband and their own tool call; a fourth past maxSessions is refused with 503', async () => {
@@ -35,17 +40,19 @@ describe('concurrent sessions', () => {
     const full = await call(h);
     expect([full.status, full.json().error.code, full.headers.get('retry-after')]).toEqual([503, 'too_many_sessions', '5']);
 
+    // The fourth never reached OpenAI.
+    expect(h.sim.calls).toHaveLength(3);
+
     const ended = await Promise.all(ids.map((id) => followEvents(h.serve.url, id, (event) => event.event === 'toolCall.ended')));
     for (const events of ended) expect(payload(events.at(-1)!).data.code).toBe('ok');
-    // Each connection's script passed its call step: it got the output and the response.create.
-    expect(await Promise.all(h.sim.sessions.map((session) => session.run!.done))).toEqual(Array(3).fill({ ok: true, steps: 2 }));
-    // Each sideband (one per call id) carried exactly its own output.
-    expect(h.sim.sessions.map((session) => session.query.call_id).sort()).toEqual(['rtc_fake1', 'rtc_fake2', 'rtc_fake3']);
-    const callIds = ended.map((events) => payload(events.at(-1)!).data.callId);
+    const callIds = answers.map((answer) => answer.json().callId as string);
+    // Each call's script passed its call step: it got the output and the response.create.
+    expect(await Promise.all(callIds.map((callId) => h.callSession(callId).run!.done))).toEqual(Array(3).fill({ ok: true, steps: 2 }));
+    // Each call had one sideband, which carried exactly its own session's output.
+    expect(h.sim.calls.map((entry) => entry.sidebands)).toEqual([1, 1, 1]);
     for (let i = 0; i < 3; i += 1) {
-      const outputs = outputsOf(h, i);
-      expect(outputs).toHaveLength(1);
-      expect(callIds).toContain(outputs[0]!.call_id);
+      const toolCallId = payload(ended[i]!.at(-1)!).data.callId as string;
+      expect(h.outputsOf(callIds[i]!)).toEqual([{ channel: 'sideband', callId: toolCallId, output: expect.stringContaining('Oslo') }]);
     }
     expect(h.mcp.callLog).toHaveLength(3);
   });
@@ -65,14 +72,18 @@ describe('graceful shutdown', () => {
     const result = await h.serve.close({ deadlineMs: 20_000 });
     expect(result).toEqual({ finished: true, abandonedCalls: 0 });
     expect(h.mcp.callLog.map((entry) => [entry.tool, entry.outcome])).toEqual([['slow_report', 'answered']]);
-    const sent = h.sim.sessions[0]!.clientEvents.map((event) => event.type);
-    expect(sent).toContain('conversation.item.create');
-    expect(sent.at(-1)).toBe('response.create');
+    // The output and the follow-up went over the sideband before the call was hung up.
+    const sent = h.sim.sessions[0]!.clientEventLog.map((entry) => [entry.channel, entry.event.type === 'conversation.item.create' ? entry.event.item.type : entry.event.type]);
+    expect(sent.slice(-2)).toEqual([
+      ['sideband', 'function_call_output'],
+      ['sideband', 'response.create'],
+    ]);
     // The stream saw the call end, then the session end; the call was hung up; nothing listens any more.
     const events = (await stream).map((event) => event.event);
     expect(events.indexOf('toolCall.ended')).toBeLessThan(events.indexOf('session.ended'));
     expect(payload((await stream).at(-1)!).data.reason).toBe('server_shutdown');
-    expect(h.openai.requests.map((request) => request.path)).toContain('/v1/realtime/calls/rtc_fake1/hangup');
+    expect(h.sim.calls).toEqual([expect.objectContaining({ status: 'ended', ended: { code: 1000, reason: 'The call was hung up.' } })]);
+    expect(h.sim.sessions[0]!.closed).toEqual({ code: 1000, reason: 'The call was hung up.' });
     await expect(fetch(`${h.serve.url}/healthz`)).rejects.toThrow();
   });
 
@@ -86,6 +97,9 @@ describe('graceful shutdown', () => {
     const result = await h.serve.close({ deadlineMs: 300 });
     expect(result).toEqual({ finished: false, abandonedCalls: 1 });
     expect(h.serve.app.sessions.size).toBe(0);
+    // No output was sent for the abandoned call; the call was hung up all the same.
+    expect(h.outputsOf(h.sim.calls[0]!.id)).toEqual([]);
+    expect(h.sim.calls[0]).toMatchObject({ status: 'ended', ended: { reason: 'The call was hung up.' } });
     await expect(fetch(`${h.serve.url}/healthz`)).rejects.toThrow();
   });
 
@@ -94,6 +108,7 @@ describe('graceful shutdown', () => {
     h.serve.app.drain();
     const refused = await call(h);
     expect([refused.status, refused.json().error.code]).toEqual([503, 'shutting_down']);
+    expect(h.sim.calls).toEqual([]);
     const health = await fetch(`${h.serve.url}/healthz`);
     expect([health.status, await health.json()]).toEqual([503, { ok: false, draining: true }]);
     expect((await h.request('/tools')).status).toBe(200);

@@ -1,12 +1,14 @@
 /**
- * Every route of serve over real HTTP (startServe on 127.0.0.1), with a real MCP server, the
- * Realtime simulator as the sideband and a fake OpenAI REST side.
+ * Every route of serve over real HTTP (startServe on 127.0.0.1) with its default OpenAI side (the
+ * library's REST client and sideband transport) against the Realtime simulator (client secrets,
+ * calls, SIP webhooks, the sideband; fake media peers, no WebRTC), and a real MCP server.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ANSWER_SDP, OFFER_SDP, signedWebhook } from '../../test/support/fakeOpenAi.js';
-import { followEvents, payload, startServeHarness, TEST_KEY, TEST_TOKEN, type ServeHarness, type ServeHarnessOptions } from '../../test/support/serveHarness.js';
+import { FAKE_ANSWER_SDP } from '../../harness/simulator/fakePeer.js';
+import type { SimulatorConnection } from '../../harness/simulator/index.js';
+import { followEvents, payload, startKeyEchoingOpenAi, startServeHarness, TEST_KEY, TEST_TOKEN, type ServeHarness, type ServeHarnessOptions } from '../../test/support/serveHarness.js';
 
-const opened: ServeHarness[] = [];
+const opened: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
   for (const harness of opened.splice(0)) await harness.close();
 });
@@ -63,7 +65,7 @@ describe('the access token and the Origin allowlist', () => {
 describe('limits', () => {
   it('refuses a body over the limit with 413, whether it says its length or not', async () => {
     const h = await harness({ serve: { limits: { bodyBytes: 4096 } } });
-    const big = `${OFFER_SDP}${'a=x\r\n'.repeat(2000)}`;
+    const big = `${h.offer()}${'a=x\r\n'.repeat(2000)}`;
     const told = await h.request('/call', { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: big });
     const streamed = await h.request('/call', {
       method: 'POST',
@@ -73,7 +75,7 @@ describe('limits', () => {
     } as RequestInit);
     expect([told.status, streamed.status]).toEqual([413, 413]);
     expect(told.json().error.code).toBe('payload_too_large');
-    expect(h.openai.requests).toEqual([]);
+    expect(h.sim.calls).toEqual([]);
   });
 
   it('refuses a client past its rate with 429 and Retry-After', async () => {
@@ -112,80 +114,124 @@ describe('GET /tools', () => {
 });
 
 describe('POST /session and POST /sessions/:id/attach', () => {
-  it('mints an ephemeral key for the configured session, then attaches the sideband, which serves the tool calls', async () => {
-    const h = await harness({ script: ONE_CALL, serve: { instructions: 'Be brief.', session: { audio: { output: { voice: 'marin' } } } } });
+  it('mints an ephemeral key for the configured session; the browser calls with it; the sideband attaches and serves the tool calls', async () => {
+    let now = 1_800_000_000_000;
+    const h = await harness({
+      script: ONE_CALL,
+      serve: { instructions: 'Be brief.', session: { audio: { output: { voice: 'marin' } } }, clientSecretTtlSeconds: 120 },
+      simulator: { clientSecretClock: () => now },
+    });
     const created = await h.request('/session', json({}));
     expect(created.status).toBe(201);
     const { clientSecret, expiresAt, sessionId } = created.json();
-    expect(clientSecret).toBe('ek_test123');
-    expect(expiresAt).toBe(1_900_000_000);
+    expect(clientSecret).toMatch(/^ek_[A-Za-z0-9]{32}$/);
+    // The simulator's expiry, from serve's TTL, on the simulator's clock.
+    expect(expiresAt).toBe(now / 1000 + 120);
     expect(sessionId).toMatch(/^s_[A-Za-z0-9_-]{32}$/);
-    const minted = h.openai.requests.find((request) => request.path === '/v1/realtime/client_secrets')!;
-    expect(minted.headers.authorization).toBe(`Bearer ${TEST_KEY}`);
-    const sent = JSON.parse(minted.body);
-    expect(sent.expires_after).toEqual({ anchor: 'created_at', seconds: 600 });
-    expect(sent.session).toMatchObject({ type: 'realtime', model: 'gpt-realtime', instructions: 'Be brief.', audio: { output: { voice: 'marin' } } });
-    expect(sent.session.tools.map((tool: { name: string }) => tool.name)).toEqual(['get_forecast', 'send_email']);
+    expect(created.text).not.toContain(TEST_KEY);
 
-    const attached = await h.request(`/sessions/${sessionId}/attach`, json({ callId: 'rtc_browser1' }));
+    // The browser makes the call with the ek_ key alone: the key's session is serve's config.
+    const browser = await h.browserCall(clientSecret);
+    const initial = sessionCreated(h.callSession(browser.callId));
+    expect(initial).toMatchObject({ type: 'realtime', model: 'gpt-realtime', instructions: 'Be brief.', audio: { output: { voice: 'marin' } } });
+    expect(initial.tools.map((tool) => tool.name)).toEqual(['get_forecast', 'send_email']);
+
+    const attached = await h.request(`/sessions/${sessionId}/attach`, json({ callId: browser.callId }));
     expect(attached.status).toBe(200);
-    expect(attached.json()).toEqual({ sessionId, callId: 'rtc_browser1', state: 'live' });
-    expect(h.sim.sessions[0]!.query.call_id).toBe('rtc_browser1');
+    expect(attached.json()).toEqual({ sessionId, callId: browser.callId, state: 'live' });
+    expect(h.sim.calls.map((entry) => [entry.id, entry.status, entry.sidebands])).toEqual([[browser.callId, 'active', 1]]);
+    h.speak(browser.offer);
     const events = await followEvents(h.serve.url, sessionId, (event) => event.event === 'toolCall.ended');
     const ended = payload(events.at(-1)!);
     expect(ended.data).toMatchObject({ functionName: 'get_forecast', code: 'ok' });
-    expect(h.mcp.callLog.map((call) => call.tool)).toEqual(['get_forecast']);
-    // The sideband carried the output; no audio or model change went over it.
-    const update = h.sim.sessions[0]!.clientEvents.find((event) => event.type === 'session.update') as unknown as { session: Record<string, unknown> };
+    expect(h.mcp.callLog.map((entry) => entry.tool)).toEqual(['get_forecast']);
+    const call = h.callSession(browser.callId);
+    expect(await call.run!.done).toEqual({ ok: true, steps: 2 });
+    // Everything the session got came over the sideband (the browser sent nothing): the session
+    // update without audio or model, the one output, then the follow-up.
+    expect(new Set(call.clientEventLog.map((entry) => entry.channel))).toEqual(new Set(['sideband']));
+    const update = call.clientEvents.find((event) => event.type === 'session.update') as unknown as { session: Record<string, unknown> };
     expect(update.session).not.toHaveProperty('audio');
     expect(update.session).not.toHaveProperty('model');
-    expect(await h.sim.done).toEqual({ ok: true, steps: 2 });
-    expect(h.sim.sessions[0]!.clientEvents.some((event) => event.type === 'conversation.item.create' && event.item.type === 'function_call_output')).toBe(true);
+    expect(h.outputsOf(browser.callId)).toEqual([{ channel: 'sideband', callId: ended.data.callId, output: expect.stringContaining('Paris') }]);
+    expect(call.clientEvents.at(-1)!.type).toBe('response.create');
     expect(events.map((event) => event.event)).toEqual(expect.arrayContaining(['session.created', 'session.attached', 'session.ready', 'toolCall.started', 'inspect']));
 
-    const again = await h.request(`/sessions/${sessionId}/attach`, json({ callId: 'rtc_other' }));
+    const again = await h.request(`/sessions/${sessionId}/attach`, json({ callId: browser.callId }));
     expect(again.status).toBe(409);
-    expect((await h.request('/sessions/s_unknown/attach', json({ callId: 'rtc_x' }))).status).toBe(404);
+    expect((await h.request('/sessions/s_unknown/attach', json({ callId: browser.callId }))).status).toBe(404);
     expect((await h.request(`/sessions/${sessionId}/attach`, json({ callId: '../../etc' }))).status).toBe(400);
+    // Past its TTL the key starts no call.
+    now += 121_000;
+    await expect(h.browserCall(clientSecret)).rejects.toMatchObject({ code: 'realtime_api_error', data: { status: 401 } });
   });
 
-  it('relays a refusal by OpenAI as 502 with its redacted message, and keeps no session', async () => {
+  it('a session attached to a call OpenAI does not know answers 502 and ends', async () => {
     const h = await harness();
-    h.openai.failNext(/client_secrets/, 401, { error: { code: 'invalid_api_key', message: `Incorrect API key provided: ${TEST_KEY}.` } });
-    const refused = await h.request('/session', json({}));
-    expect(refused.status).toBe(502);
-    expect(refused.json().error.code).toBe('realtime_api_error');
-    expect(refused.text).not.toContain(TEST_KEY);
+    const { sessionId } = (await h.request('/session', json({}))).json();
+    const attached = await h.request(`/sessions/${sessionId}/attach`, json({ callId: 'rtc_0123456789abcdef0123456789abcdef' }));
+    expect(attached.status).toBe(502);
+    expect(attached.json().error.message).toMatch(/^Failed to /);
+    expect(h.serve.app.sessions.size).toBe(0);
+    expect(h.sim.calls).toEqual([]);
+  });
+
+  it('relays a refusal by OpenAI as 502 with its message redacted, and keeps no session', async () => {
+    // A wrong key: the simulator refuses it as the API does.
+    const wrongKey = await harness({ serve: { apiKey: 'sk-wrong-key' } });
+    const refused = await wrongKey.request('/session', json({}));
+    expect([refused.status, refused.json().error.code]).toEqual([502, 'realtime_api_error']);
+    expect(refused.json().error.message).toMatch(/^Failed to create the client secret: OpenAI answered 401 \(invalid_api_key\)/);
+    expect(wrongKey.serve.app.sessions.size).toBe(0);
+    // An OpenAI that quotes the key back in its refusal: serve relays the message without it.
+    const echoing = await startKeyEchoingOpenAi();
+    opened.push(echoing);
+    const h = await harness({ serve: { openaiBaseUrl: echoing.baseUrl } });
+    const quoted = await h.request('/session', json({}));
+    expect([quoted.status, quoted.json().error.code]).toEqual([502, 'realtime_api_error']);
+    expect(echoing.requests).toEqual(['POST /v1/realtime/client_secrets']);
+    expect(quoted.json().error.message).toContain('Incorrect API key provided: <redacted>');
+    expect(quoted.text).not.toContain(TEST_KEY);
     expect(h.serve.app.sessions.size).toBe(0);
   });
 });
 
 describe('POST /call', () => {
   it('relays an application/sdp offer: the SDP answer, Location with the call id and X-Session-Id, then the sideband serves the call', async () => {
-    const h = await harness({ script: ONE_CALL });
-    const answer = await h.request('/call', { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: OFFER_SDP });
+    const h = await harness({ script: ONE_CALL, serve: { instructions: 'Be brief.' } });
+    const offer = h.offer();
+    const answer = await h.request('/call', { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: offer });
     expect(answer.status).toBe(201);
     expect(answer.headers.get('content-type')).toBe('application/sdp');
-    expect(answer.text).toBe(ANSWER_SDP);
-    expect(answer.headers.get('location')).toBe('/calls/rtc_fake1');
+    expect(answer.text).toBe(FAKE_ANSWER_SDP);
+    const [call] = h.sim.calls;
+    expect(call).toMatchObject({ kind: 'webrtc', status: 'active', sidebands: 1 });
+    expect(call!.id).toMatch(/^rtc_[0-9a-f]{32}$/);
+    expect(answer.headers.get('location')).toBe(`/calls/${call!.id}`);
     const sessionId = answer.headers.get('x-session-id')!;
-    const created = h.openai.requests.find((request) => request.path === '/v1/realtime/calls')!;
-    expect(created.headers['content-type']).toMatch(/^multipart\/form-data/);
-    expect(created.body).toContain(OFFER_SDP.trim());
-    expect(h.sim.sessions[0]!.query.call_id).toBe('rtc_fake1');
+    // The offer reached the media peer as the browser made it, and the session config went with it
+    // (the unified interface: multipart sdp + session), tools included.
+    expect(h.peerFor(offer).offerSdp).toBe(offer);
+    const initial = sessionCreated(h.callSession(call!.id));
+    expect(initial).toMatchObject({ model: 'gpt-realtime', instructions: 'Be brief.' });
+    expect(initial.tools.map((tool) => tool.name)).toEqual(['get_forecast', 'send_email']);
+    h.speak(offer);
     const events = await followEvents(h.serve.url, sessionId, (event) => event.event === 'toolCall.ended');
-    expect(payload(events.at(-1)!).data.code).toBe('ok');
+    const ended = payload(events.at(-1)!);
+    expect(ended.data.code).toBe('ok');
+    expect(await h.callSession(call!.id).run!.done).toEqual({ ok: true, steps: 2 });
+    expect(h.outputsOf(call!.id)).toEqual([{ channel: 'sideband', callId: ended.data.callId, output: expect.stringContaining('Paris') }]);
   });
 
   it('answers a JSON offer with JSON, and refuses what is not an offer', async () => {
     const h = await harness();
-    const answer = await h.request('/call', json({ sdp: OFFER_SDP }));
+    const answer = await h.request('/call', json({ sdp: h.offer() }));
     expect(answer.status).toBe(201);
-    expect(answer.json()).toEqual({ sdp: ANSWER_SDP, callId: 'rtc_fake1', sessionId: expect.stringMatching(/^s_/) });
+    expect(answer.json()).toEqual({ sdp: FAKE_ANSWER_SDP, callId: h.sim.calls[0]!.id, sessionId: expect.stringMatching(/^s_/) });
     const refusals = await Promise.all([
       h.request('/call', json({ sdp: 'hello' })),
-      h.request('/call', json({ sdp: OFFER_SDP, extra: 1 })),
-      h.request('/call', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: OFFER_SDP }),
+      h.request('/call', json({ sdp: h.offer(), extra: 1 })),
+      h.request('/call', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: h.offer() }),
       h.request('/call', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"sdp":' }),
     ]);
     expect(refusals.map((refusal) => [refusal.status, refusal.json().error.code])).toEqual([
@@ -194,16 +240,21 @@ describe('POST /call', () => {
       [415, 'unsupported_media_type'],
       [400, 'invalid_request'],
     ]);
-    expect(h.openai.requests.filter((request) => request.path === '/v1/realtime/calls')).toHaveLength(1);
+    expect(h.sim.calls).toHaveLength(1);
   });
 });
 
 describe('POST /approvals/:id', () => {
   it('routes an answer to the session that asked; the approved call runs; an unknown id is 404', async () => {
     const h = await harness({ script: ONE_CALL, serve: { approval: { mode: 'always' } } });
-    const sessionId = (await h.request('/call', json({ sdp: OFFER_SDP }))).json().sessionId;
+    const offer = h.offer();
+    const { sessionId, callId } = (await h.request('/call', json({ sdp: offer }))).json();
+    h.speak(offer);
     const asked = await followEvents(h.serve.url, sessionId, (event) => event.event === 'approval.requested');
     const { approvalId } = payload(asked.at(-1)!).data;
+    // Nothing ran before the answer.
+    expect(h.mcp.callLog).toEqual([]);
+    expect(h.outputsOf(callId)).toEqual([]);
     expect((await h.request('/approvals/apr_unknown', json({ approved: true }))).status).toBe(404);
     expect((await h.request(`/approvals/${approvalId}`, json({ approved: 'yes' }))).status).toBe(400);
     const answered = await h.request(`/approvals/${approvalId}`, json({ approved: true, reason: 'fine' }));
@@ -211,7 +262,9 @@ describe('POST /approvals/:id', () => {
     expect(answered.json()).toEqual({ approvalId, sessionId, approved: true });
     const events = await followEvents(h.serve.url, sessionId, (event) => event.event === 'toolCall.ended');
     expect(payload(events.at(-1)!).data.code).toBe('ok');
-    expect(events.find((event) => event.event === 'approval.settled') && payload(events.find((event) => event.event === 'approval.settled')!).data.decision).toBe('approved');
+    expect(payload(events.find((event) => event.event === 'approval.settled')!).data.decision).toBe('approved');
+    expect(await h.callSession(callId).run!.done).toEqual({ ok: true, steps: 2 });
+    expect(h.outputsOf(callId).map((output) => output.channel)).toEqual(['sideband']);
     // Answered once: a second answer finds nobody waiting.
     expect((await h.request(`/approvals/${approvalId}`, json({ approved: false }))).status).toBe(404);
   });
@@ -236,12 +289,14 @@ describe('run-time MCP servers', () => {
     const on = await harness({ serve: { runtimeMcp: { enabled: true } } });
     for (const url of refused) {
       for (const route of ['/session', '/call', '/tools']) {
-        const answer = await on.request(route, json({ mcpServers: [{ label: 'mine', url }], ...(route === '/call' ? { sdp: OFFER_SDP } : {}) }));
+        const answer = await on.request(route, json({ mcpServers: [{ label: 'mine', url }], ...(route === '/call' ? { sdp: on.offer() } : {}) }));
         expect([route, url, answer.status, answer.json().error.code]).toEqual([route, url, 403, 'mcp_url_refused']);
         expect(answer.json().error.message).toMatch(/^Failed to use MCP server "mine": .*(is|,) a (loopback|private|link-local) address.*\. Please /);
       }
     }
-    expect(on.openai.requests).toEqual([]);
+    // Refused before OpenAI heard of it: no client secret, no call.
+    expect(on.sim.log.filter((line) => line.includes('client secret issued'))).toEqual([]);
+    expect(on.sim.calls).toEqual([]);
     expect(on.serve.app.sessions.size).toBe(0);
   });
 
@@ -258,9 +313,11 @@ describe('run-time MCP servers', () => {
     expect(listed.json().tools.map((tool: { server: string; mcpName: string }) => `${tool.server}/${tool.mcpName}`)).toEqual(['tools/get_forecast', 'tools/send.email', 'mine/get_forecast', 'mine/send.email']);
     const created = await h.request('/session', json({ mcpServers: [mine], tools: ['mine/get_forecast'] }));
     expect(created.status).toBe(201);
-    const minted = JSON.parse(h.openai.requests.find((request) => request.path === '/v1/realtime/client_secrets')!.body);
-    expect(minted.session.tools).toHaveLength(1);
-    expect(minted.session.tools[0].name).toMatch(/^get_forecast/);
+    // The key's session, as the browser's call gets it: the picked tool only.
+    const browser = await h.browserCall(created.json().clientSecret);
+    const offered = sessionCreated(h.callSession(browser.callId)).tools;
+    expect(offered).toHaveLength(1);
+    expect(offered[0]!.name).toMatch(/^get_forecast/);
     expect(h.mcp.requests.some((request) => request.headers['x-api-key'] === 'runtime-header-secret-42')).toBe(true);
     const unknownPick = await h.request('/session', json({ mcpServers: [mine], tools: ['mine/nope'] }));
     expect([unknownPick.status, unknownPick.json().error.code]).toEqual([400, 'invalid_request']);
@@ -275,42 +332,64 @@ describe('POST /webhooks/openai', () => {
 
   it('accepts a signed incoming call, attaches the sideband and serves its tool call; a redelivery does nothing', async () => {
     const h = await harness({ script: ONE_CALL, serve: { webhook: { secret: SECRET } } });
-    const { body, headers } = signedWebhook(SECRET, { id: 'evt_1', callId: 'rtc_sip1' });
-    const answer = await fetch(`${h.serve.url}/webhooks/openai`, { method: 'POST', headers, body });
-    expect(answer.status).toBe(200);
-    const { sessionId, accepted } = (await answer.json()) as { sessionId: string; accepted: boolean };
+    const relay = await h.webhookRelay();
+    const placed = await h.sim.placeSipCall({ webhookUrl: relay.url, webhookSecret: SECRET, from: 'sip:+15550123@carrier.example.com' });
+    expect(placed.webhook.response).toMatchObject({ status: 200 });
+    const { sessionId, accepted } = JSON.parse(relay.deliveries[0]!.answer.body) as { sessionId: string; accepted: boolean };
     expect(accepted).toBe(true);
-    const accept = h.openai.requests.find((request) => request.path === '/v1/realtime/calls/rtc_sip1/accept')!;
-    expect(JSON.parse(accept.body)).toMatchObject({ type: 'realtime', model: 'gpt-realtime' });
+    // Accepted before the answer, with serve's session config.
+    expect(h.sim.calls).toEqual([expect.objectContaining({ id: placed.callId, kind: 'sip', status: 'active' })]);
+    expect(h.callSession(placed.callId).model).toBe('gpt-realtime');
     const events = await followEvents(h.serve.url, sessionId, (event) => event.event === 'toolCall.ended');
-    expect(payload(events.at(-1)!).data.code).toBe('ok');
-    expect(h.sim.sessions[0]!.query.call_id).toBe('rtc_sip1');
+    const ended = payload(events.at(-1)!);
+    expect(ended.data.code).toBe('ok');
+    const call = h.callSession(placed.callId);
+    expect(await call.run!.done).toEqual({ ok: true, steps: 2 });
+    // The session the call was accepted with (what the sideband first saw): serve's tools.
+    expect(sessionCreated(call).tools.map((tool) => tool.name)).toEqual(['get_forecast', 'send_email']);
+    expect(h.outputsOf(placed.callId)).toEqual([{ channel: 'sideband', callId: ended.data.callId, output: expect.stringContaining('Paris') }]);
+    // OpenAI delivers the same webhook again: answered, not acted on.
+    const { headers, body } = relay.deliveries[0]!;
     const again = await fetch(`${h.serve.url}/webhooks/openai`, { method: 'POST', headers, body });
     expect(await again.json()).toEqual({ received: true, duplicate: true });
-    expect(h.openai.requests.filter((request) => request.path.endsWith('/accept'))).toHaveLength(1);
+    expect(h.sim.calls.map((entry) => [entry.status, entry.sidebands])).toEqual([['active', 1]]);
+    expect(h.serve.app.sessions.size).toBe(1);
   });
 
   it('refuses a bad signature or a stale timestamp with 400 and does nothing; rejects calls the SIP policy refuses', async () => {
     const h = await harness({ serve: { webhook: { secret: SECRET, sip: { deny: [{ header: 'From', pattern: '\\+1555000' }] } } } });
-    const forged = signedWebhook('whsec_b3RoZXItc2VjcmV0LW9mLXRoZS1hdHRhY2tlcg==', { id: 'evt_forged' });
-    const stale = signedWebhook(SECRET, { id: 'evt_stale' }, new Date(Date.now() - 3_600_000));
-    for (const { body, headers } of [forged, stale]) {
-      const answer = await fetch(`${h.serve.url}/webhooks/openai`, { method: 'POST', headers, body });
+    const webhookUrl = `${h.serve.url}/webhooks/openai`;
+    const forged = await h.sim.placeSipCall({ webhookUrl, webhookSecret: SECRET, badSignature: true });
+    const stale = await h.sim.placeSipCall({ webhookUrl, webhookSecret: SECRET, timestampOffsetSeconds: -3600 });
+    for (const { webhook } of [forged, stale]) {
+      const answer = webhook.response as { status: number; body: string };
       expect(answer.status).toBe(400);
-      expect(((await answer.json()) as { error: { code: string } }).error.code).toBe('webhook_invalid');
+      expect(JSON.parse(answer.body).error.code).toBe('webhook_invalid');
     }
-    const noHeaders = await fetch(`${h.serve.url}/webhooks/openai`, { method: 'POST', body: forged.body });
+    const noHeaders = await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'realtime.call.incoming', data: { call_id: forged.callId } }) });
     expect(noHeaders.status).toBe(400);
-    expect(h.openai.requests).toEqual([]);
-    const denied = signedWebhook(SECRET, { id: 'evt_denied', callId: 'rtc_denied' });
-    const answer = await fetch(`${h.serve.url}/webhooks/openai`, { method: 'POST', headers: denied.headers, body: denied.body });
-    expect(await answer.json()).toEqual({ received: true, accepted: false });
-    expect(h.openai.requests.map((request) => [request.path, request.body])).toEqual([['/v1/realtime/calls/rtc_denied/reject', '{"status_code":603}']]);
+    // Neither accepted nor rejected: they still ring.
+    expect(h.sim.calls.map((call) => [call.id, call.status, call.sidebands])).toEqual([
+      [forged.callId, 'incoming', 0],
+      [stale.callId, 'incoming', 0],
+    ]);
+    const denied = await h.sim.placeSipCall({ webhookUrl, webhookSecret: SECRET, from: 'sip:+15550001111@example.com' });
+    expect(JSON.parse((denied.webhook.response as { body: string }).body)).toEqual({ received: true, accepted: false });
+    expect(h.sim.calls.find((call) => call.id === denied.callId)).toMatchObject({ status: 'rejected', rejectedWith: 603, sidebands: 0 });
+    expect(h.serve.app.sessions.size).toBe(0);
   });
 
   it('is 404 when no webhook secret is configured', async () => {
     const h = await harness();
-    const { body, headers } = signedWebhook(SECRET, { id: 'evt_1' });
-    expect((await fetch(`${h.serve.url}/webhooks/openai`, { method: 'POST', headers, body })).status).toBe(404);
+    const placed = await h.sim.placeSipCall({ webhookUrl: `${h.serve.url}/webhooks/openai`, webhookSecret: SECRET });
+    expect(placed.webhook.response).toMatchObject({ status: 404 });
+    expect(h.sim.calls.map((call) => call.status)).toEqual(['incoming']);
   });
 });
+
+/** The session a call started with (its first `session.created`). */
+function sessionCreated(call: SimulatorConnection): { tools: Array<{ name: string }>; [field: string]: unknown } {
+  const created = call.serverEvents.find((event) => event.type === 'session.created') as { session: { tools: Array<{ name: string }> } } | undefined;
+  if (created === undefined) throw new Error(`session ${call.index} sent no session.created`);
+  return created.session;
+}

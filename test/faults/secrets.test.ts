@@ -26,8 +26,7 @@ import type { McpServerConfig } from '../../src/mcp/types.js';
 import { createNodeRealtimeMcpProxy } from '../../src/node/realtimeMcpProxy.js';
 import { REDACTED } from '../../src/redaction/index.js';
 import { runCli, type CliRun } from '../support/cliProcess.js';
-import { OFFER_SDP, signedWebhook } from '../support/fakeOpenAi.js';
-import { followEvents, startServeHarness, type ServeHarness } from '../support/serveHarness.js';
+import { followEvents, startKeyEchoingOpenAi, startServeHarness, type ServeHarness } from '../support/serveHarness.js';
 import { captureHooks, dump, leaksIn } from './secretScan.js';
 
 /** Distinctive markers, not shaped like real keys: a hit is a leak of exactly that value. */
@@ -279,35 +278,44 @@ describe('serve: every answer, event, log line and the command\'s stderr', () =>
     const mine = { label: 'mine', url: `${open.url}?token=${SECRET.queryToken}`, headers: { 'X-Api-Key': SECRET.headerKey } };
     const post = (path: string, body: unknown) => harness.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
-    // The ephemeral-key flow and the unified flow, each with the run-time server.
+    // The ephemeral-key flow (the browser calls with the ek_ key, then serve attaches) and the
+    // unified flow, each with the run-time server; the callers speak, the tools run.
     const created = await post('/session', { mcpServers: [mine] });
     expect(created.status).toBe(201);
     const sessionId = created.json().sessionId as string;
-    expect((await post(`/sessions/${sessionId}/attach`, { callId: 'rtc_leak1' })).status).toBe(200);
-    const called = await post('/call', { sdp: OFFER_SDP, mcpServers: [mine] });
+    const browser = await harness.browserCall(created.json().clientSecret as string);
+    expect((await post(`/sessions/${sessionId}/attach`, { callId: browser.callId })).status).toBe(200);
+    harness.speak(browser.offer);
+    const offer = harness.offer();
+    const called = await post('/call', { sdp: offer, mcpServers: [mine] });
     expect(called.status).toBe(201);
+    harness.speak(offer);
+    const callIds = [browser.callId, called.json().callId as string];
     const streams = await Promise.all([sessionId, called.json().sessionId as string].map((id) => followEvents(harness.serve.url, id, (_event, all) => all.filter((event) => event.event === 'toolCall.ended').length === 6, { token: SECRET.accessToken })));
-    expect(await Promise.all(harness.sim.sessions.map((session) => session.run!.done))).toEqual([
+    expect(await Promise.all(callIds.map((callId) => harness.callSession(callId).run!.done))).toEqual([
       { ok: true, steps: 2 },
       { ok: true, steps: 2 },
     ]);
-    // A phone call, a webhook signed with another secret, and the refusals.
-    const call = signedWebhook(SECRET.webhookSecret, { id: 'evt_leak', callId: 'rtc_leak_sip' });
-    const phone = await fetch(`${harness.serve.url}/webhooks/openai`, { method: 'POST', headers: call.headers, body: call.body });
-    const forged = signedWebhook('whsec_b3RoZXI=', { id: 'evt_forged' });
-    const forgedAnswer = await fetch(`${harness.serve.url}/webhooks/openai`, { method: 'POST', headers: forged.headers, body: forged.body });
-    const webhookAnswers = [
-      ['webhook', phone.status, JSON.stringify([...phone.headers]), await phone.text()],
-      ['forged webhook', forgedAnswer.status, JSON.stringify([...forgedAnswer.headers]), await forgedAnswer.text()],
-    ] as const;
-    expect([webhookAnswers[0][1], webhookAnswers[1][1]]).toEqual([200, 400]);
+    // A phone call (through a relay that keeps serve's whole answer), and a webhook signed with another secret.
+    const relay = await harness.webhookRelay();
+    const phone = await harness.sim.placeSipCall({ webhookUrl: relay.url, webhookSecret: SECRET.webhookSecret });
+    const forged = await harness.sim.placeSipCall({ webhookUrl: relay.url, webhookSecret: SECRET.webhookSecret, badSignature: true });
+    expect(relay.deliveries.map((delivery) => delivery.answer.status)).toEqual([200, 400]);
+    expect(harness.sim.calls.find((entry) => entry.id === phone.callId)!.status).toBe('active');
+    expect(harness.sim.calls.find((entry) => entry.id === forged.callId)!.status).toBe('incoming');
     await post('/tools', { mcpServers: [mine] });
     await harness.request('/tools');
     await harness.request('/tools', { headers: { authorization: `Bearer ${SECRET.wrongToken}` } });
     await harness.request('/tools', { headers: { origin: 'https://evil.example' } });
-    harness.openai.failNext(/client_secrets/, 401, { error: { code: 'invalid_api_key', message: `Incorrect API key provided: ${SECRET.realtimeKey}` } });
-    expect((await post('/session', {})).status).toBe(502);
     await post('/session', { mcpServers: [{ label: 'bad', url: `http://${'169.254.169.254'}/?token=${SECRET.queryToken}`, headers: { Authorization: `Bearer ${SECRET.headerKey}` } }] });
+    // An OpenAI that quotes the key back in its refusal, behind a second serve with the same secrets.
+    const echoing = await startKeyEchoingOpenAi();
+    opened.push(echoing);
+    const refusing: ServeHarness = await startServeHarness({ apiKey: SECRET.realtimeKey, accessToken: SECRET.accessToken, serve: { openaiBaseUrl: echoing.baseUrl, webhook: { secret: SECRET.webhookSecret } } });
+    opened.push(refusing);
+    const refused = await refusing.request('/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect([refused.status, echoing.requests]).toEqual([502, ['POST /v1/realtime/client_secrets']]);
+    expect(refused.json().error.message).toContain(`Incorrect API key provided: ${REDACTED}`);
 
     // The scenario went where secrets could leak: every echo answered with the request, credentials included.
     expect(open.callLog.filter((entry) => entry.outcome === 'fault:echoRequest').length).toBeGreaterThanOrEqual(12);
@@ -315,14 +323,15 @@ describe('serve: every answer, event, log line and the command\'s stderr', () =>
     expect(open.requests.some((request) => request.authorization)).toBe(true);
     // The echoes reached the tool-call events, redacted: the scan below reads them.
     for (const events of streams) expect(events.filter((event) => event.event === 'toolCall.ended' && event.data.includes(REDACTED)).length).toBeGreaterThanOrEqual(3);
-    expect(JSON.parse(webhookAnswers[0][3])).toMatchObject({ accepted: true });
+    expect(JSON.parse(relay.deliveries[0]!.answer.body)).toMatchObject({ accepted: true });
 
     const everything: Array<readonly [string, string]> = [
-      ...harness.answers.map((answer) => [`answer ${answer.path} ${answer.status}`, JSON.stringify(answer)] as const),
-      ...webhookAnswers.map(([what, status, headers, body]) => [`${what} ${status}`, `${headers} ${body}`] as const),
+      ...[...harness.answers, ...refusing.answers].map((answer) => [`answer ${answer.path} ${answer.status}`, JSON.stringify(answer)] as const),
+      ...relay.deliveries.map((delivery) => [`webhook answer ${delivery.answer.status}`, JSON.stringify(delivery.answer)] as const),
       ...streams.flatMap((events, i) => events.map((event) => [`events of session ${i} (${event.event})`, event.data] as const)),
-      ...harness.logs.map((entry) => [`log ${entry.level}`, entry.message] as const),
+      ...[...harness.logs, ...refusing.logs].map((entry) => [`log ${entry.level}`, entry.message] as const),
       ['frames the Realtime side received', JSON.stringify(harness.sim.clientEvents)],
+      ['frames the browsers received', JSON.stringify(harness.peers.map((peer) => peer.events.received))],
     ];
     expect(leaksIn(everything, SECRETS)).toEqual([]);
   }, 60_000);
