@@ -3,7 +3,7 @@
  * library's REST client and sideband transport) against the Realtime simulator (client secrets,
  * calls, SIP webhooks, the sideband; fake media peers, no WebRTC), and a real MCP server.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FAKE_ANSWER_SDP } from '../../harness/simulator/fakePeer.js';
 import type { SimulatorConnection } from '../../harness/simulator/index.js';
 import { followEvents, payload, startKeyEchoingOpenAi, startServeHarness, TEST_KEY, TEST_TOKEN, type ServeHarness, type ServeHarnessOptions } from '../../test/support/serveHarness.js';
@@ -169,11 +169,20 @@ describe('POST /session and POST /sessions/:id/attach', () => {
   it('a session attached to a call OpenAI does not know answers 502 and ends', async () => {
     const h = await harness();
     const { sessionId } = (await h.request('/session', json({}))).json();
-    const attached = await h.request(`/sessions/${sessionId}/attach`, json({ callId: 'rtc_0123456789abcdef0123456789abcdef' }));
-    expect(attached.status).toBe(502);
-    expect(attached.json().error.message).toMatch(/^Failed to /);
+    const unknown = 'rtc_0123456789abcdef0123456789abcdef';
+    const attached = await h.request(`/sessions/${sessionId}/attach`, json({ callId: unknown }));
+    expect([attached.status, attached.json().error.code]).toEqual([502, 'session_failed']);
+    expect(attached.json().error.message).toMatch(/^Failed to connect to .*: Unexpected server response: 404\./);
     expect(h.serve.app.sessions.size).toBe(0);
     expect(h.sim.calls).toEqual([]);
+    // serve hangs the call up all the same; the simulator does not know it either, and the log says so once.
+    const hangup = await vi.waitFor(() => {
+      const line = h.logs.find((entry) => entry.message.includes('hang up'));
+      if (line === undefined) throw new Error('no hang-up line yet');
+      return line;
+    });
+    expect(hangup).toEqual({ level: 'warn', message: expect.stringMatching(new RegExp(`^Failed to hang up call ${unknown}: OpenAI answered 404 \\(call_id_not_found\\)`)) });
+    expect(hangup.message.match(/Failed to/g)).toHaveLength(1);
   });
 
   it('relays a refusal by OpenAI as 502 with its message redacted, and keeps no session', async () => {

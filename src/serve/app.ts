@@ -23,7 +23,7 @@ import { generateAccessToken, originPolicy, requireAccessToken } from './auth.js
 import { createCheckedFetch } from './checkedFetch.js';
 import { defaultOpenAi } from './defaultOpenAi.js';
 import { streamSessionEvents } from './events.js';
-import { errorResponse, ServeHttpError } from './httpErrors.js';
+import { errorResponse, failureLine, ServeHttpError } from './httpErrors.js';
 import { limitBody, rateLimit, RateLimiter } from './limits.js';
 import { webSocketBaseUrl, type ServeOpenAi, type ServeSessionConfig } from './openAi.js';
 import { checkId, checkSdp, parseApprovalAnswer, parseAttach, parseSessionRequest, readJson, type SessionRequest } from './requests.js';
@@ -181,7 +181,7 @@ export function createServeApp(options: ServeOptions): ServeApp {
   async function hangup(callId: string): Promise<void> {
     await Promise.resolve()
       .then(() => openai.hangupCall({ apiKey, baseUrl: resolved.baseUrl, redactor, callId, signal: AbortSignal.timeout(5_000) }))
-      .catch((error: unknown) => log('warn', `Failed to hang up call ${callId}: ${error instanceof Error ? error.message : String(error)}`));
+      .catch((error: unknown) => log('warn', failureLine(`hang up call ${callId}`, error)));
   }
 
   const app = new Hono();

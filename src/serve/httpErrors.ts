@@ -48,3 +48,9 @@ export function errorResponse(c: Context, status: ContentfulStatusCode, code: Se
   for (const [name, value] of Object.entries(headers)) c.header(name, value);
   return c.json({ error: { code, message } } satisfies ServeErrorBody, status);
 }
+
+/** A log line for a failed request to OpenAI: the library's REST errors already read "Failed to <action>: …" (kept as they are), anything else gets that prefix. */
+export function failureLine(action: string, error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.startsWith(`Failed to ${action}:`) ? message : `Failed to ${action}: ${message}`;
+}

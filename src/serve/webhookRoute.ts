@@ -9,7 +9,7 @@
  */
 import type { Context } from 'hono';
 import type { Redactor } from '../redaction/index.js';
-import { errorResponse } from './httpErrors.js';
+import { errorResponse, failureLine } from './httpErrors.js';
 import type { ServeOpenAi, ServeSessionConfig } from './openAi.js';
 import { ID_PATTERN } from './requests.js';
 import type { ServeLogEntry } from './serveOptions.js';
@@ -89,7 +89,7 @@ export async function handleWebhook(c: Context, deps: WebhookDeps): Promise<Resp
   } catch (error) {
     await session.close('accept_failed');
     seen.delete(event.id);
-    deps.log('error', `Failed to accept call ${callId}: ${error instanceof Error ? session.redactor.text(error.message) : String(error)}`);
+    deps.log('error', session.redactor.text(failureLine(`accept call ${callId}`, error)));
     return errorResponse(c, 502, 'realtime_api_error', 'Failed to accept the call: OpenAI refused or did not answer. Please see the server log.');
   }
   deps.log('info', `call ${callId} accepted (session ${session.id})`);
@@ -100,7 +100,7 @@ export async function handleWebhook(c: Context, deps: WebhookDeps): Promise<Resp
 async function reject(deps: WebhookDeps, api: { apiKey: WebhookDeps['apiKey']; baseUrl: string; redactor: Redactor; callId: string }, statusCode: number): Promise<void> {
   await Promise.resolve()
     .then(() => deps.openai.rejectCall({ ...api, statusCode }))
-    .catch((error: unknown) => deps.log('warn', `Failed to reject call ${api.callId}: ${error instanceof Error ? error.message : String(error)}`));
+    .catch((error: unknown) => deps.log('warn', failureLine(`reject call ${api.callId}`, error)));
 }
 
 function remember(seen: Set<string>, id: string): void {
