@@ -58,7 +58,7 @@ describe('the config file', () => {
 
   it('refuses an unknown key, with its JSON path and the key it may have meant', () => {
     expect(refusal({ servers: [http('a'), http('b', { tokn: 'X' })] })).toBe(`Failed to read the config file c.json: /servers/1/tokn is not a known key (did you mean "token"?). ${FIX}`);
-    expect(refusal({ server: [] })).toBe(`Failed to read the config file c.json: /server is not a known key (did you mean "servers"?). ${FIX}`);
+    expect(refusal({ server: [] })).toBe(`Failed to read the config file c.json: /server is not a known key (did you mean "servers" or "serve"?). ${FIX}`);
     expect(refusal({ timeouts: { bogus: 1 } })).toContain('/timeouts/bogus is not a known key (known keys: defaultMs, configureMs)');
   });
 

@@ -32,6 +32,7 @@ import type { RealtimeMcpProxyOptions } from '../proxy/options.js';
 import { decodeClientEvent } from '../protocol/codec.js';
 import { isHttpUrl } from '../mcp/serverConfig.js';
 import { isCredentialHeader, isCredentialName } from '../redaction/index.js';
+import type { SipPolicy } from '../serve/sipPolicy.js';
 import { schemaProblems } from './configSchema.js';
 
 /** One server as the file gives it (schemas/config.schema.json#/definitions/Server). */
@@ -67,6 +68,22 @@ export interface ConfigFile {
   prefixToolNames?: boolean;
   timeouts?: { defaultMs?: number; configureMs?: number };
   toolLimits?: { maxTools?: number; maxTokens?: number };
+  serve?: ServeFileConfig;
+}
+
+/** The `serve` block (schemas/config.schema.json#/definitions/Serve). */
+export interface ServeFileConfig {
+  host?: string;
+  port?: number;
+  allowedOrigins?: string[];
+  accessTokenEnv?: string;
+  openaiBaseUrl?: string;
+  clientSecretTtlSeconds?: number;
+  webhook?: { secretEnv?: string; toleranceSeconds?: number; sip?: SipPolicy };
+  runtimeMcp?: { enabled?: boolean; allowHosts?: string[]; allowAddresses?: string[] };
+  limits?: { bodyBytes?: number; requestsPerMinute?: number; burst?: number; maxSessions?: number };
+  approvalTimeoutMs?: number;
+  shutdownTimeoutMs?: number;
 }
 
 /** A config file that passed every check, with where it came from (relative `cwd`s are resolved against its folder). */

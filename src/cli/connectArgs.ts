@@ -7,6 +7,7 @@ import type { ApprovalMode, ApprovalRule } from '../machines/types.js';
 import type { McpServerConfig } from '../mcp/types.js';
 import type { RealtimeMcpProxyOptions } from '../proxy/options.js';
 import { DEFAULT_REALTIME_URL } from '../protocol/realtimeUrl.js';
+import { isLoopback } from '../isLoopback.js';
 import { redactUrl } from '../redaction/index.js';
 import { parseFlags, usageError } from './command.js';
 import { configError, loadConfigFile } from './configFile.js';
@@ -125,8 +126,4 @@ function parseMilliseconds(flag: string, text: string, fail: (why: string) => ne
   return value;
 }
 
-/** 127.0.0.0/8, localhost and ::1: a server on this machine (the Realtime simulator), which needs no key. */
-export function isLoopback(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
-}
+export { isLoopback };

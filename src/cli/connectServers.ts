@@ -11,7 +11,7 @@ import { didYouMean } from '../didYouMean.js';
 import { isCredentialHeader } from '../redaction/index.js';
 import { usageError } from './command.js';
 import { configError, type FileServer, type LoadedConfig } from './configFile.js';
-import { parseHeaderFlag, parseMcpFlag, parseMcpStdioFlag, parseTokenFlag } from './serverFlags.js';
+import { parseHeaderFlag, parseMcpFlag, parseMcpStdioFlag, parseTokenFlag, type ServerFlagsCommand } from './serverFlags.js';
 
 export interface ServerFlagValues {
   mcp?: string[];
@@ -31,7 +31,7 @@ interface PendingServer {
   named: Map<string, Origin>;
 }
 
-export function connectServers(config: LoadedConfig | undefined, flags: ServerFlagValues, env: NodeJS.ProcessEnv): { servers: McpServerConfig[]; warnings: string[] } {
+export function connectServers(config: LoadedConfig | undefined, flags: ServerFlagValues, env: NodeJS.ProcessEnv, commandName: ServerFlagsCommand = 'connect'): { servers: McpServerConfig[]; warnings: string[] } {
   const warnings: string[] = [];
   const pending: PendingServer[] = (config?.config.servers ?? []).map((server, index) => {
     const named = new Map<string, Origin>();
@@ -45,16 +45,16 @@ export function connectServers(config: LoadedConfig | undefined, flags: ServerFl
     const taken = pending.find((other) => other.server.label === server.label);
     if (taken) {
       const where = 'file' in taken.origin ? `by ${taken.origin.file} in ${config!.path}` : `by ${taken.origin.flag}`;
-      throw usageError('connect', `${flag}: the label "${server.label}" is already taken ${where} (labels name servers in "server/tool" keys: give each server its own)`);
+      throw usageError(commandName, `${flag}: the label "${server.label}" is already taken ${where} (labels name servers in "server/tool" keys: give each server its own)`);
     }
     pending.push({ server, origin: { flag }, named: new Map() });
   };
   for (const spec of flags.mcp ?? []) {
-    const { label, url } = parseMcpFlag(spec);
+    const { label, url } = parseMcpFlag(spec, commandName);
     add({ label, url }, `--mcp ${label}=…`);
   }
   for (const spec of flags['mcp-stdio'] ?? []) {
-    const { label, command, args } = parseMcpStdioFlag(spec);
+    const { label, command, args } = parseMcpStdioFlag(spec, commandName);
     add({ label, command, ...(args.length > 0 ? { args } : {}) }, `--mcp-stdio ${label}=…`);
   }
 
@@ -62,27 +62,27 @@ export function connectServers(config: LoadedConfig | undefined, flags: ServerFl
     const found = pending.find((candidate) => candidate.server.label === label);
     if (found === undefined) {
       const labels = pending.map((candidate) => candidate.server.label);
-      throw usageError('connect', `${flag} names the server "${label}", and there is none${didYouMean(label, labels) || (labels.length > 0 ? ` (the servers: ${labels.join(', ')})` : '')}`);
+      throw usageError(commandName, `${flag} names the server "${label}", and there is none${didYouMean(label, labels) || (labels.length > 0 ? ` (the servers: ${labels.join(', ')})` : '')}`);
     }
-    if (found.server.command !== undefined) throw usageError('connect', `${flag}: "${label}" is a stdio server, which takes no HTTP headers or token`);
+    if (found.server.command !== undefined) throw usageError(commandName, `${flag}: "${label}" is a stdio server, which takes no HTTP headers or token`);
     return found;
   };
   for (const spec of flags['mcp-header'] ?? []) {
-    const { label, name, value } = parseHeaderFlag('--mcp-header', spec);
+    const { label, name, value } = parseHeaderFlag('--mcp-header', spec, commandName);
     const { server } = target(`--mcp-header ${label}:${name}`, label);
     dropHeader(server, name);
     server.headers = { ...server.headers, [name]: value };
     if (isCredentialHeader(name)) warnings.push(`--mcp-header ${label}:${name} puts a credential on the command line, where process listings show it. Please use --mcp-header-env ${label}:${name}=ENV_VAR, or a config file with "headersFromEnv".`);
   }
   for (const spec of flags['mcp-header-env'] ?? []) {
-    const { label, name, value } = parseHeaderFlag('--mcp-header-env', spec);
+    const { label, name, value } = parseHeaderFlag('--mcp-header-env', spec, commandName);
     const found = target(`--mcp-header-env ${label}:${name}`, label);
     dropHeader(found.server, name);
     found.server.headersFromEnv = { ...found.server.headersFromEnv, [name]: value };
     found.named.set(`headersFromEnv/${name}`, { flag: `--mcp-header-env ${label}:${name}` });
   }
   for (const spec of flags['mcp-token'] ?? []) {
-    const { label, envName } = parseTokenFlag(spec);
+    const { label, envName } = parseTokenFlag(spec, commandName);
     const found = target(`--mcp-token ${label}`, label);
     delete found.server.token;
     dropHeader(found.server, 'Authorization');
@@ -119,7 +119,7 @@ export function connectServers(config: LoadedConfig | undefined, flags: ServerFl
     if (server.stderr !== undefined) resolved.stderr = server.stderr;
     return resolved;
   });
-  if (missing.length > 0) throw missingVariables(missing, config?.path);
+  if (missing.length > 0) throw missingVariables(missing, config?.path, commandName);
   return { servers, warnings };
 }
 
@@ -138,13 +138,13 @@ function dropHeader(server: FileServer, name: string): void {
  * A name given on the command line is shown only when it looks like a variable name (upper case),
  * not a token given where a name was expected.
  */
-function missingVariables(missing: ReadonlyArray<{ origin: Origin; name: string }>, path: string | undefined) {
+function missingVariables(missing: ReadonlyArray<{ origin: Origin; name: string }>, path: string | undefined, command: ServerFlagsCommand) {
   const inFile = missing.filter((entry) => 'file' in entry.origin);
   if (inFile.length > 0 && path !== undefined) {
     const problems = inFile.map(({ origin, name }) => `${(origin as { file: string }).file} names the environment variable ${name}, which is not set`);
-    return configError(path, problems, `Please set ${inFile.length === 1 ? 'it' : 'them'} before starting (or give the value with a flag: see connect --help)`);
+    return configError(path, problems, `Please set ${inFile.length === 1 ? 'it' : 'them'} before starting (or give the value with a flag: see ${command} --help)`);
   }
   const { origin, name } = missing[0]!;
   const shown = /^[A-Z_][A-Z0-9_]{0,63}$/.test(name) ? `the environment variable ${name} is not set` : 'no environment variable of the name given is set (give the name of a variable that holds the secret, not the secret)';
-  return usageError('connect', `${(origin as { flag: string }).flag}: ${shown}`);
+  return usageError(command, `${(origin as { flag: string }).flag}: ${shown}`);
 }

@@ -11,9 +11,10 @@ import { doctorCommand } from './doctor.js';
 import { mockMcpCommand } from './mockMcp.js';
 import { recordCommand } from './record.js';
 import { replayCommand } from './replay.js';
+import { serveCommand } from './serve.js';
 import { startCommand } from './start.js';
 
-export const commands: readonly Command[] = [startCommand, connectCommand, recordCommand, replayCommand, doctorCommand, mockMcpCommand];
+export const commands: readonly Command[] = [startCommand, connectCommand, recordCommand, replayCommand, doctorCommand, mockMcpCommand, serveCommand];
 
 const usage = () => `Usage: realtime-mcp-proxy [command] [--help]
 
@@ -26,6 +27,7 @@ Examples:
   realtime-mcp-proxy start                       a full round trip offline (the default)
   realtime-mcp-proxy connect --config realtime-mcp-proxy.json
   realtime-mcp-proxy doctor http://127.0.0.1:4000/mcp   checks an MCP server as the proxy would use it
+  realtime-mcp-proxy serve --config realtime-mcp-proxy.json --allow-origin http://localhost:5173
 
 Exit codes (every command):
   0  done

@@ -13,12 +13,18 @@ export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** An HTTP header name (RFC 9110 token). */
 const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-const fail = (why: string): never => {
-  throw usageError('connect', why);
-};
+/** The command whose usage error a bad flag is (connect, or serve, which takes the same server flags). */
+export type ServerFlagsCommand = 'connect' | 'serve';
+
+const failer =
+  (command: ServerFlagsCommand) =>
+  (why: string): never => {
+    throw usageError(command, why);
+  };
 
 /** `--mcp label=url`. */
-export function parseMcpFlag(spec: string): { label: string; url: string } {
+export function parseMcpFlag(spec: string, command: ServerFlagsCommand = 'connect'): { label: string; url: string } {
+  const fail = failer(command);
   const at = spec.indexOf('=');
   // A URL without a label has an "=" too (`…?token=…`): the label must look like one.
   if (at <= 0 || !SERVER_LABEL_PATTERN.test(spec.slice(0, at))) fail(`--mcp "${redactUrl(spec)}" is not label=url`);
@@ -30,7 +36,8 @@ export function parseMcpFlag(spec: string): { label: string; url: string } {
  * backslashes), by shell-quote. Nothing is expanded and no shell runs it, so operators (`|`, `&&`,
  * `>`), globs and `$VARIABLES` are refused rather than passed on as text the user did not mean.
  */
-export function parseMcpStdioFlag(spec: string): { label: string; command: string; args: string[] } {
+export function parseMcpStdioFlag(spec: string, commandName: ServerFlagsCommand = 'connect'): { label: string; command: string; args: string[] } {
+  const fail = failer(commandName);
   const at = spec.indexOf('=');
   const label = spec.slice(0, Math.max(0, at));
   if (at <= 0 || !SERVER_LABEL_PATTERN.test(label)) fail(`--mcp-stdio "${spec}" is not label=command (e.g. --mcp-stdio "memory=npx -y @modelcontextprotocol/server-memory")`);
@@ -53,7 +60,8 @@ export function parseMcpStdioFlag(spec: string): { label: string; command: strin
 }
 
 /** `--mcp-header label:Name=Value` and `--mcp-header-env label:Name=ENV_VAR`. */
-export function parseHeaderFlag(flag: '--mcp-header' | '--mcp-header-env', spec: string): { label: string; name: string; value: string } {
+export function parseHeaderFlag(flag: '--mcp-header' | '--mcp-header-env', spec: string, command: ServerFlagsCommand = 'connect'): { label: string; name: string; value: string } {
+  const fail = failer(command);
   const colon = spec.indexOf(':');
   const equals = spec.indexOf('=', colon + 1);
   const label = spec.slice(0, Math.max(0, colon));
@@ -69,7 +77,8 @@ export function parseHeaderFlag(flag: '--mcp-header' | '--mcp-header-env', spec:
 }
 
 /** `--mcp-token label=ENV_VAR`: the name of the variable, never the token (flags show in process listings). */
-export function parseTokenFlag(spec: string): { label: string; envName: string } {
+export function parseTokenFlag(spec: string, command: ServerFlagsCommand = 'connect'): { label: string; envName: string } {
+  const fail = failer(command);
   const at = spec.indexOf('=');
   const label = spec.slice(0, Math.max(0, at));
   const envName = spec.slice(at + 1);

@@ -24,3 +24,16 @@ export { describeDifference } from './replayDiff.js';
 export type { ReplayFailure, ReplayMode, ReplayOptions, ReplayResult } from './replay.js';
 export { createRecordedMcpServer } from './recordedMcpServer.js';
 export type { RecordedMcpServer, RecordedMcpServerOptions } from './recordedMcpServer.js';
+
+/* serve: the HTTP server (ephemeral keys, unified SDP exchange, SIP webhooks, tools, approvals, events) */
+export { createServeApp } from '../serve/app.js';
+export type { ServeApp } from '../serve/app.js';
+export { startServe, DEFAULT_SERVE_PORT } from '../serve/startServe.js';
+export type { RunningServe, StartServeOptions } from '../serve/startServe.js';
+export type { ServeLogEntry, ServeOptions } from '../serve/serveOptions.js';
+export type { ServeApiOptions, ServeOpenAi, ServeSessionConfig, ServeWebhookEvent } from '../serve/openAi.js';
+export type { McpUrlPolicy } from '../serve/mcpUrlPolicy.js';
+export type { SipHeaderRule, SipPolicy } from '../serve/sipPolicy.js';
+export type { ShutdownResult } from '../serve/shutdown.js';
+export type { ServeEvent } from '../serve/events.js';
+export type { ToolEntry, ToolsReport } from '../serve/toolPlan.js';

@@ -6,6 +6,10 @@
  * printed line, proxy event, error (with its causes), log line, recording and frame the Realtime
  * side received is scanned: zero hits.
  *
+ * `serve` too: every answer it gives (status, headers, body), every event it streams, every line
+ * it logs, and the stderr of the `serve` command, with secrets in the OpenAI key, the access token,
+ * the webhook secret, configured MCP tokens and run-time MCP headers and URLs.
+ *
  * Native MCP tools (`nativeMcpTools`) are left out on purpose: they hand the server's token to
  * OpenAI in `session.update`, which is what they are for.
  */
@@ -22,6 +26,8 @@ import type { McpServerConfig } from '../../src/mcp/types.js';
 import { createNodeRealtimeMcpProxy } from '../../src/node/realtimeMcpProxy.js';
 import { REDACTED } from '../../src/redaction/index.js';
 import { runCli, type CliRun } from '../support/cliProcess.js';
+import { OFFER_SDP, signedWebhook } from '../support/fakeOpenAi.js';
+import { followEvents, startServeHarness, type ServeHarness } from '../support/serveHarness.js';
 import { captureHooks, dump, leaksIn } from './secretScan.js';
 
 /** Distinctive markers, not shaped like real keys: a hit is a leak of exactly that value. */
@@ -35,6 +41,9 @@ const SECRET = {
   headerKey: 'LEAKCHECK-header-key-0007',
   userinfoPassword: 'LEAKCHECK-userinfo-pass-0008',
   wrongToken: 'LEAKCHECK-wrong-token-0009',
+  accessToken: 'LEAKCHECK-access-token-0010',
+  // whsec_ + base64("LEAKCHECK-webhook-secret-0011"): the form OpenAI gives.
+  webhookSecret: 'whsec_TEVBS0NIRUNLLXdlYmhvb2stc2VjcmV0LTAwMTE=',
 } as const;
 const SECRETS = Object.values(SECRET);
 
@@ -248,5 +257,106 @@ describe('the CLI: secrets in flags, the environment and URLs, echoed by the ser
       expect.stringContaining('<mcp-url> "ftp://<redacted>@127.0.0.1/mcp?key=<redacted>" is not an http:// or https:// URL'),
     ]);
     expect(leaksIn(runs.flatMap((run, i) => [[`run ${i} stdout`, run.stdout] as const, [`run ${i} stderr`, run.stderr] as const]), SECRETS)).toEqual([]);
+  }, 60_000);
+});
+
+describe('serve: every answer, event, log line and the command\'s stderr', () => {
+  it('carry no key, access token, webhook secret, MCP token, header value or URL secret, whatever the servers echo', async () => {
+    const { open } = await echoServers();
+    const harness: ServeHarness = await startServeHarness({
+      apiKey: SECRET.realtimeKey,
+      accessToken: SECRET.accessToken,
+      tools: ECHO_TOOLS,
+      // Every tool of the session: the configured server's three, then the run-time server's three.
+      script: [{ user: 'Run every tool you have.' }, { callTools: Array.from({ length: 6 }, (_, i) => ({ toolFromSession: i, arguments: {} })), reply: 'Done: {outputs}' }],
+      serve: {
+        servers: [{ label: 'static', url: open.url, token: SECRET.staticToken }],
+        webhook: { secret: SECRET.webhookSecret },
+        runtimeMcp: { enabled: true, allowAddresses: ['127.0.0.1/32'] },
+      },
+    });
+    opened.push(harness);
+    const mine = { label: 'mine', url: `${open.url}?token=${SECRET.queryToken}`, headers: { 'X-Api-Key': SECRET.headerKey } };
+    const post = (path: string, body: unknown) => harness.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+    // The ephemeral-key flow and the unified flow, each with the run-time server.
+    const created = await post('/session', { mcpServers: [mine] });
+    expect(created.status).toBe(201);
+    const sessionId = created.json().sessionId as string;
+    expect((await post(`/sessions/${sessionId}/attach`, { callId: 'rtc_leak1' })).status).toBe(200);
+    const called = await post('/call', { sdp: OFFER_SDP, mcpServers: [mine] });
+    expect(called.status).toBe(201);
+    const streams = await Promise.all([sessionId, called.json().sessionId as string].map((id) => followEvents(harness.serve.url, id, (_event, all) => all.filter((event) => event.event === 'toolCall.ended').length === 6, { token: SECRET.accessToken })));
+    expect(await Promise.all(harness.sim.sessions.map((session) => session.run!.done))).toEqual([
+      { ok: true, steps: 2 },
+      { ok: true, steps: 2 },
+    ]);
+    // A phone call, a webhook signed with another secret, and the refusals.
+    const call = signedWebhook(SECRET.webhookSecret, { id: 'evt_leak', callId: 'rtc_leak_sip' });
+    const phone = await fetch(`${harness.serve.url}/webhooks/openai`, { method: 'POST', headers: call.headers, body: call.body });
+    const forged = signedWebhook('whsec_b3RoZXI=', { id: 'evt_forged' });
+    const forgedAnswer = await fetch(`${harness.serve.url}/webhooks/openai`, { method: 'POST', headers: forged.headers, body: forged.body });
+    const webhookAnswers = [
+      ['webhook', phone.status, JSON.stringify([...phone.headers]), await phone.text()],
+      ['forged webhook', forgedAnswer.status, JSON.stringify([...forgedAnswer.headers]), await forgedAnswer.text()],
+    ] as const;
+    expect([webhookAnswers[0][1], webhookAnswers[1][1]]).toEqual([200, 400]);
+    await post('/tools', { mcpServers: [mine] });
+    await harness.request('/tools');
+    await harness.request('/tools', { headers: { authorization: `Bearer ${SECRET.wrongToken}` } });
+    await harness.request('/tools', { headers: { origin: 'https://evil.example' } });
+    harness.openai.failNext(/client_secrets/, 401, { error: { code: 'invalid_api_key', message: `Incorrect API key provided: ${SECRET.realtimeKey}` } });
+    expect((await post('/session', {})).status).toBe(502);
+    await post('/session', { mcpServers: [{ label: 'bad', url: `http://${'169.254.169.254'}/?token=${SECRET.queryToken}`, headers: { Authorization: `Bearer ${SECRET.headerKey}` } }] });
+
+    // The scenario went where secrets could leak: every echo answered with the request, credentials included.
+    expect(open.callLog.filter((entry) => entry.outcome === 'fault:echoRequest').length).toBeGreaterThanOrEqual(12);
+    expect(open.requests.some((request) => request.headers['x-api-key'] === SECRET.headerKey)).toBe(true);
+    expect(open.requests.some((request) => request.authorization)).toBe(true);
+    // The echoes reached the tool-call events, redacted: the scan below reads them.
+    for (const events of streams) expect(events.filter((event) => event.event === 'toolCall.ended' && event.data.includes(REDACTED)).length).toBeGreaterThanOrEqual(3);
+    expect(JSON.parse(webhookAnswers[0][3])).toMatchObject({ accepted: true });
+
+    const everything: Array<readonly [string, string]> = [
+      ...harness.answers.map((answer) => [`answer ${answer.path} ${answer.status}`, JSON.stringify(answer)] as const),
+      ...webhookAnswers.map(([what, status, headers, body]) => [`${what} ${status}`, `${headers} ${body}`] as const),
+      ...streams.flatMap((events, i) => events.map((event) => [`events of session ${i} (${event.event})`, event.data] as const)),
+      ...harness.logs.map((entry) => [`log ${entry.level}`, entry.message] as const),
+      ['frames the Realtime side received', JSON.stringify(harness.sim.clientEvents)],
+    ];
+    expect(leaksIn(everything, SECRETS)).toEqual([]);
+  }, 60_000);
+
+  it('the serve command prints no key, token, header value or URL secret on stdout or stderr', async () => {
+    const { open } = await echoServers();
+    let listening: ((url: string) => void) | undefined;
+    const url = new Promise<string>((resolve) => (listening = resolve));
+    const run = runCli(
+      ['serve', '--port', '0', '--mcp', `query=${open.url}?token=${SECRET.queryToken}`, '--mcp', 'static=' + open.url, '--mcp-token', 'static=STATIC_TOKEN', '--mcp', `userinfo=${withUserinfo(open.url)}`, '--json'],
+      { OPENAI_API_KEY: SECRET.realtimeKey, REALTIME_MCP_PROXY_TOKEN: SECRET.accessToken, OPENAI_WEBHOOK_SECRET: SECRET.webhookSecret, STATIC_TOKEN: SECRET.staticToken },
+      {
+        timeoutMs: 40_000,
+        onSpawn: (pid, stdout) => {
+          const poll = setInterval(() => {
+            const found = /"listening":"(http:[^"]+)"/.exec(stdout())?.[1];
+            if (!found) return;
+            clearInterval(poll);
+            listening!(found);
+            void Promise.all([
+              fetch(`${found}/tools`, { headers: { authorization: `Bearer ${SECRET.accessToken}` } }),
+              fetch(`${found}/tools`, { headers: { authorization: `Bearer ${SECRET.wrongToken}` } }),
+              fetch(`${found}/session`, { method: 'POST', headers: { authorization: `Bearer ${SECRET.accessToken}`, 'content-type': 'application/json' }, body: '{}' }),
+            ]).finally(() => process.kill(pid, 'SIGTERM'));
+          }, 20);
+          poll.unref();
+        },
+      },
+    );
+    const done = await run;
+    expect(await url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(done.code).toBe(0);
+    expect(done.stderr).toContain('GET /tools 200');
+    expect(done.stderr).toContain('GET /tools 401');
+    expect(leaksIn([['serve stdout', done.stdout], ['serve stderr', done.stderr]], SECRETS)).toEqual([]);
   }, 60_000);
 });

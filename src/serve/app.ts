@@ -1,0 +1,365 @@
+/**
+ * The routes of `realtime-mcp-proxy serve` on hono: ephemeral keys and sideband attach
+ * (`POST /session`, `POST /sessions/:id/attach`), the unified SDP exchange (`POST /call`), phone
+ * calls (`POST /webhooks/openai`), the tool catalog (`GET|POST /tools`), approvals
+ * (`POST /approvals/:id`), a session's events (`GET /events?session=`) and `GET /healthz`.
+ *
+ * In front of every route but /healthz: the rate limit per client address, the Origin allowlist
+ * (and CORS), the body limit, then the access token (the webhook is authenticated by its signature
+ * instead: OpenAI cannot send our token). The server executes every tool call over the sideband: the
+ * browser gets an ephemeral key or an SDP answer, never the OpenAI key or an MCP credential.
+ */
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { Hono, type Context } from 'hono';
+import { ProxyError } from '../errors.js';
+import { ToolCatalog } from '../mcp/catalog.js';
+import { registerServerSecrets } from '../mcp/serverConfig.js';
+import type { CatalogTool } from '../mcp/types.js';
+import { createNodeMcpConnection } from '../node/mcpConnection.js';
+import { createNodeRealtimeMcpProxy } from '../node/realtimeMcpProxy.js';
+import type { RealtimeMcpProxy } from '../proxy/createRealtimeMcpProxy.js';
+import { Redactor } from '../redaction/index.js';
+import { generateAccessToken, originPolicy, requireAccessToken } from './auth.js';
+import { createCheckedFetch } from './checkedFetch.js';
+import { defaultOpenAi } from './defaultOpenAi.js';
+import { streamSessionEvents } from './events.js';
+import { errorResponse, ServeHttpError } from './httpErrors.js';
+import { limitBody, rateLimit, RateLimiter } from './limits.js';
+import { webSocketBaseUrl, type ServeOpenAi, type ServeSessionConfig } from './openAi.js';
+import { checkId, checkSdp, parseApprovalAnswer, parseAttach, parseSessionRequest, readJson, type SessionRequest } from './requests.js';
+import { resolveServeOptions, type ResolvedServeOptions, type ServeLogEntry, type ServeOptions } from './serveOptions.js';
+import { SessionRegistry, type ServeSession, type ServeSessionKind } from './sessions.js';
+import { describeTools, planTools } from './toolPlan.js';
+import { handleWebhook, type WebhookDeps } from './webhookRoute.js';
+
+export interface ServeApp {
+  /** The hono app: `app.fetch` serves a Request (the Node server in startServe uses it). */
+  readonly app: Hono;
+  /** The access token (given, or generated: show it once, then never again). */
+  readonly accessToken: string;
+  /** Whether the token was generated here. */
+  readonly generatedToken: boolean;
+  readonly sessions: SessionRegistry;
+  readonly options: ResolvedServeOptions;
+  /** Lists the configured servers' tools (a server that fails is logged; GET /tools shows it unlisted). */
+  ready(): Promise<void>;
+  /** Refuse new sessions and calls from now on (503); approvals, events and /tools go on. */
+  drain(): void;
+  readonly draining: boolean;
+  /** Every session closed (its call hung up when `hangup`), the configured servers' connections closed. */
+  close(options?: { hangup?: boolean }): Promise<void>;
+}
+
+export function createServeApp(options: ServeOptions): ServeApp {
+  const openai: ServeOpenAi = { ...defaultOpenAi(), ...options.openai };
+  const resolved = resolveServeOptions(options, openai);
+  const generatedToken = options.accessToken === undefined;
+  const accessToken = options.accessToken ?? generateAccessToken();
+  // The server's secrets: the key, the access token, the webhook secret, every configured server's credentials.
+  const redactor = new Redactor([typeof options.apiKey === 'string' ? options.apiKey : undefined, accessToken, options.webhook?.secret]);
+  for (const server of resolved.servers) registerServerSecrets(redactor, server);
+  const apiKey = typeof options.apiKey === 'string' ? options.apiKey : registering(options.apiKey, redactor);
+  const log = (level: ServeLogEntry['level'], message: string, more?: Redactor) => {
+    try {
+      options.log?.({ level, message: redactor.text(more ? more.text(message) : message) });
+    } catch {
+      // A host's log sink that throws does not stop serve.
+    }
+  };
+  const wsBaseUrl = webSocketBaseUrl(resolved.baseUrl);
+  const trustedOrigins = resolved.servers.flatMap((server) => (server.url ? [new URL(server.url).origin] : []));
+  const checkedFetch = createCheckedFetch(resolved.addressPolicy, { trustedOrigins, ...(options.mcp?.fetch ? { fetch: options.mcp.fetch as typeof fetch } : {}) });
+  const connectionOptions = (sessionRedactor: Redactor) => ({ ...options.mcp, fetch: checkedFetch, redactor: sessionRedactor });
+  const serverConnections = resolved.servers.map((config) => createNodeMcpConnection(config, connectionOptions(redactor)));
+  const serverCatalog = new ToolCatalog(serverConnections, { prefix: options.prefixToolNames === true });
+  serverCatalog.on('error', (error) => log('warn', error.message));
+  const configuredLabels = new Set(resolved.servers.map((server) => server.label));
+  const configuredAllowed = options.allowedTools ? new Set(options.allowedTools) : undefined;
+  const sessions = new SessionRegistry({ maxSessions: resolved.maxSessions, ...(options.events ? { events: { ...(options.events.capacity ? { capacity: options.events.capacity } : {}) } } : {}) });
+  let draining = false;
+
+  /** The session config sent when the call is made (client secret, call, accept): the model, voice, instructions and the tools. */
+  const callSession = (tools: ServeSessionConfig['tools']): ServeSessionConfig => ({
+    type: 'realtime',
+    ...options.session,
+    model: resolved.model,
+    ...(options.instructions ? { instructions: options.instructions } : {}),
+    tools,
+  });
+  // Over the sideband the proxy sends instructions, tools and the other fields; the model and the
+  // audio were set when the call was made (a voice cannot change once audio played).
+  const { model: _model, audio: _audio, ...sidebandSession } = options.session ?? {};
+
+  /** Checks a request's MCP servers, lists the tools, and makes the session (pending) that will attach. */
+  async function prepareSession(kind: ServeSessionKind, request: SessionRequest, pendingTtlMs?: number): Promise<{ session: ServeSession; config: ServeSessionConfig }> {
+    if (draining) throw shuttingDown();
+    await checkRuntimeServers(request);
+    const sessionRedactor = new Redactor();
+    redactor.link(sessionRedactor);
+    for (const server of request.mcpServers) sessionRedactor.addHeaders(server.headers).addUrl(server.url);
+    let plan;
+    try {
+      plan = await planTools(request, {
+        configuredServers: resolved.servers,
+        serverCatalog,
+        ...(options.allowedTools ? { allowedTools: options.allowedTools } : {}),
+        prefixToolNames: options.prefixToolNames === true,
+        toolLimits: resolved.toolLimits,
+        connect: (config) => createNodeMcpConnection(config, connectionOptions(sessionRedactor)),
+      });
+    } catch (error) {
+      throw error instanceof ServeHttpError ? new ServeHttpError(error.status, error.code, sessionRedactor.text(error.message), error.headers) : error;
+    }
+    await plan.release();
+    const createProxy = (callId: string): RealtimeMcpProxy =>
+      createNodeRealtimeMcpProxy({
+        transport: openai.createNodeSidebandTransport({ callId, apiKey, baseUrl: wsBaseUrl }),
+        servers: plan.servers,
+        redactor: sessionRedactor,
+        allowedTools: plan.allowed,
+        approval: { ...options.approval, onRequest: () => undefined },
+        ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+        ...(options.bargeIn ? { bargeIn: options.bargeIn } : {}),
+        prefixToolNames: options.prefixToolNames === true,
+        toolLimits: resolved.toolLimits,
+        ...(options.instructions ? { instructions: options.instructions } : {}),
+        ...(Object.keys(sidebandSession).length > 0 ? { session: sidebandSession } : {}),
+        inspect: true,
+        catalogCache: plan.cache,
+        mcp: connectionOptions(sessionRedactor),
+      });
+    const session = sessions.create(kind, {
+      redactor: sessionRedactor,
+      createProxy,
+      ...(pendingTtlMs !== undefined ? { pendingTtlMs } : {}),
+      onEnded: (ended) => log('info', `session ${ended.id} ended (${ended.kind}${ended.callId ? `, call ${ended.callId}` : ''})`),
+    });
+    log('info', `session ${session.id} created (${kind}${request.mcpServers.length > 0 ? `, ${request.mcpServers.length} MCP servers from the request` : ''})`);
+    return { session, config: callSession(plan.functionTools) };
+  }
+
+  async function checkRuntimeServers(request: SessionRequest): Promise<void> {
+    if (request.mcpServers.length === 0) return;
+    if (options.runtimeMcp?.enabled !== true) {
+      throw new ServeHttpError(403, 'runtime_mcp_disabled', 'Failed to use the MCP servers of the request: this server takes MCP servers from its configuration only. Please configure them, or start serve with --allow-runtime-mcp.');
+    }
+    for (const server of request.mcpServers) {
+      const verdict = await resolved.addressPolicy.check(server.url);
+      if (!verdict.ok) {
+        throw new ServeHttpError(403, 'mcp_url_refused', `Failed to use MCP server "${server.label}": ${verdict.why}. Please give a public http(s) URL (addresses that are not public are refused unless the server allows them).`);
+      }
+    }
+  }
+
+  /** A REST failure (a ProxyError realtime_api_error, redacted by the REST client) as the browser sees it: the message, no cause. */
+  const upstream = (error: unknown, session: ServeSession): ServeHttpError => {
+    void session.close(ProxyError.isInstance(error) ? error.code : 'error');
+    if (error instanceof ServeHttpError) return error;
+    if (ProxyError.isInstance(error) && (error.code === 'realtime_api_error' || error.code === 'not_supported')) return new ServeHttpError(502, 'realtime_api_error', session.redactor.text(error.message));
+    if (ProxyError.isInstance(error) && error.code === 'invalid_options') return new ServeHttpError(400, 'invalid_request', session.redactor.text(error.message));
+    if (ProxyError.isInstance(error)) return new ServeHttpError(502, 'session_failed', session.redactor.text(error.message));
+    return internal(error);
+  };
+  const internal = (error: unknown): ServeHttpError => {
+    log('error', `Failed to serve a request: ${error instanceof Error ? error.message : String(error)}`);
+    return new ServeHttpError(500, 'internal_error', 'Failed to serve the request: the server failed inside. Please try again; the server log says more.');
+  };
+  const shuttingDown = () => new ServeHttpError(503, 'shutting_down', 'Failed to start a session: the server is shutting down. Please try again on another instance.', { 'Retry-After': '5' });
+
+  /** Attaches the sideband; a failure ends the session, hangs the call up and answers 502. */
+  async function attach(session: ServeSession, callId: string): Promise<void> {
+    try {
+      await session.attach(callId);
+      log('info', `session ${session.id} attached to call ${callId}`);
+    } catch (error) {
+      if (error instanceof ServeHttpError) throw error;
+      void hangup(callId);
+      throw upstream(error, session);
+    }
+  }
+
+  async function hangup(callId: string): Promise<void> {
+    await Promise.resolve()
+      .then(() => openai.hangupCall({ apiKey, baseUrl: resolved.baseUrl, redactor, callId, signal: AbortSignal.timeout(5_000) }))
+      .catch((error: unknown) => log('warn', `Failed to hang up call ${callId}: ${error instanceof Error ? error.message : String(error)}`));
+  }
+
+  const app = new Hono();
+  const limiter = new RateLimiter({ requestsPerMinute: resolved.requestsPerMinute, ...(options.limits?.burst ? { burst: options.limits.burst } : {}) });
+  const clientAddress = (c: Context) => {
+    try {
+      return getConnInfo(c).remote.address ?? 'unknown';
+    } catch {
+      return 'unknown';
+    }
+  };
+
+  app.onError((error, c) => {
+    const refusal = error instanceof ServeHttpError ? error : internal(error);
+    return errorResponse(c, refusal.status, refusal.code, redactor.text(refusal.message), refusal.headers);
+  });
+  app.notFound((c) => errorResponse(c, 404, 'not_found', `Failed to find ${c.req.method} ${new URL(c.req.url).pathname.slice(0, 200)}: there is no such route. Please see the routes in the README ("serve").`));
+
+  app.get('/healthz', (c) => (draining ? c.json({ ok: false, draining: true }, 503) : c.json({ ok: true })));
+  app.use('*', async (c, next) => {
+    const started = Date.now();
+    await next();
+    const path = new URL(c.req.url).pathname;
+    if (path !== '/healthz') log('info', `${c.req.method} ${path.slice(0, 200)} ${c.res.status} ${Date.now() - started} ms`);
+  });
+  app.use('*', rateLimit(limiter, clientAddress));
+  app.use('*', originPolicy(resolved.allowedOrigins));
+  app.use('*', limitBody(resolved.bodyBytes));
+
+  const webhookDeps: WebhookDeps = {
+    openai,
+    apiKey,
+    baseUrl: resolved.baseUrl,
+    redactor,
+    ...(options.webhook ? { webhook: options.webhook } : {}),
+    decide: resolved.sipDecision,
+    liveSipCalls: () => sessions.count('sip'),
+    draining: () => draining,
+    prepare: async () => prepareSession('sip', { mcpServers: [] }),
+    attach: (session, callId) => attach(session, callId),
+    log,
+    seen: new Set(),
+  };
+  app.post('/webhooks/openai', (c) => handleWebhook(c, webhookDeps));
+
+  app.use('*', requireAccessToken(accessToken));
+
+  app.post('/session', async (c) => {
+    const request = parseSessionRequest(await readJson(c));
+    const { session, config } = await prepareSession('client_secret', request, resolved.clientSecretTtlSeconds * 1000);
+    let secret: { value: string; expiresAt: number };
+    try {
+      secret = await openai.createClientSecret({ apiKey, baseUrl: resolved.baseUrl, redactor: session.redactor, session: config, expiresAfterSeconds: resolved.clientSecretTtlSeconds });
+    } catch (error) {
+      throw upstream(error, session);
+    }
+    return c.json({ clientSecret: secret.value, expiresAt: secret.expiresAt, sessionId: session.id }, 201);
+  });
+
+  app.post('/sessions/:id/attach', async (c) => {
+    const id = checkId(c.req.param('id'), 'the session id');
+    const { callId } = parseAttach(await readJson(c));
+    const session = sessions.get(id);
+    if (session === undefined || session.kind !== 'client_secret') throw new ServeHttpError(404, 'not_found', `Failed to attach session ${id}: there is no pending session by that id. Please create one with POST /session.`);
+    if (draining) throw shuttingDown();
+    await attach(session, callId);
+    return c.json({ sessionId: session.id, callId, state: session.state });
+  });
+
+  app.post('/call', async (c) => {
+    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    let sdp: string;
+    let request: SessionRequest = { mcpServers: [] };
+    const json = type === 'application/json';
+    if (json) {
+      const body = await readJson(c);
+      request = parseSessionRequest(body, ['sdp']);
+      sdp = checkSdp((body as { sdp?: unknown }).sdp);
+    } else if (type === 'application/sdp') {
+      sdp = checkSdp(await c.req.text());
+    } else {
+      throw new ServeHttpError(415, 'unsupported_media_type', 'Failed to read the SDP offer: the Content-Type must be application/sdp (the offer as the body) or application/json ({ sdp, mcpServers?, tools? }). Please send one of them.');
+    }
+    const { session, config } = await prepareSession('call', request);
+    let answer: { sdp: string; callId: string };
+    try {
+      answer = await openai.createCall({ apiKey, baseUrl: resolved.baseUrl, redactor: session.redactor, sdp, session: config });
+    } catch (error) {
+      throw upstream(error, session);
+    }
+    await attach(session, answer.callId);
+    if (json) return c.json({ sdp: answer.sdp, callId: answer.callId, sessionId: session.id }, 201);
+    return c.body(answer.sdp, 201, { 'Content-Type': 'application/sdp', Location: `/calls/${answer.callId}`, 'X-Session-Id': session.id });
+  });
+
+  app.get('/tools', (c) => c.json(describeTools(serverCatalog, (tool: CatalogTool) => configuredAllowed === undefined || configuredAllowed.has(`${tool.server}/${tool.mcpName}`), resolved.toolLimits, configuredLabels)));
+
+  app.post('/tools', async (c) => {
+    const request = parseSessionRequest(await readJson(c));
+    await checkRuntimeServers(request);
+    const sessionRedactor = new Redactor();
+    redactor.link(sessionRedactor);
+    for (const server of request.mcpServers) sessionRedactor.addHeaders(server.headers).addUrl(server.url);
+    let plan;
+    try {
+      plan = await planTools(request, {
+        configuredServers: resolved.servers,
+        serverCatalog,
+        ...(options.allowedTools ? { allowedTools: options.allowedTools } : {}),
+        prefixToolNames: options.prefixToolNames === true,
+        toolLimits: resolved.toolLimits,
+        connect: (config) => createNodeMcpConnection(config, connectionOptions(sessionRedactor)),
+      });
+    } catch (error) {
+      throw error instanceof ServeHttpError ? new ServeHttpError(error.status, error.code, sessionRedactor.text(error.message), error.headers) : error;
+    }
+    try {
+      return c.json(sessionRedactor.value(describeTools(plan.catalog, plan.allowed, resolved.toolLimits, configuredLabels)));
+    } finally {
+      await plan.release();
+    }
+  });
+
+  app.post('/approvals/:id', async (c) => {
+    const approvalId = checkId(c.req.param('id'), 'the approval id');
+    const answer = parseApprovalAnswer(await readJson(c));
+    const session = sessions.byApproval(approvalId);
+    if (session === undefined || !session.answer(approvalId, answer)) {
+      throw new ServeHttpError(404, 'not_found', `Failed to answer approval ${approvalId}: no session is waiting for it (answered, expired, or unknown). Please answer approvals from the approval.requested events.`);
+    }
+    return c.json({ approvalId, sessionId: session.id, approved: answer.approved });
+  });
+
+  app.get('/events', (c) => {
+    const id = checkId(c.req.query('session'), 'the session query parameter');
+    const session = sessions.get(id);
+    if (session === undefined) throw new ServeHttpError(404, 'not_found', `Failed to follow session ${id}: there is no such session (it may have ended). Please use the sessionId of POST /session or POST /call.`);
+    return streamSessionEvents(c, session.events, {
+      ...(options.events?.heartbeatMs ? { heartbeatMs: options.events.heartbeatMs } : {}),
+      ...(options.events?.maxQueued ? { maxQueued: options.events.maxQueued } : {}),
+    });
+  });
+
+  return {
+    app,
+    accessToken,
+    generatedToken,
+    sessions,
+    options: resolved,
+    async ready() {
+      await serverCatalog.load();
+    },
+    drain() {
+      draining = true;
+    },
+    get draining() {
+      return draining;
+    },
+    async close(closeOptions = {}) {
+      draining = true;
+      await Promise.all(
+        sessions.all().map(async (session) => {
+          const callId = session.callId;
+          await session.close('server_shutdown');
+          if (closeOptions.hangup && callId !== undefined) await hangup(callId);
+        }),
+      );
+      serverCatalog.close();
+      await Promise.all(serverConnections.map((connection) => connection.close().catch(() => undefined)));
+    },
+  };
+}
+
+/** A key function whose every value is registered in the redactor before it is used. */
+function registering(apiKey: () => string | Promise<string>, redactor: Redactor): () => Promise<string> {
+  return async () => {
+    const key = await apiKey();
+    redactor.add(key);
+    return key;
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * The OpenAI side of `serve`, injected: the Realtime REST functions (client secrets, calls, call
+ * control, webhook verification) and the sideband transport. `startServe` uses the library's own
+ * functions by default; tests hand in fakes or point the real ones at the simulator.
+ */
+import type { RealtimeSessionConfig } from '../protocol/generated/types.js';
+import type { RealtimeTransport } from '../protocol/transport.js';
+import type { Redactor } from '../redaction/index.js';
+
+/** A session config as the REST calls take it: `type: 'realtime'` may be left out. */
+export type ServeSessionConfig = Omit<RealtimeSessionConfig, 'type'> & { readonly type?: 'realtime' };
+
+/** What every REST function gets from serve. */
+export interface ServeApiOptions {
+  readonly apiKey: string | (() => string | Promise<string>);
+  readonly baseUrl?: string;
+  readonly redactor?: Redactor;
+  readonly signal?: AbortSignal;
+}
+
+export type ServeWebhookEvent =
+  | { id: string; type: 'realtime.call.incoming'; createdAt: number; data: { callId: string; sipHeaders: Array<{ name: string; value: string }> } }
+  | { id: string; type: string; createdAt: number; data: unknown };
+
+export interface ServeOpenAi {
+  createClientSecret(options: ServeApiOptions & { session: ServeSessionConfig; expiresAfterSeconds?: number }): Promise<{ value: string; expiresAt: number }>;
+  createCall(options: ServeApiOptions & { sdp: string; session?: ServeSessionConfig }): Promise<{ sdp: string; callId: string }>;
+  acceptCall(options: ServeApiOptions & { callId: string; session: ServeSessionConfig }): Promise<void>;
+  rejectCall(options: ServeApiOptions & { callId: string; statusCode?: number }): Promise<void>;
+  hangupCall(options: ServeApiOptions & { callId: string }): Promise<void>;
+  /** Throws (a ProxyError `webhook_invalid`) when the signature, the timestamp or the body is wrong. */
+  verifyRealtimeWebhook(options: { secret: string; body: string; headers: Record<string, string>; toleranceSeconds?: number }): ServeWebhookEvent;
+  /** The server-side WebSocket on an existing call (`?call_id=`), with the standard key. */
+  createNodeSidebandTransport(options: { callId: string; apiKey: ServeApiOptions['apiKey']; baseUrl?: string }): RealtimeTransport;
+}
+
+export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
+/** The sideband's WebSocket base from the REST base: `https://host/v1` → `wss://host/v1/realtime` (http → ws). */
+export function webSocketBaseUrl(restBaseUrl: string): string {
+  const url = new URL(restBaseUrl);
+  url.protocol = url.protocol === 'http:' ? 'ws:' : 'wss:';
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/realtime`;
+  url.search = '';
+  url.hash = '';
+  return url.toString();
+}
