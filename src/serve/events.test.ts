@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SessionEventLog } from './events.js';
+import { Hono } from 'hono';
+import { SessionEventLog, streamSessionEvents } from './events.js';
 
 describe('SessionEventLog', () => {
   it('keeps the newest events for late clients, numbered, and hands them over from a Last-Event-ID', () => {
@@ -36,5 +37,48 @@ describe('SessionEventLog', () => {
     cyclic.self = cyclic;
     log.push('x', cyclic);
     expect(log.since(1)[0]!.data).toEqual({ truncated: true, why: 'not serializable' });
+  });
+});
+
+describe('streamSessionEvents', () => {
+  async function read(response: Response, until: (text: string) => boolean): Promise<string> {
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!until(text)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    await reader.cancel();
+    return text;
+  }
+
+  it('resumes after Last-Event-ID, sends heartbeats while idle, and ends with the log', async () => {
+    const log = new SessionEventLog();
+    log.push('a', { n: 1 });
+    log.push('b', { n: 2 });
+    const app = new Hono().get('/events', (c) => streamSessionEvents(c, log, { heartbeatMs: 20 }));
+    const resumed = await app.request('/events', { headers: { 'last-event-id': '1' } });
+    expect(resumed.headers.get('content-type')).toBe('text/event-stream');
+    const text = await read(resumed, (seen) => seen.includes(': keep-alive'));
+    expect(text).toContain('event: b\ndata: {"id":2,"type":"b"');
+    expect(text).not.toContain('event: a\n');
+    const ending = app.request('/events');
+    const body = (await ending).body!;
+    log.push('c', {});
+    log.end();
+    const all = await new Response(body).text();
+    expect(all.match(/^event: \w/gm)).toEqual(['event: a', 'event: b', 'event: c']);
+  });
+
+  it('cuts off a client that falls too far behind', async () => {
+    const log = new SessionEventLog();
+    const app = new Hono().get('/events', (c) => streamSessionEvents(c, log, { maxQueued: 2 }));
+    const response = await app.request('/events');
+    // Nobody reads: the stream stalls on its first write while events pile up.
+    for (let i = 0; i < 10; i += 1) log.push('x', { i });
+    const text = await new Response(response.body).text();
+    expect(text).toContain('event: stream.overflow');
   });
 });

@@ -32,6 +32,7 @@ const FORWARDED = [
   'approval.requested',
   'approval.settled',
   'response.requested',
+  'realtime.error',
   'catalog.changed',
   'catalog.toolDropped',
   'inspect',
