@@ -4,8 +4,8 @@
  * session id), so a test sees the credential the server side really sent and the session's end
  * (`DELETE` with its `mcp-session-id`). server-everything checks no credential itself.
  */
-import { createServer, request as forward } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, request as forward } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 export interface ForwardedRequest {
   readonly method: string;
@@ -19,15 +19,11 @@ export interface RecordingForwarder {
   readonly url: string;
   readonly requests: readonly ForwardedRequest[];
   /** Resolves with the first request (already seen, or to come) that `match` accepts. */
-  waitFor(
-    match: (request: ForwardedRequest) => boolean,
-  ): Promise<ForwardedRequest>;
+  waitFor(match: (request: ForwardedRequest) => boolean): Promise<ForwardedRequest>;
   close(): Promise<void>;
 }
 
-export async function startRecordingForwarder(
-  targetUrl: string,
-): Promise<RecordingForwarder> {
+export async function startRecordingForwarder(targetUrl: string): Promise<RecordingForwarder> {
   const target = new URL(targetUrl);
   const requests: ForwardedRequest[] = [];
   const waiters: Array<{
@@ -35,15 +31,12 @@ export async function startRecordingForwarder(
     resolve: (request: ForwardedRequest) => void;
   }> = [];
   const server = createServer((req, res) => {
-    const header = (name: string) =>
-      typeof req.headers[name] === "string"
-        ? (req.headers[name] as string)
-        : undefined;
+    const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : undefined);
     const seen: ForwardedRequest = {
-      method: req.method ?? "",
-      path: req.url ?? "/",
-      authorization: header("authorization"),
-      mcpSessionId: header("mcp-session-id"),
+      method: req.method ?? '',
+      path: req.url ?? '/',
+      authorization: header('authorization'),
+      mcpSessionId: header('mcp-session-id'),
     };
     requests.push(seen);
     for (const waiter of waiters.filter((entry) => entry.match(seen))) {
@@ -63,14 +56,14 @@ export async function startRecordingForwarder(
         answer.pipe(res);
       },
     );
-    upstream.on("error", () => {
+    upstream.on('error', () => {
       if (!res.headersSent) res.writeHead(502);
       res.end();
     });
     req.pipe(upstream);
-    res.on("close", () => upstream.destroy());
+    res.on('close', () => upstream.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = new URL(targetUrl);
   url.port = String((server.address() as AddressInfo).port);
   return {

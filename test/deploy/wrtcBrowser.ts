@@ -6,12 +6,8 @@
  * a loopback-only namespace (`test/support/loopbackNamespace.ts`); such a process must close its
  * peer connections, then `process.exit()` (one that created an RTCAudioSource can crash at exit).
  */
-import wrtc from "@roamhq/wrtc";
-import type {
-  MediaStreamLike,
-  MediaStreamTrackLike,
-  PeerConnectionLike,
-} from "../../src/protocol/peerConnectionLike.js";
+import wrtc from '@roamhq/wrtc';
+import type { MediaStreamLike, MediaStreamTrackLike, PeerConnectionLike } from '../../src/protocol/peerConnectionLike.js';
 
 const { RTCPeerConnection, MediaStream, nonstandard } = wrtc;
 const MIC_RATE = 48_000;
@@ -19,10 +15,9 @@ const MIC_FRAME = MIC_RATE / 100; // 10 ms
 /** Louder than this counts as heard: the simulator's voice is a 440 Hz tone of amplitude 1200. */
 export const HEARD_THRESHOLD = 600;
 
-export const createWrtcPeerConnection = (): PeerConnectionLike =>
-  new RTCPeerConnection({ iceServers: [] }) as unknown as PeerConnectionLike;
+export const createWrtcPeerConnection = (): PeerConnectionLike => new RTCPeerConnection({ iceServers: [] }) as unknown as PeerConnectionLike;
 
-export type MicrophonePhase = "silence" | "speech";
+export type MicrophonePhase = 'silence' | 'speech';
 
 export interface FakeMicrophone {
   readonly stream: MediaStreamLike;
@@ -38,19 +33,14 @@ export function startFakeMicrophone(): FakeMicrophone {
   const track = source.createTrack();
   const stream = new MediaStream([track]);
   const frames: Record<MicrophonePhase, number> = { silence: 0, speech: 0 };
-  let phase: MicrophonePhase = "silence";
+  let phase: MicrophonePhase = 'silence';
   let sent = 0;
   const started = performance.now();
   const timer = setInterval(() => {
     const due = Math.floor((performance.now() - started) / 10);
     for (; sent < due; sent++) {
       const samples = new Int16Array(MIC_FRAME);
-      if (phase === "speech")
-        for (let i = 0; i < MIC_FRAME; i++)
-          samples[i] = Math.round(
-            8000 *
-              Math.sin((2 * Math.PI * 440 * (sent * MIC_FRAME + i)) / MIC_RATE),
-          );
+      if (phase === 'speech') for (let i = 0; i < MIC_FRAME; i++) samples[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * (sent * MIC_FRAME + i)) / MIC_RATE));
       source.onData({
         samples,
         sampleRate: MIC_RATE,
@@ -85,15 +75,14 @@ export interface FakeSpeaker {
 }
 
 export function startFakeSpeaker(firstPhase: string): FakeSpeaker {
-  const heard: FakeSpeaker["heard"] = {};
+  const heard: FakeSpeaker['heard'] = {};
   let current = firstPhase;
   let waiter: { loud: number; resolve: () => void } | undefined;
   const sinks: Array<InstanceType<typeof nonstandard.RTCAudioSink>> = [];
   const count = (samples: Int16Array) => {
     const entry = (heard[current] ??= { samples: 0, loud: 0 });
     entry.samples += samples.length;
-    for (const sample of samples)
-      if (Math.abs(sample) > HEARD_THRESHOLD) entry.loud += 1;
+    for (const sample of samples) if (Math.abs(sample) > HEARD_THRESHOLD) entry.loud += 1;
     if (waiter && entry.loud >= waiter.loud) {
       waiter.resolve();
       waiter = undefined;
@@ -101,9 +90,7 @@ export function startFakeSpeaker(firstPhase: string): FakeSpeaker {
   };
   return {
     attach(track) {
-      const sink = new nonstandard.RTCAudioSink(
-        track as unknown as MediaStreamTrack,
-      );
+      const sink = new nonstandard.RTCAudioSink(track as unknown as MediaStreamTrack);
       sink.ondata = (data: { samples: Int16Array }) => count(data.samples);
       sinks.push(sink);
     },
@@ -112,15 +99,7 @@ export function startFakeSpeaker(firstPhase: string): FakeSpeaker {
     untilLoud(loud, timeoutMs) {
       if ((heard[current]?.loud ?? 0) >= loud) return Promise.resolve();
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () =>
-            reject(
-              new Error(
-                `the browser heard ${heard[current]?.loud ?? 0} loud samples in ${timeoutMs} ms, not ${loud}`,
-              ),
-            ),
-          timeoutMs,
-        );
+        const timer = setTimeout(() => reject(new Error(`the browser heard ${heard[current]?.loud ?? 0} loud samples in ${timeoutMs} ms, not ${loud}`)), timeoutMs);
         waiter = {
           loud,
           resolve: () => {
@@ -163,19 +142,10 @@ export function recordingFetch(): {
 }
 
 /** A promise the test settles with `done()`; it rejects, naming `what`, after `timeoutMs`. */
-export function deadline(
-  what: string,
-  timeoutMs: number,
-): { promise: Promise<void>; done: () => void } {
+export function deadline(what: string, timeoutMs: number): { promise: Promise<void>; done: () => void } {
   let done!: () => void;
   const promise = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () =>
-        reject(
-          new Error(`timed out after ${timeoutMs} ms waiting for ${what}`),
-        ),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
     done = () => {
       clearTimeout(timer);
       resolve();

@@ -3,25 +3,17 @@
  * `lo` up): libwebrtc opens sockets on every interface, so WebRTC tests run where only 127.0.0.1
  * exists. The child prints its result as the last line of stdout (one JSON object).
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from 'node:child_process';
 
-const IN_NAMESPACE = [
-  "-rn",
-  "bash",
-  "-c",
-  'ip link set lo up && exec "$@"',
-  "_",
-];
+const IN_NAMESPACE = ['-rn', 'bash', '-c', 'ip link set lo up && exec "$@"', '_'];
 
 /** Why no loopback-only namespace can be made here, or undefined when it can. */
 export function loopbackNamespaceProblem(): string | undefined {
-  const check = spawnSync("unshare", [...IN_NAMESPACE, "true"], {
-    encoding: "utf8",
+  const check = spawnSync('unshare', [...IN_NAMESPACE, 'true'], {
+    encoding: 'utf8',
   });
   if (check.status === 0) return undefined;
-  return (
-    check.error?.message ?? (check.stderr.trim() || `exit ${check.status}`)
-  );
+  return check.error?.message ?? (check.stderr.trim() || `exit ${check.status}`);
 }
 
 export interface NamespacedRun {
@@ -35,42 +27,21 @@ export interface NamespacedRun {
 }
 
 /** Runs `node --import tsx <script> ...args` in the namespace; killed after `timeoutMs`. */
-export function runInLoopbackNamespace(
-  script: string,
-  options: { args?: readonly string[]; timeoutMs: number },
-): Promise<NamespacedRun> {
+export function runInLoopbackNamespace(script: string, options: { args?: readonly string[]; timeoutMs: number }): Promise<NamespacedRun> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      "unshare",
-      [
-        ...IN_NAMESPACE,
-        process.execPath,
-        "--import",
-        "tsx",
-        script,
-        ...(options.args ?? []),
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout
-      .setEncoding("utf8")
-      .on("data", (chunk: string) => (stdout += chunk));
-    child.stderr
-      .setEncoding("utf8")
-      .on("data", (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs);
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
+    const child = spawn('unshare', [...IN_NAMESPACE, process.execPath, '--import', 'tsx', script, ...(options.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
       let result: Record<string, unknown> | undefined;
       try {
-        result = JSON.parse(stdout.trim().split("\n").at(-1) ?? "") as Record<
-          string,
-          unknown
-        >;
+        result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as Record<string, unknown>;
       } catch {
         result = undefined;
       }

@@ -1,0 +1,144 @@
+/**
+ * What the browser deployment probes share: the server side (real server-everything over
+ * Streamable HTTP behind a recording forwarder, the Realtime simulator with a call script, and
+ * `startServe` holding the OpenAI key and an MCP token), the browser's view of a call (frames,
+ * errors, the moments the tool was called, its output arrived and the reply played), a spoken turn
+ * on the fake microphone, and the reports the tests assert on.
+ */
+import { startRealtimeSimulator, type RealtimeSimulator, type StartRealtimeSimulatorOptions } from '../../harness/simulator/index.js';
+import type { WebRtcTransport } from '../../src/protocol/webrtcTransport.js';
+import { startServe, type RunningServe, type StartServeOptions } from '../../src/serve/startServe.js';
+import { leaksIn } from '../faults/secretScan.js';
+import { startEverything } from '../support/mcpServers.js';
+import { libraryOpenAi } from './libraryOpenAi.js';
+import { startRecordingForwarder, type RecordingForwarder } from './recordingForwarder.js';
+import { deadline, type FakeMicrophone, type FakeSpeaker, type SeenAnswer } from './wrtcBrowser.js';
+
+export const API_KEY = 'sk-test-key';
+export const MCP_TOKEN = 'mcp-test-token-123';
+export const ACCESS_TOKEN = 'deploy-access-token-0001';
+/** The script's reply quotes server-everything's echo of this. */
+export const ECHO_MESSAGE = 'deploy check';
+export const EXPECTED_REPLY = `The server said: Echo: ${ECHO_MESSAGE}`;
+
+export interface DeployStack {
+  readonly sim: RealtimeSimulator;
+  readonly serve: RunningServe;
+  readonly forwarder: RecordingForwarder;
+  /** Stops serve, the simulator, the forwarder and the MCP server; safe to call twice. */
+  close(): Promise<void>;
+}
+
+export async function startDeployStack(options: { simulator?: Partial<StartRealtimeSimulatorOptions>; serve?: Partial<StartServeOptions> } = {}): Promise<DeployStack> {
+  const stops: Array<() => Promise<unknown>> = [];
+  const close = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    const everything = await startEverything('streamableHttp');
+    stops.push(() => everything.stop());
+    const forwarder = await startRecordingForwarder(everything.url);
+    stops.push(() => forwarder.close());
+    const sim = await startRealtimeSimulator({
+      apiKey: API_KEY,
+      script: [{ user: 'Please echo the deploy check.' }, { callTool: { name: 'echo', arguments: { message: ECHO_MESSAGE }, reply: 'The server said: {output}' } }],
+      ...options.simulator,
+    });
+    stops.push(() => sim.close());
+    const serve = await startServe({
+      apiKey: API_KEY,
+      port: 0,
+      accessToken: ACCESS_TOKEN,
+      openai: libraryOpenAi,
+      openaiBaseUrl: `${sim.httpUrl}/v1`,
+      servers: [{ label: 'everything', url: forwarder.url, headers: { Authorization: `Bearer ${MCP_TOKEN}` } }],
+      allowedTools: ['everything/echo', 'everything/get-sum'],
+      ...options.serve,
+    });
+    stops.push(() => serve.close({ deadlineMs: 1_000 }));
+    return { sim, serve, forwarder, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+export interface BrowserView {
+  /** Every data-channel frame, both directions, in order. */
+  readonly frames: Array<readonly ['in' | 'out', string]>;
+  readonly errors: string[];
+  /** The model's function call is complete (its response.done): serve cannot have run it before. */
+  readonly toolCalled: Promise<void>;
+  /** The tool's output item reached the call (as every channel hears it). */
+  readonly outputSeen: Promise<void>;
+  /** The reply's audio finished playing (output_audio_buffer.stopped after the output). */
+  readonly replyPlayed: Promise<void>;
+}
+
+/** Follows a browser transport; the speaker counts what it hears after the tool call under 'after the tool call'. */
+export function watchBrowser(transport: WebRtcTransport, speaker: FakeSpeaker, timeoutMs: number): BrowserView {
+  const frames: BrowserView['frames'] = [];
+  const errors: string[] = [];
+  const toolCalled = deadline('the model to call the tool', timeoutMs);
+  const outputSeen = deadline('the tool output on the data channel', timeoutMs);
+  const replyPlayed = deadline('the reply to play (output_audio_buffer.stopped after the tool output)', timeoutMs);
+  let called = false;
+  let output = false;
+  transport.on('frame', (direction, text) => void frames.push([direction, text]));
+  transport.on('error', (error) => void errors.push(error.message));
+  transport.on('event', (event) => {
+    const loose = event as { type: string; item?: { type?: string }; response?: { output?: Array<{ type?: string }> } };
+    if (!called && loose.type === 'response.done' && loose.response?.output?.some((item) => item.type === 'function_call')) {
+      called = true;
+      speaker.phase('after the tool call');
+      toolCalled.done();
+    }
+    if (!output && loose.type === 'conversation.item.done' && loose.item?.type === 'function_call_output') {
+      output = true;
+      outputSeen.done();
+    }
+    if (output && loose.type === 'output_audio_buffer.stopped') replyPlayed.done();
+  });
+  return { frames, errors, toolCalled: toolCalled.promise, outputSeen: outputSeen.promise, replyPlayed: replyPlayed.promise };
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The user's turn: a little silence, ~600 ms of loud tone, then silence again (the VAD ends speech after 500 ms of it). */
+export async function speak(microphone: FakeMicrophone): Promise<void> {
+  await delay(300);
+  microphone.set('speech');
+  await delay(600);
+  microphone.set('silence');
+}
+
+/** The call as the simulator saw it: each client event with its channel, and the spoken replies. */
+export function callReport(sim: RealtimeSimulator, callId: string | undefined) {
+  const session = sim.sessions.find((candidate) => candidate.callId === callId);
+  return {
+    clientEventLog: (session?.clientEventLog ?? []).map(({ channel, event }) => {
+      const loose = event as { type: string; item?: { type?: string }; session?: { tools?: unknown[] } };
+      return { channel, type: loose.type, ...(loose.item ? { itemType: loose.item.type } : {}), ...(loose.session?.tools ? { tools: loose.session.tools.length } : {}) };
+    }),
+    replyTranscripts: (session?.serverEvents ?? []).flatMap((event) => (event.type === 'response.output_audio_transcript.done' ? [(event as { transcript: string }).transcript] : [])),
+    simCallStatus: sim.calls.find((call) => call.id === callId)?.status,
+  };
+}
+
+/** The browser's side of a call: what it sent, the replies it was told, and the secrets found in anything it saw. */
+export function browserReport(view: BrowserView, answers: readonly SeenAnswer[], secrets: readonly string[]) {
+  const texts: Array<readonly [string, string]> = [
+    ...view.frames.map(([direction, text], i) => [`frame ${i} ${direction}`, text] as const),
+    ...answers.map((answer, i) => [`answer ${i} ${answer.url}`, `${answer.status} ${JSON.stringify(answer.headers)} ${answer.body}`] as const),
+    ...view.errors.map((message, i) => [`error ${i}`, message] as const),
+  ];
+  return {
+    browserSent: view.frames.filter(([direction]) => direction === 'out').map(([, text]) => text),
+    browserHeardTranscripts: view.frames.flatMap(([direction, text]) => {
+      const event = JSON.parse(text) as { type: string; transcript?: string };
+      return direction === 'in' && event.type === 'response.output_audio_transcript.done' ? [event.transcript] : [];
+    }),
+    scanned: { frames: view.frames.length, answers: answers.length, errors: view.errors.length },
+    leaks: leaksIn(texts, secrets),
+  };
+}
