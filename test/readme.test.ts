@@ -55,3 +55,10 @@ describe('README: the config file', () => {
     expect(blockAfter('### The config file', 'json')).toBe(readFileSync(join(root, 'examples/realtime-mcp-proxy.json'), 'utf8'));
   });
 });
+
+describe('README: Deploy', () => {
+  it('shows examples/deployBrowser.ts and examples/deployServer.ts verbatim (type-checked with the examples)', () => {
+    expect(blockAfter('**Browser + sideband**', 'ts')).toBe(readFileSync(join(root, 'examples/deployBrowser.ts'), 'utf8'));
+    expect(blockAfter('In your own server it is a few lines', 'ts')).toBe(readFileSync(join(root, 'examples/deployServer.ts'), 'utf8'));
+  });
+});

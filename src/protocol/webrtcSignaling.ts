@@ -8,7 +8,7 @@ import { ProxyError } from '../errors.js';
 import { isJsonObject } from '../isJsonObject.js';
 import type { Redactor } from '../redaction/index.js';
 
-export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
+import { DEFAULT_REALTIME_API_BASE_URL as DEFAULT_OPENAI_BASE_URL } from './realtimeApi.js';
 
 export interface WebRtcSdpAnswer {
   readonly sdp: string;

@@ -1,24 +1,13 @@
 /**
- * The library's own Realtime REST functions and sideband transport, as `serve` uses them by default.
- *
- * Placeholder until the REST client (`src/protocol/calls.ts`, `clientSecrets.ts`, `webhooks.ts`)
- * and `createNodeSidebandTransport` are merged: each function refuses with `not_supported`.
+ * The library's own Realtime REST functions and sideband transport, as `serve` uses them by default
+ * (tests hand in fakes, or point these at the simulator with `openaiBaseUrl`).
  */
-import { ProxyError } from '../errors.js';
+import { createNodeSidebandTransport } from '../node/sidebandTransport.js';
+import { acceptCall, createCall, hangupCall, rejectCall } from '../protocol/calls.js';
+import { createClientSecret } from '../protocol/clientSecrets.js';
+import { verifyRealtimeWebhook } from '../protocol/webhooks.js';
 import type { ServeOpenAi } from './openAi.js';
 
-const missing = (name: string) => () => {
-  throw new ProxyError('not_supported', `Failed to call ${name}: this build has no Realtime REST client yet. Please pass \`openai\` to startServe.`);
-};
-
 export function defaultOpenAi(): ServeOpenAi {
-  return {
-    createClientSecret: missing('createClientSecret'),
-    createCall: missing('createCall'),
-    acceptCall: missing('acceptCall'),
-    rejectCall: missing('rejectCall'),
-    hangupCall: missing('hangupCall'),
-    verifyRealtimeWebhook: missing('verifyRealtimeWebhook'),
-    createNodeSidebandTransport: missing('createNodeSidebandTransport'),
-  };
+  return { createClientSecret, createCall, acceptCall, rejectCall, hangupCall, verifyRealtimeWebhook, createNodeSidebandTransport };
 }

@@ -3,12 +3,13 @@
  * control, webhook verification) and the sideband transport. `startServe` uses the library's own
  * functions by default; tests hand in fakes or point the real ones at the simulator.
  */
-import type { RealtimeSessionConfig } from '../protocol/generated/types.js';
+import type { RealtimeSessionConfigInput } from '../protocol/sessionBody.js';
+import type { RealtimeWebhookEvent } from '../protocol/webhooks.js';
 import type { RealtimeTransport } from '../protocol/transport.js';
 import type { Redactor } from '../redaction/index.js';
 
 /** A session config as the REST calls take it: `type: 'realtime'` may be left out. */
-export type ServeSessionConfig = Omit<RealtimeSessionConfig, 'type'> & { readonly type?: 'realtime' };
+export type ServeSessionConfig = RealtimeSessionConfigInput;
 
 /** What every REST function gets from serve. */
 export interface ServeApiOptions {
@@ -18,9 +19,7 @@ export interface ServeApiOptions {
   readonly signal?: AbortSignal;
 }
 
-export type ServeWebhookEvent =
-  | { id: string; type: 'realtime.call.incoming'; createdAt: number; data: { callId: string; sipHeaders: Array<{ name: string; value: string }> } }
-  | { id: string; type: string; createdAt: number; data: unknown };
+export type ServeWebhookEvent = RealtimeWebhookEvent;
 
 export interface ServeOpenAi {
   createClientSecret(options: ServeApiOptions & { session: ServeSessionConfig; expiresAfterSeconds?: number }): Promise<{ value: string; expiresAt: number }>;
@@ -34,7 +33,7 @@ export interface ServeOpenAi {
   createNodeSidebandTransport(options: { callId: string; apiKey: ServeApiOptions['apiKey']; baseUrl?: string }): RealtimeTransport;
 }
 
-export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
+export { DEFAULT_REALTIME_API_BASE_URL as DEFAULT_OPENAI_BASE_URL } from '../protocol/realtimeApi.js';
 
 /** The sideband's WebSocket base from the REST base: `https://host/v1` → `wss://host/v1/realtime` (http → ws). */
 export function webSocketBaseUrl(restBaseUrl: string): string {
