@@ -10,7 +10,6 @@ import type { WebRtcTransport } from '../../src/protocol/webrtcTransport.js';
 import { startServe, type RunningServe, type StartServeOptions } from '../../src/serve/startServe.js';
 import { leaksIn } from '../faults/secretScan.js';
 import { startEverything } from '../support/mcpServers.js';
-import { libraryOpenAi } from './libraryOpenAi.js';
 import { startRecordingForwarder, type RecordingForwarder } from './recordingForwarder.js';
 import { deadline, type FakeMicrophone, type FakeSpeaker, type SeenAnswer } from './wrtcBrowser.js';
 
@@ -49,7 +48,6 @@ export async function startDeployStack(options: { simulator?: Partial<StartRealt
       apiKey: API_KEY,
       port: 0,
       accessToken: ACCESS_TOKEN,
-      openai: libraryOpenAi,
       openaiBaseUrl: `${sim.httpUrl}/v1`,
       servers: [{ label: 'everything', url: forwarder.url, headers: { Authorization: `Bearer ${MCP_TOKEN}` } }],
       allowedTools: ['everything/echo', 'everything/get-sum'],

@@ -13,7 +13,6 @@ import { waitFor } from '../e2e/support.js';
 import { leaksIn } from '../faults/secretScan.js';
 import { serverScripts } from '../support/mcpServers.js';
 import { followEvents, payload } from '../support/serveHarness.js';
-import { libraryOpenAi } from './libraryOpenAi.js';
 
 const API_KEY = 'sk-test-key';
 const ACCESS_TOKEN = 'deploy-access-token-0001';
@@ -51,7 +50,6 @@ async function startPhone(): Promise<Phone> {
     apiKey: API_KEY,
     port: 0,
     accessToken: ACCESS_TOKEN,
-    openai: libraryOpenAi,
     openaiBaseUrl: `${sim.httpUrl}/v1`,
     webhook: { secret: WEBHOOK_SECRET },
     servers: [
