@@ -5,7 +5,7 @@
  * errors, the moments the tool was called, its output arrived and the reply played), a spoken turn
  * on the fake microphone, and the reports the tests assert on.
  */
-import { startRealtimeSimulator, type RealtimeSimulator, type StartRealtimeSimulatorOptions } from '../../harness/simulator/index.js';
+import { startRealtimeSimulator, type RealtimeSimulator, type SimulatorStep, type StartRealtimeSimulatorOptions } from '../../harness/simulator/index.js';
 import type { WebRtcTransport } from '../../src/protocol/webrtcTransport.js';
 import { startServe, type RunningServe, type StartServeOptions } from '../../src/serve/startServe.js';
 import { leaksIn } from '../faults/secretScan.js';
@@ -28,6 +28,9 @@ export interface DeployStack {
   close(): Promise<void>;
 }
 
+/** The user asks for the echo; the model calls it; the reply quotes server-everything's output. */
+export const ECHO_SCRIPT: SimulatorStep[] = [{ user: 'Please echo the deploy check.' }, { callTool: { name: 'echo', arguments: { message: ECHO_MESSAGE }, reply: 'The server said: {output}' } }];
+
 export async function startDeployStack(options: { simulator?: Partial<StartRealtimeSimulatorOptions>; serve?: Partial<StartServeOptions> } = {}): Promise<DeployStack> {
   const stops: Array<() => Promise<unknown>> = [];
   const close = async () => {
@@ -38,11 +41,7 @@ export async function startDeployStack(options: { simulator?: Partial<StartRealt
     stops.push(() => everything.stop());
     const forwarder = await startRecordingForwarder(everything.url);
     stops.push(() => forwarder.close());
-    const sim = await startRealtimeSimulator({
-      apiKey: API_KEY,
-      script: [{ user: 'Please echo the deploy check.' }, { callTool: { name: 'echo', arguments: { message: ECHO_MESSAGE }, reply: 'The server said: {output}' } }],
-      ...options.simulator,
-    });
+    const sim = await startRealtimeSimulator({ apiKey: API_KEY, script: ECHO_SCRIPT, ...options.simulator });
     stops.push(() => sim.close());
     const serve = await startServe({
       apiKey: API_KEY,
@@ -61,43 +60,56 @@ export async function startDeployStack(options: { simulator?: Partial<StartRealt
   }
 }
 
+/** A server event as a test reads it. */
+export type LooseEvent = { type: string; [field: string]: any };
+
 export interface BrowserView {
   /** Every data-channel frame, both directions, in order. */
   readonly frames: Array<readonly ['in' | 'out', string]>;
   readonly errors: string[];
-  /** The model's function call is complete (its response.done): serve cannot have run it before. */
-  readonly toolCalled: Promise<void>;
-  /** The tool's output item reached the call (as every channel hears it). */
-  readonly outputSeen: Promise<void>;
-  /** The reply's audio finished playing (output_audio_buffer.stopped after the output). */
-  readonly replyPlayed: Promise<void>;
+  /** The next server event `match` accepts, from now on; rejects naming `what` after `timeoutMs`. */
+  next(what: string, match: (event: LooseEvent) => boolean, timeoutMs?: number): Promise<LooseEvent>;
 }
 
-/** Follows a browser transport; the speaker counts what it hears after the tool call under 'after the tool call'. */
-export function watchBrowser(transport: WebRtcTransport, speaker: FakeSpeaker, timeoutMs: number): BrowserView {
+/** The response that made a function call is done: the server cannot have run the call before. */
+export const isToolCallDone = (event: LooseEvent) => event.type === 'response.done' && (event.response?.output ?? []).some((item: { type?: string }) => item.type === 'function_call');
+/** A tool's output joined the conversation (every channel of the call hears it). */
+export const isToolOutput = (event: LooseEvent) => event.type === 'conversation.item.done' && event.item?.type === 'function_call_output';
+export const isPlaybackStopped = (event: LooseEvent) => event.type === 'output_audio_buffer.stopped';
+
+/**
+ * Follows a browser transport. The speaker counts what it hears under 'before the tool call' until
+ * the first function call's response is done, then under 'after the tool call'.
+ */
+export function watchBrowser(transport: WebRtcTransport, speaker: FakeSpeaker, defaultTimeoutMs: number): BrowserView {
   const frames: BrowserView['frames'] = [];
   const errors: string[] = [];
-  const toolCalled = deadline('the model to call the tool', timeoutMs);
-  const outputSeen = deadline('the tool output on the data channel', timeoutMs);
-  const replyPlayed = deadline('the reply to play (output_audio_buffer.stopped after the tool output)', timeoutMs);
+  const waiters = new Set<{ match: (event: LooseEvent) => boolean; resolve: (event: LooseEvent) => void }>();
   let called = false;
-  let output = false;
   transport.on('frame', (direction, text) => void frames.push([direction, text]));
   transport.on('error', (error) => void errors.push(error.message));
   transport.on('event', (event) => {
-    const loose = event as { type: string; item?: { type?: string }; response?: { output?: Array<{ type?: string }> } };
-    if (!called && loose.type === 'response.done' && loose.response?.output?.some((item) => item.type === 'function_call')) {
+    const loose = event as LooseEvent;
+    if (!called && isToolCallDone(loose)) {
       called = true;
       speaker.phase('after the tool call');
-      toolCalled.done();
     }
-    if (!output && loose.type === 'conversation.item.done' && loose.item?.type === 'function_call_output') {
-      output = true;
-      outputSeen.done();
+    for (const waiter of [...waiters]) {
+      if (!waiter.match(loose)) continue;
+      waiters.delete(waiter);
+      waiter.resolve(loose);
     }
-    if (output && loose.type === 'output_audio_buffer.stopped') replyPlayed.done();
   });
-  return { frames, errors, toolCalled: toolCalled.promise, outputSeen: outputSeen.promise, replyPlayed: replyPlayed.promise };
+  return {
+    frames,
+    errors,
+    next(what, match, timeoutMs = defaultTimeoutMs) {
+      const waiting = deadline(what, timeoutMs);
+      let seen: LooseEvent | undefined;
+      waiters.add({ match, resolve: (event) => ((seen = event), waiting.done()) });
+      return waiting.promise.then(() => seen!);
+    },
+  };
 }
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -108,6 +120,25 @@ export async function speak(microphone: FakeMicrophone): Promise<void> {
   microphone.set('speech');
   await delay(600);
   microphone.set('silence');
+}
+
+/**
+ * One spoken turn that ends in a tool call: the user speaks, the model calls the tool, its output
+ * arrives, the reply plays and the browser hears at least `loudSamples` of it. Returns how long
+ * from the start of speech to the output and to the reply heard.
+ */
+export async function toolTurn(view: BrowserView, microphone: FakeMicrophone, speaker: FakeSpeaker, loudSamples: number): Promise<{ toOutputMs: number; toReplyHeardMs: number }> {
+  const called = view.next('the model to call the tool', isToolCallDone);
+  const output = view.next('the tool output on the data channel', isToolOutput);
+  const start = performance.now();
+  await speak(microphone);
+  await called;
+  await output;
+  const toOutputMs = Math.round(performance.now() - start);
+  // The reply's audio starts after the output: its end can only come from now on.
+  await view.next('the reply to finish playing', isPlaybackStopped);
+  await speaker.untilLoud(loudSamples, 10_000);
+  return { toOutputMs, toReplyHeardMs: Math.round(performance.now() - start) };
 }
 
 /** The call as the simulator saw it: each client event with its channel, and the spoken replies. */
@@ -124,7 +155,7 @@ export function callReport(sim: RealtimeSimulator, callId: string | undefined) {
 }
 
 /** The browser's side of a call: what it sent, the replies it was told, and the secrets found in anything it saw. */
-export function browserReport(view: BrowserView, answers: readonly SeenAnswer[], secrets: readonly string[]) {
+export function browserReport(view: Pick<BrowserView, 'frames' | 'errors'>, answers: readonly SeenAnswer[], secrets: readonly string[]) {
   const texts: Array<readonly [string, string]> = [
     ...view.frames.map(([direction, text], i) => [`frame ${i} ${direction}`, text] as const),
     ...answers.map((answer, i) => [`answer ${i} ${answer.url}`, `${answer.status} ${JSON.stringify(answer.headers)} ${answer.body}`] as const),

@@ -8,7 +8,7 @@
  */
 import { createWebRtcTransport } from '../../src/protocol/webrtcTransport.js';
 import { followEvents, payload } from '../support/serveHarness.js';
-import { ACCESS_TOKEN, API_KEY, browserReport, callReport, MCP_TOKEN, speak, startDeployStack, watchBrowser } from './deployStack.js';
+import { ACCESS_TOKEN, API_KEY, browserReport, callReport, MCP_TOKEN, startDeployStack, toolTurn, watchBrowser } from './deployStack.js';
 import { createWrtcPeerConnection, recordingFetch, startFakeMicrophone, startFakeSpeaker } from './wrtcBrowser.js';
 
 const STEP_MS = 10_000;
@@ -69,13 +69,8 @@ async function main(): Promise<void> {
   result.sidebandsAttached = simCall?.sidebands;
 
   // 4. The user speaks; the tool runs on the server; the browser hears the answer.
-  const speechStart = performance.now();
-  await speak(microphone);
-  await view.toolCalled;
-  await view.outputSeen;
-  await view.replyPlayed;
-  await speaker.untilLoud(2_400, STEP_MS);
-  timings.speechToReplyHeardMs = since(speechStart);
+  const turn = await toolTurn(view, microphone, speaker, 2_400);
+  timings.speechToReplyHeardMs = turn.toReplyHeardMs;
   result.script = await sim.done;
   Object.assign(result, callReport(sim, callId));
 
