@@ -7,9 +7,11 @@
  */
 import { startRealtimeSimulator, type RealtimeSimulator, type SimulatorStep, type StartRealtimeSimulatorOptions } from '../../harness/simulator/index.js';
 import type { WebRtcTransport } from '../../src/protocol/webrtcTransport.js';
+import type { ServeLogEntry } from '../../src/serve/serveOptions.js';
 import { startServe, type RunningServe, type StartServeOptions } from '../../src/serve/startServe.js';
 import { leaksIn } from '../faults/secretScan.js';
 import { startEverything } from '../support/mcpServers.js';
+import type { SseEvent } from '../support/serveHarness.js';
 import { startRecordingForwarder, type RecordingForwarder } from './recordingForwarder.js';
 import { deadline, type FakeMicrophone, type FakeSpeaker, type SeenAnswer } from './wrtcBrowser.js';
 
@@ -24,6 +26,8 @@ export interface DeployStack {
   readonly sim: RealtimeSimulator;
   readonly serve: RunningServe;
   readonly forwarder: RecordingForwarder;
+  /** What serve logged (redacted by serve), for the secrets scan. */
+  readonly serveLog: ServeLogEntry[];
   /** Stops serve, the simulator, the forwarder and the MCP server; safe to call twice. */
   close(): Promise<void>;
 }
@@ -43,8 +47,10 @@ export async function startDeployStack(options: { simulator?: Partial<StartRealt
     stops.push(() => forwarder.close());
     const sim = await startRealtimeSimulator({ apiKey: API_KEY, script: ECHO_SCRIPT, ...options.simulator });
     stops.push(() => sim.close());
+    const serveLog: ServeLogEntry[] = [];
     const serve = await startServe({
       apiKey: API_KEY,
+      log: (entry) => void serveLog.push(entry),
       port: 0,
       accessToken: ACCESS_TOKEN,
       openaiBaseUrl: `${sim.httpUrl}/v1`,
@@ -53,7 +59,7 @@ export async function startDeployStack(options: { simulator?: Partial<StartRealt
       ...options.serve,
     });
     stops.push(() => serve.close({ deadlineMs: 1_000 }));
-    return { sim, serve, forwarder, close };
+    return { sim, serve, forwarder, serveLog, close };
   } catch (error) {
     await close();
     throw error;
@@ -152,6 +158,11 @@ export function callReport(sim: RealtimeSimulator, callId: string | undefined) {
     replyTranscripts: (session?.serverEvents ?? []).flatMap((event) => (event.type === 'response.output_audio_transcript.done' ? [(event as { transcript: string }).transcript] : [])),
     simCallStatus: sim.calls.find((call) => call.id === callId)?.status,
   };
+}
+
+/** Secrets found in what the server side keeps for its operator: serve's log and a session's event stream (GET /events). */
+export function operatorLeaks(serveLog: readonly ServeLogEntry[], events: readonly SseEvent[], secrets: readonly string[]): string[] {
+  return leaksIn([...serveLog.map((entry, i) => [`serve log ${i}`, entry.message] as const), ...events.map((event, i) => [`event ${i} ${event.event}`, event.data] as const)], secrets);
 }
 
 /** The browser's side of a call: what it sent, the replies it was told, and the secrets found in anything it saw. */

@@ -8,7 +8,7 @@
  */
 import { createWebRtcTransport } from '../../src/protocol/webrtcTransport.js';
 import { followEvents, payload } from '../support/serveHarness.js';
-import { ACCESS_TOKEN, API_KEY, browserReport, callReport, MCP_TOKEN, startDeployStack, toolTurn, watchBrowser } from './deployStack.js';
+import { ACCESS_TOKEN, API_KEY, browserReport, callReport, MCP_TOKEN, operatorLeaks, startDeployStack, toolTurn, watchBrowser } from './deployStack.js';
 import { createWrtcPeerConnection, recordingFetch, startFakeMicrophone, startFakeSpeaker } from './wrtcBrowser.js';
 
 const STEP_MS = 10_000;
@@ -104,6 +104,9 @@ async function main(): Promise<void> {
   Object.assign(result, browserReport(view, browserFetch.answers, [API_KEY, MCP_TOKEN]));
   result.answersSeen = browserFetch.answers.map((answer) => `${answer.status} ${new URL(answer.url).pathname}`);
   result.errors = view.errors;
+  // The operator's view holds no key either, not even the browser's ek_ (it travels to the browser only).
+  result.operatorLeaks = operatorLeaks(stack.serveLog, sessionEvents, [API_KEY, MCP_TOKEN, clientSecret]);
+  result.operatorScanned = { logLines: stack.serveLog.length, events: sessionEvents.length };
   timings.totalMs = since(start);
   result.timings = timings;
 }

@@ -66,6 +66,9 @@ describe('browser with an ephemeral key + serve attaching the sideband (simulato
       expect(result.answersSeen).toEqual([expect.stringMatching(/^201 \/session$/), '201 /v1/realtime/calls', expect.stringMatching(/^200 \/sessions\/s_[\w-]+\/attach$/), '401 /v1/realtime/calls']);
       expect(result.scanned).toMatchObject({ answers: 4, errors: 0 });
       expect(result.leaks).toEqual([]);
+      // Nor does what serve keeps for its operator (its log, the session's GET /events stream), not even the ek_.
+      expect((result.operatorScanned as { events: number }).events).toBeGreaterThan(10);
+      expect(result.operatorLeaks).toEqual([]);
 
       // The browser hung up: serve's session ended.
       expect(result.sessionEnded).toMatchObject({ reason: 'socket_closed' });

@@ -16,7 +16,21 @@
  */
 import { createWebRtcTransport } from '../../src/protocol/webrtcTransport.js';
 import { followEvents, payload } from '../support/serveHarness.js';
-import { ACCESS_TOKEN, API_KEY, browserReport, callReport, ECHO_SCRIPT, isToolOutput, MCP_TOKEN, speak, startDeployStack, toolTurn, watchBrowser, type LooseEvent } from './deployStack.js';
+import {
+  ACCESS_TOKEN,
+  API_KEY,
+  browserReport,
+  callReport,
+  ECHO_SCRIPT,
+  isToolOutput,
+  MCP_TOKEN,
+  operatorLeaks,
+  speak,
+  startDeployStack,
+  toolTurn,
+  watchBrowser,
+  type LooseEvent,
+} from './deployStack.js';
 import { createWrtcPeerConnection, recordingFetch, startFakeMicrophone, startFakeSpeaker } from './wrtcBrowser.js';
 
 const STEP_MS = 10_000;
@@ -108,6 +122,8 @@ async function main(): Promise<void> {
   result.mcpAuthorizations = [...new Set(forwarder.requests.map((request) => request.authorization))];
   Object.assign(result, browserReport(view, browserFetch.answers, [API_KEY, MCP_TOKEN]));
   result.errors = view.errors;
+  result.operatorLeaks = operatorLeaks(stack.serveLog, sessionEvents, [API_KEY, MCP_TOKEN]);
+  result.operatorScanned = { logLines: stack.serveLog.length, events: sessionEvents.length };
 
   // 4. The README's recipe: exchangeSdp posts JSON to /call and reads { sdp, callId, sessionId }.
   const recipeStart = performance.now();

@@ -66,6 +66,9 @@ describe('browser over WebRTC + serve on the sideband (simulator, server-everyth
       expect(result.scanned).toMatchObject({ answers: 1, errors: 0 });
       expect((result.scanned as { frames: number }).frames).toBeGreaterThan(40);
       expect(result.leaks).toEqual([]);
+      // Nor does what serve keeps for its operator: its log and the session's GET /events stream.
+      expect((result.operatorScanned as { events: number }).events).toBeGreaterThan(10);
+      expect(result.operatorLeaks).toEqual([]);
       expect(result.errors).toEqual([]);
 
       // The browser heard the model: silence until the tool call, the spoken reply after it.
