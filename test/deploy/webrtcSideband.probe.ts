@@ -84,6 +84,7 @@ async function main(): Promise<void> {
   timings.speechToToolOutputMs = turn.toOutputMs;
   timings.speechToReplyHeardMs = turn.toReplyHeardMs;
   result.speakerHeard = structuredClone(speaker.heard);
+  result.speakerFormat = { ...speaker.format };
   result.microphoneFrames = { ...microphone.frames };
 
   // 2. The page offers its own tool and gets the model to call it.

@@ -13,7 +13,7 @@ const { RTCPeerConnection, MediaStream, nonstandard } = wrtc;
 const MIC_RATE = 48_000;
 const MIC_FRAME = MIC_RATE / 100; // 10 ms
 /** Louder than this counts as heard: the simulator's voice is a 440 Hz tone of amplitude 1200. */
-export const HEARD_THRESHOLD = 600;
+const HEARD_THRESHOLD = 600;
 
 export const createWrtcPeerConnection = (): PeerConnectionLike => new RTCPeerConnection({ iceServers: [] }) as unknown as PeerConnectionLike;
 
@@ -65,8 +65,10 @@ export function startFakeMicrophone(): FakeMicrophone {
 export interface FakeSpeaker {
   /** For the transport's `onRemoteTrack`. */
   readonly attach: (track: MediaStreamTrackLike) => void;
-  /** Samples heard (48 kHz), and those above HEARD_THRESHOLD, per phase the test named. */
+  /** Samples heard, and those above HEARD_THRESHOLD, per phase the test named. */
   readonly heard: Record<string, { samples: number; loud: number }>;
+  /** What the sink delivers (libwebrtc decides: 48 kHz mono here). */
+  readonly format: { sampleRate?: number; channelCount?: number };
   /** Counts what comes next under `phase`. */
   phase(name: string): void;
   /** Resolves once `loud` samples were heard in the current phase (or rejects after `timeoutMs`). */
@@ -79,6 +81,7 @@ export function startFakeSpeaker(firstPhase: string): FakeSpeaker {
   let current = firstPhase;
   let waiter: { loud: number; resolve: () => void } | undefined;
   const sinks: Array<InstanceType<typeof nonstandard.RTCAudioSink>> = [];
+  const format: FakeSpeaker['format'] = {};
   const count = (samples: Int16Array) => {
     const entry = (heard[current] ??= { samples: 0, loud: 0 });
     entry.samples += samples.length;
@@ -91,10 +94,15 @@ export function startFakeSpeaker(firstPhase: string): FakeSpeaker {
   return {
     attach(track) {
       const sink = new nonstandard.RTCAudioSink(track as unknown as MediaStreamTrack);
-      sink.ondata = (data: { samples: Int16Array }) => count(data.samples);
+      sink.ondata = (data: { samples: Int16Array; sampleRate: number; channelCount: number }) => {
+        format.sampleRate = data.sampleRate;
+        format.channelCount = data.channelCount;
+        count(data.samples);
+      };
       sinks.push(sink);
     },
     heard,
+    format,
     phase: (name) => void (current = name),
     untilLoud(loud, timeoutMs) {
       if ((heard[current]?.loud ?? 0) >= loud) return Promise.resolve();
