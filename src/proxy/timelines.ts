@@ -42,6 +42,9 @@ export function createToolCallTimelines(report: (timeline: ToolCallTimeline) => 
     settled(settled) {
       const timeline = open.get(settled.callId);
       if (!timeline) return;
+      // A result knows whether a request left: a call refused before it (unknown tool, not allowed,
+      // bad arguments) has no request time, whatever the executor's start noted.
+      if (settled.result && settled.result.timings.requestSentAt === undefined) delete timeline.mcpRequestAt;
       Object.assign(timeline, {
         code: settled.code,
         argumentsCompleteAt: settled.completedAt,

@@ -32,6 +32,9 @@ import { SessionRegistry, type ServeSession, type ServeSessionKind } from './ses
 import { describeTools, planTools } from './toolPlan.js';
 import { handleWebhook, type WebhookDeps } from './webhookRoute.js';
 
+/** How long past the ephemeral key's TTL a pending session waits for its attach. */
+const ATTACH_GRACE_MS = 60_000;
+
 export interface ServeApp {
   /** The hono app: `app.fetch` serves a Request (the Node server in startServe uses it). */
   readonly app: Hono;
@@ -231,7 +234,9 @@ export function createServeApp(options: ServeOptions): ServeApp {
 
   app.post('/session', async (c) => {
     const request = parseSessionRequest(await readJson(c));
-    const { session, config } = await prepareSession('client_secret', request, resolved.clientSecretTtlSeconds * 1000);
+    // The key may start a call until it expires, and the page attaches after the call opened: a
+    // grace past the TTL, so a call started at the last second still gets its tool executor.
+    const { session, config } = await prepareSession('client_secret', request, resolved.clientSecretTtlSeconds * 1000 + ATTACH_GRACE_MS);
     let secret: { value: string; expiresAt: number };
     try {
       secret = await openai.createClientSecret({ apiKey, baseUrl: resolved.baseUrl, redactor: session.redactor, session: config, expiresAfterSeconds: resolved.clientSecretTtlSeconds });

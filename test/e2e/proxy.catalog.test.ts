@@ -111,6 +111,8 @@ describe('toolLimits', () => {
     expect(e2e.mock!.callLog.map((call) => call.tool)).toEqual(['tool_3']);
     const refused = e2e.calls().find((call) => call.name === 'tool_5')!;
     expect(errorOf(e2e.outputFor(refused.call_id))).toEqual({ code: 'not_allowed', message: 'The tool "tool_5" is not available. Use one of the tools you were given.' });
+    // Refused before any request: its timeline has no MCP request time.
+    expect(e2e.timelines().find((timeline) => timeline.code === 'not_allowed')?.mcpRequestAt).toBeUndefined();
     expect(e2e.results().find((result) => result.code === 'not_allowed')?.message).toBe(
       'Failed to call function "tool_5": tool "tool_5" on MCP server "mock": it was left out of session.update by toolLimits.maxTools (4 tools). Please choose fewer tools with allowedTools so it fits, or raise the limit.',
     );
