@@ -133,8 +133,7 @@ export async function startServeHarness(options: ServeHarnessOptions = {}): Prom
       return { ...call, offer };
     },
     callSession,
-    outputsOf: (callId) =>
-      callSession(callId).clientEventLog.flatMap(({ channel, event }) => (isOutput(event) ? [{ channel, callId: event.item.call_id, output: event.item.output }] : [])),
+    outputsOf: (callId) => callSession(callId).clientEventLog.flatMap(({ channel, event }) => (isOutput(event) ? [{ channel, callId: event.item.call_id, output: event.item.output }] : [])),
     async webhookRelay() {
       const relay = await startWebhookRelay(`${serve.url}/webhooks/openai`);
       relays.push(relay);
@@ -214,7 +213,11 @@ export async function startKeyEchoingOpenAi(): Promise<{ readonly baseUrl: strin
     req.on('end', () => {
       const key = (req.headers.authorization ?? '').replace(/^Bearer /, '');
       res.writeHead(401, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { message: `Incorrect API key provided: ${key}. You can find your API key at your account page.`, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } }));
+      res.end(
+        JSON.stringify({
+          error: { message: `Incorrect API key provided: ${key}. You can find your API key at your account page.`, type: 'invalid_request_error', param: null, code: 'invalid_api_key' },
+        }),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
