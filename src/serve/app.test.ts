@@ -172,7 +172,9 @@ describe('POST /session and POST /sessions/:id/attach', () => {
     const unknown = 'rtc_0123456789abcdef0123456789abcdef';
     const attached = await h.request(`/sessions/${sessionId}/attach`, json({ callId: unknown }));
     expect([attached.status, attached.json().error.code]).toEqual([502, 'session_failed']);
-    expect(attached.json().error.message).toMatch(/^Failed to connect to .*: Unexpected server response: 404\./);
+    expect(attached.json().error.message).toMatch(/^Failed to attach the server to the call: the Realtime service refused .*\(connect_failed\)\. Please check that the call is still live/);
+    expect(attached.json().error.message).not.toContain('ws://');
+    expect(h.logs.some((entry) => entry.level === 'error' && /Unexpected server response: 404/.test(entry.message))).toBe(true);
     expect(h.serve.app.sessions.size).toBe(0);
     expect(h.sim.calls).toEqual([]);
     // serve hangs the call up all the same; the simulator does not know it either, and the log says so once.

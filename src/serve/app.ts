@@ -160,7 +160,16 @@ export function createServeApp(options: ServeOptions): ServeApp {
     if (error instanceof ServeHttpError) return error;
     if (ProxyError.isInstance(error) && (error.code === 'realtime_api_error' || error.code === 'not_supported')) return new ServeHttpError(502, 'realtime_api_error', session.redactor.text(error.message));
     if (ProxyError.isInstance(error) && error.code === 'invalid_options') return new ServeHttpError(400, 'invalid_request', session.redactor.text(error.message));
-    if (ProxyError.isInstance(error)) return new ServeHttpError(502, 'session_failed', session.redactor.text(error.message));
+    if (ProxyError.isInstance(error)) {
+      // The proxy's own words name the upstream URL and advise on keys: for the operator's log. The
+      // page gets what it can act on.
+      log('error', session.redactor.text(error.message));
+      return new ServeHttpError(
+        502,
+        'session_failed',
+        `Failed to attach the server to the call: the Realtime service refused or dropped the sideband connection (${error.code}). Please check that the call is still live and belongs to this server's OpenAI project; the server log has the details.`,
+      );
+    }
     return internal(error);
   };
   const internal = (error: unknown): ServeHttpError => {
