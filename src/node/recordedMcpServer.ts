@@ -10,6 +10,7 @@
  * socket round trip and the HTTP stacks of both ends per MCP request (about 1.7 ms each here, most
  * of a long replay's time). Live servers (`replay --mcp`) still go over HTTP.
  */
+import { untilAborted } from '../untilAborted.js';
 import type { FetchLike } from '../mcp/transports.js';
 import type { RecordingRecord, RecordingRecordOf } from '../recording/format.js';
 import { formatSseEvent } from '../recording/sse.js';
@@ -93,7 +94,7 @@ export function createRecordedMcpServer(options: RecordedMcpServerOptions): Reco
     const body = typeof init.body === 'string' ? init.body : init.body == null ? '' : await new Response(init.body).text();
     const rpc = parseRpc(body);
     try {
-      return await whenNotAborted(answer(label, method, rpc, signal), signal);
+      return await untilAborted(answer(label, method, rpc, signal), signal);
     } catch (error) {
       if (signal?.aborted || error instanceof TypeError) throw error;
       options.onMismatch(`Failed to answer an MCP request from the recording: ${(error as Error).message}.`);
@@ -257,24 +258,6 @@ export function createRecordedMcpServer(options: RecordedMcpServerOptions): Reco
 /** Statuses whose responses carry no body (the Response constructor refuses one). */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
-/** The request's answer, unless the caller aborts first: then fetch rejects with the abort reason, as fetch does. */
-function whenNotAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
 
 function parseRpc(body: unknown): { method?: string; id?: string | number } | undefined {
   let value = body;

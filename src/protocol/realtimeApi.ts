@@ -5,6 +5,7 @@
  * function that threw — becomes one `ProxyError('realtime_api_error')` whose message and cause
  * never hold the key (it is registered in the redactor before the request leaves).
  */
+import { untilAborted } from '../untilAborted.js';
 import { ProxyError } from '../errors.js';
 import { isJsonObject } from '../isJsonObject.js';
 import { Redactor, redactUrl } from '../redaction/index.js';
@@ -191,24 +192,6 @@ function checkTimeout(timeoutMs: number | undefined): number {
 
 class AnswerTooLarge extends Error {}
 
-/** `promise`, or a rejection as soon as `signal` aborts (a key function that never returns cannot hold the request). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
 
 /**
  * A DOMException (AbortError, TimeoutError) as a plain Error: the redactor's copy of one keeps its

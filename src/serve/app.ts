@@ -93,16 +93,13 @@ export function createServeApp(options: ServeOptions): ServeApp {
   // audio were set when the call was made (a voice cannot change once audio played).
   const { model: _model, audio: _audio, ...sidebandSession } = options.session ?? {};
 
-  /** Checks a request's MCP servers, lists the tools, and makes the session (pending) that will attach. */
-  async function prepareSession(kind: ServeSessionKind, request: SessionRequest, pendingTtlMs?: number): Promise<{ session: ServeSession; config: ServeSessionConfig }> {
-    if (draining) throw shuttingDown();
-    await checkRuntimeServers(request);
+  /** The tools of one request (configured + run-time servers, picks, limits), with the redactor that knows the request's secrets. */
+  async function planRequestTools(request: SessionRequest) {
     const sessionRedactor = new Redactor();
     redactor.link(sessionRedactor);
     for (const server of request.mcpServers) sessionRedactor.addHeaders(server.headers).addUrl(server.url);
-    let plan;
     try {
-      plan = await planTools(request, {
+      const plan = await planTools(request, {
         configuredServers: resolved.servers,
         serverCatalog,
         ...(options.allowedTools ? { allowedTools: options.allowedTools } : {}),
@@ -110,9 +107,17 @@ export function createServeApp(options: ServeOptions): ServeApp {
         toolLimits: resolved.toolLimits,
         connect: (config) => createNodeMcpConnection(config, connectionOptions(sessionRedactor)),
       });
+      return { plan, sessionRedactor };
     } catch (error) {
       throw error instanceof ServeHttpError ? new ServeHttpError(error.status, error.code, sessionRedactor.text(error.message), error.headers) : error;
     }
+  }
+
+  /** Checks a request's MCP servers, lists the tools, and makes the session (pending) that will attach. */
+  async function prepareSession(kind: ServeSessionKind, request: SessionRequest, pendingTtlMs?: number): Promise<{ session: ServeSession; config: ServeSessionConfig }> {
+    if (draining) throw shuttingDown();
+    await checkRuntimeServers(request);
+    const { plan, sessionRedactor } = await planRequestTools(request);
     await plan.release();
     const createProxy = (callId: string): RealtimeMcpProxy =>
       createNodeRealtimeMcpProxy({
@@ -296,22 +301,7 @@ export function createServeApp(options: ServeOptions): ServeApp {
   app.post('/tools', async (c) => {
     const request = parseSessionRequest(await readJson(c));
     await checkRuntimeServers(request);
-    const sessionRedactor = new Redactor();
-    redactor.link(sessionRedactor);
-    for (const server of request.mcpServers) sessionRedactor.addHeaders(server.headers).addUrl(server.url);
-    let plan;
-    try {
-      plan = await planTools(request, {
-        configuredServers: resolved.servers,
-        serverCatalog,
-        ...(options.allowedTools ? { allowedTools: options.allowedTools } : {}),
-        prefixToolNames: options.prefixToolNames === true,
-        toolLimits: resolved.toolLimits,
-        connect: (config) => createNodeMcpConnection(config, connectionOptions(sessionRedactor)),
-      });
-    } catch (error) {
-      throw error instanceof ServeHttpError ? new ServeHttpError(error.status, error.code, sessionRedactor.text(error.message), error.headers) : error;
-    }
+    const { plan, sessionRedactor } = await planRequestTools(request);
     try {
       return c.json(sessionRedactor.value(describeTools(plan.catalog, plan.allowed, resolved.toolLimits, configuredLabels)));
     } finally {
