@@ -12,7 +12,9 @@
  * States: `connecting` (the socket opening, the tools being listed) `→ configuring` (our
  * `session.update` is out) `→ ready` (`synced`, or `updating` / `updateQueued` while a catalog
  * change or a host patch is being sent: one `session.update` in flight, at most one catalog change
- * queued behind it) `→ closed` (final). The update goes out as soon as the socket is open and the
+ * queued behind it) `→ closed` (final). A `session.updated` that comes while `synced` answers no
+ * update of ours: when it holds other tools (another client on the session, e.g. the page beside a
+ * sideband), the tools go out again, a bounded number of times (toolGuard.ts), and the host is told. The update goes out as soon as the socket is open and the
  * tools are known, without waiting for `session.created`: the Realtime API takes client events from
  * the moment the socket opens and answers them after its `session.created`.
  *
@@ -38,6 +40,7 @@ import {
   type SessionInput,
 } from './sessionTypes.js';
 import { toolCallMachine } from './toolCall.js';
+import { recentReassertions, TOOLS_REASSERT_LIMIT, toolsOverride } from './toolGuard.js';
 import type { Outbound } from './types.js';
 
 export type { SessionToolInfo } from './policy.js';
@@ -48,6 +51,11 @@ type ErrorEvent = Extract<ServerEvent, { type: 'error' }>;
 
 /** The response machine's name for the host's wish for a response: one waiting request, however many messages asked. */
 export const HOST_TURN_ID = 'host';
+
+/** The tools the session offers: what the first update and every tools update carry. */
+function offeredTools(context: SessionContext) {
+  return [...context.tools, ...(context.input.nativeTools ?? [])];
+}
 
 /** The context without `key` in the answers waiting to be added (nothing when it is not there). */
 function forgetAnswer(context: SessionContext, key: string | undefined): Partial<SessionContext> {
@@ -84,10 +92,24 @@ const sessionSetup = setup({
       event.type === 'conversation.item.added' && context.unacknowledged.size > 0 && (event.item.type === 'function_call_output' || event.item.type === 'mcp_approval_response'),
     isMcpApprovalRequest: ({ event }) => event.type === 'conversation.item.done' && event.item.type === 'mcp_approval_request',
     hasSessionPatch: ({ context }) => context.sessionPatch !== undefined,
+    overridesOurTools: ({ context, event }) => event.type === 'session.updated' && toolsOverride(offeredTools(context), event.session) !== undefined,
+    mayReassertTools: ({ context }) => recentReassertions(context.toolReassertions, Date.now()).length < TOOLS_REASSERT_LIMIT,
     // Our cancel reached the server after the response ended: a race, not news for the host.
     missesOurCancel: ({ event }) => event.type === 'error' && event.error.code === 'response_cancel_not_active' && event.error.event_id === RESPONSE_CANCEL_EVENT_ID,
   },
 });
+
+const noteToolsOverridden = (restored: boolean) =>
+  sessionSetup.enqueueActions(({ context, event, enqueue }) => {
+    if (event.type !== 'session.updated') return;
+    const override = toolsOverride(offeredTools(context), event.session);
+    if (override === undefined) return;
+    if (restored) {
+      const now = Date.now();
+      enqueue.assign({ toolReassertions: [...recentReassertions(context.toolReassertions, now), now].slice(-TOOLS_REASSERT_LIMIT) });
+    }
+    enqueue.emit({ type: 'session.toolsOverridden', restored, ...override });
+  });
 
 /** Runs a pure step (sessionSteps.ts) and enqueues what it decided. */
 const step = (decide: (context: SessionContext, event: SessionEvent) => Step) =>
@@ -142,6 +164,9 @@ export const sessionMachine = sessionSetup.extend({
       enqueue.assign({ sessionPatch: undefined, updatesSent: n });
       enqueue.emit({ type: 'send', event: buildPatchUpdate(context.sessionPatch, sessionUpdateEventId(n)) });
     }),
+    // Another client's tools: the host hears what changed; a re-assertion is counted (its update is sendToolsUpdate).
+    reassertTools: noteToolsOverridden(true),
+    reportToolsOverridden: noteToolsOverridden(false),
     mergeSessionPatch: assign(({ context, event }) => (event.type === 'host.sessionUpdate' ? { sessionPatch: mergeSessionPatch(context.sessionPatch, event.patch) } : {})),
     requestHostResponse: sessionSetup.sendTo('response', { type: 'response.request', turnId: HOST_TURN_ID }),
     cancelResponse: sessionSetup.sendTo('response', { type: 'response.cancel' }),
@@ -239,6 +264,7 @@ export const sessionMachine = sessionSetup.extend({
     unacknowledged: NO_IDS,
     children: 0,
     updatesSent: 0,
+    toolReassertions: [],
     opened: false,
     toolsListed: input.toolsPending !== true,
   }),
@@ -299,7 +325,15 @@ export const sessionMachine = sessionSetup.extend({
         synced: {
           // A host patch waiting (made while another update was out, or before the session was ready) leaves now.
           always: { guard: 'hasSessionPatch', target: 'updating', actions: 'sendSessionPatch' },
-          on: { 'catalog.changed': { target: 'updating', actions: ['applyCatalog', 'sendToolsUpdate'] } },
+          on: {
+            'catalog.changed': { target: 'updating', actions: ['applyCatalog', 'sendToolsUpdate'] },
+            // No update of ours is out, so this answers someone else's: other tools are replaced by ours,
+            // at most once per such update and TOOLS_REASSERT_LIMIT times a window; past that, only reported.
+            'session.updated': [
+              { guard: and(['overridesOurTools', 'mayReassertTools']), target: 'updating', actions: ['reassertTools', 'sendToolsUpdate'] },
+              { guard: 'overridesOurTools', actions: 'reportToolsOverridden' },
+            ],
+          },
         },
         // One session.update is out (the tools, or a host patch): the next waits for its answer.
         updating: {

@@ -8,6 +8,7 @@ import type { SessionToolInfo, StickyAnswer } from './policy.js';
 import type { RecentIds } from './recentIds.js';
 import type { ResponseInput } from './response.js';
 import type { SessionPatch } from './sessionUpdate.js';
+import type { ToolsOverride } from './toolGuard.js';
 import type {
   ApprovalAnswer,
   ApprovalRequest,
@@ -94,6 +95,12 @@ export type SessionEmitted =
   | { type: 'session.error'; error: RealtimeError }
   | { type: 'session.ended'; end: SessionEndReason }
   | { type: 'session.anomaly'; anomaly: SessionAnomaly }
+  /**
+   * A `session.updated` the session did not ask for holds other tools (another client on the
+   * session sent them): `restored` says whether the proxy's tools went out again (false once
+   * `TOOLS_REASSERT_LIMIT` re-assertions were made within the window).
+   */
+  | ({ type: 'session.toolsOverridden'; restored: boolean } & ToolsOverride)
   | { type: 'approval.requested'; request: ApprovalRequest }
   | (Omit<ApprovalSettled, 'type'> & { type: 'approval.settled' })
   /** `actorId`: the tool-call child's name in inspection records. */
@@ -151,6 +158,8 @@ export interface SessionContext {
   sessionPatch?: SessionPatch;
   /** How many `session.update` were sent: the latest one's event id. */
   updatesSent: number;
+  /** When the proxy last sent its tools again over another client's (ms since the epoch, the newest `TOOLS_REASSERT_LIMIT`). */
+  toolReassertions: readonly number[];
   /** The socket is open (`transport.opened`, or the server's `session.created` said so). */
   opened: boolean;
   /** The tools to configure are known (not `toolsPending`, or a `catalog.changed` came). */

@@ -31,6 +31,7 @@ import { isAudioEvent, type ProxyEvents, type RealtimeMcpProxyOptions } from './
 import { registeringKey, sessionRedactor } from './sessionRedactor.js';
 import { SessionToolSettings, nativeApprovalRules } from './sessionToolSettings.js';
 import { createToolCallTimelines } from './timelines.js';
+import { toolsOverriddenWarning } from './toolsOverriddenWarning.js';
 
 /** The session's tools (MCP) and, for the app, the embedding API (audio, text, interrupt, session updates: hostActions.ts). */
 export interface RealtimeMcpProxy extends RealtimeMcpProxyEmbedding {
@@ -275,6 +276,8 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
         );
       case 'nativeMcp':
         return notify('nativeMcp.event', emitted.event);
+      case 'session.toolsOverridden':
+        return notify('warning', toolsOverriddenWarning(emitted));
     }
   };
 

@@ -7,8 +7,9 @@
  *
  * 1. The user speaks (real audio, heard by the simulator's VAD), the model calls `echo`, serve runs
  *    it over the sideband, the browser hears the answer.
- * 2. A hostile page offers a tool of its own (`session.update` on the data channel) and the model
- *    calls it: serve runs nothing (the tool is not in its catalog) and answers with an error.
+ * 2. A hostile page offers a tool of its own (`session.update` on the data channel): serve's proxy
+ *    puts its tools back over the sideband and warns (`session_tools_overridden`). The model calls
+ *    the page's tool all the same: serve runs nothing (not in its catalog) and answers with an error.
  * 3. The browser hangs up: serve's session and its MCP session end.
  * 4. A second call the README's way (`exchangeSdp` posting JSON to `/call`) attaches and ends too.
  *
@@ -87,12 +88,14 @@ async function main(): Promise<void> {
   result.speakerFormat = { ...speaker.format };
   result.microphoneFrames = { ...microphone.frames };
 
-  // 2. The page offers its own tool and gets the model to call it.
+  // 2. The page offers its own tool: serve's proxy puts its own back; the model calls the page's anyway.
   const forgedStart = performance.now();
+  const toolNamesOf = (event: LooseEvent) => ((event.session as { tools?: Array<{ name: string }> }).tools ?? []).map((tool) => tool.name);
   const updated = view.next('session.updated after the update of the page', (event) => event.type === 'session.updated');
+  const restored = view.next('session.updated with the tools of serve again', (event) => event.type === 'session.updated' && !toolNamesOf(event).includes(FORGED_TOOL.name));
   result.pageUpdateSent = transport.send({ type: 'session.update', session: { type: 'realtime', tools: [FORGED_TOOL] } }).ok;
-  const sessionAfterPageUpdate = (await updated).session as { tools?: Array<{ name: string }> };
-  result.toolsAfterPageUpdate = sessionAfterPageUpdate.tools?.map((tool) => tool.name);
+  result.toolsAfterPageUpdate = toolNamesOf(await updated);
+  result.toolsRestored = toolNamesOf(await restored);
   const forgedOutput = view.next('the output of the forged call', isToolOutput);
   const forgedReply = view.next('the reply to the forged call', (event: LooseEvent) => event.type === 'response.output_audio_transcript.done' && /^The server answered/.test(event.transcript));
   await speak(microphone);
@@ -110,6 +113,7 @@ async function main(): Promise<void> {
   timings.hangupToSessionEndedMs = since(hangupStart);
   const endedEvent = sessionEvents.find((event) => event.event === 'session.ended');
   result.sessionEnded = endedEvent ? payload(endedEvent).data : undefined;
+  result.warnings = sessionEvents.filter((event) => event.event === 'warning').map((event) => payload(event).data);
   result.toolCallEnded = sessionEvents.filter((event) => event.event === 'toolCall.ended').map((event) => [payload(event).data.functionName, payload(event).data.code]);
   const mcpSessionOfCall = forwarder.requests.find((request) => request.rpcMethod === 'tools/call')?.mcpSessionId;
   const released = await Promise.race([

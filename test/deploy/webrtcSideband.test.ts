@@ -15,7 +15,7 @@ describe('browser over WebRTC + serve on the sideband (simulator, server-everyth
   const problem = loopbackNamespaceProblem();
 
   it(
-    'runs the tools on the server only: no key or MCP token reaches the browser, which hears the answer; a tool the page offers runs nothing; hanging up ends the session',
+    'runs the tools on the server only: no key or MCP token reaches the browser, which hears the answer; tools the page offers are replaced by the server\'s and run nothing; hanging up ends the session',
     { timeout: 40_000 },
     async (ctx) => {
       if (problem !== undefined) {
@@ -41,22 +41,28 @@ describe('browser over WebRTC + serve on the sideband (simulator, server-everyth
       expect((result.replyTranscripts as string[])[0]).toBe('The server said: Echo: deploy check');
       expect((result.browserHeardTranscripts as string[])[0]).toBe('The server said: Echo: deploy check');
 
-      // The page offered a tool of its own and the model called it: serve ran nothing and said so.
+      // The page offered a tool of its own: serve put its tools back at once and warned its operator.
       expect(result.pageUpdateSent).toBe(true);
       expect(result.toolsAfterPageUpdate).toEqual(['forged_tool']);
+      expect(result.toolsRestored).toEqual(['echo', 'get-sum']);
+      expect(result.warnings).toEqual([
+        expect.objectContaining({ code: 'session_tools_overridden', data: { added: ['forged_tool'], removed: ['echo', 'get-sum'], changed: [], restored: true } }),
+      ]);
+      // The model called the page's tool all the same (a scripted model can): serve ran nothing and said so.
       expect(JSON.parse(result.forgedOutput as string)).toMatchObject({ error: { code: 'unknown_tool' } });
       expect(result.toolCallEnded).toEqual([
         ['echo', 'ok'],
         ['forged_tool', 'unknown_tool'],
       ]);
 
-      // The tools, both outputs and both follow-ups went over the sideband; the page sent only its own update.
+      // The tools (again after the page's update), both outputs and both follow-ups went over the sideband; the page sent only its own update.
       const log = result.clientEventLog as LoggedEvent[];
       expect(log.map((entry) => [entry.channel, entry.type, entry.itemType ?? entry.tools])).toEqual([
         ['sideband', 'session.update', 2],
         ['sideband', 'conversation.item.create', 'function_call_output'],
         ['sideband', 'response.create', undefined],
         ['datachannel', 'session.update', 1],
+        ['sideband', 'session.update', 2],
         ['sideband', 'conversation.item.create', 'function_call_output'],
         ['sideband', 'response.create', undefined],
       ]);
