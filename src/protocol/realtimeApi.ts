@@ -82,7 +82,7 @@ export async function realtimeApiRequest(options: RealtimeApiOptions, request: R
   const fail = (why: string, advice: string, data: RealtimeApiErrorData, cause?: unknown): ProxyError<RealtimeApiErrorData> =>
     new ProxyError<RealtimeApiErrorData>('realtime_api_error', redactor.text(`Failed to ${request.action}: ${why}. Please ${advice}.`), {
       data,
-      ...(cause === undefined ? {} : { cause: redactor.error(plainError(cause)) }),
+      ...(cause === undefined ? {} : { cause: redactor.error(cause) }),
     });
 
   if (options.signal?.aborted) throw fail('it was aborted before it was sent', 'send it again if it is still needed', { status: null, apiCode: null, reason: 'aborted' }, options.signal.reason);
@@ -192,15 +192,6 @@ function checkTimeout(timeoutMs: number | undefined): number {
 
 class AnswerTooLarge extends Error {}
 
-
-/**
- * A DOMException (AbortError, TimeoutError) as a plain Error: the redactor's copy of one keeps its
- * prototype but not its internal slot, and `String()` of that copy throws.
- */
-function plainError(cause: unknown): unknown {
-  if (typeof DOMException === 'function' && cause instanceof DOMException) return Object.assign(new Error(cause.message), { name: cause.name });
-  return cause;
-}
 
 /** The answer as text, refused once it passes MAX_REALTIME_API_ANSWER_BYTES (a hostile server may stream forever). */
 async function readBounded(response: Response): Promise<string> {
