@@ -1,8 +1,7 @@
-import { WebSocket } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakePeers, FAKE_ANSWER_SDP, FAKE_OFFER_SDP, type FakePeer } from './fakePeer.js';
 import type { RealtimeSimulator, StartRealtimeSimulatorOptions } from './server.js';
-import { callIdOf, createHarness, decodeAll, post, postJson, SUM_TOOL, type TestClient } from './testSupport.js';
+import { callIdOf, createHarness, decodeAll, post, postJson, refusedUpgrade, SUM_TOOL, type TestClient } from './testSupport.js';
 
 const harness = createHarness();
 afterEach(() => harness.cleanup());
@@ -29,18 +28,6 @@ async function call(simulator: RealtimeSimulator, peers: FakePeer[], session?: o
 
 function sideband(simulator: RealtimeSimulator, callId: string, key = 'sk-test'): Promise<TestClient> {
   return harness.connect(simulator, { key, query: `?call_id=${encodeURIComponent(callId)}` });
-}
-
-function refusedUpgrade(url: string, key: string): Promise<{ status: number; body: any }> {
-  const ws = new WebSocket(url, [], { headers: { Authorization: `Bearer ${key}` } });
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => reject(new Error('the upgrade was accepted')));
-    ws.once('unexpected-response', (_req, res) => {
-      let text = '';
-      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-    });
-  });
 }
 
 describe('POST /v1/realtime/calls', () => {
@@ -248,11 +235,11 @@ describe('the sideband (?call_id=)', () => {
     const { callId } = await call(simulator, peers);
     const ek = (await postJson(simulator, '/v1/realtime/client_secrets', { session: { type: 'realtime' } })).json?.value as string;
     const url = `${simulator.url}?call_id=${callId}`;
-    expect(await refusedUpgrade(url, ek)).toEqual({ status: 404, body: { error: { type: 'invalid_request_error', code: 'call_id_not_found', param: null, message: 'No session found for the provided call_id' } } });
-    expect((await refusedUpgrade(`${simulator.url}?call_id=rtc_unknown`, 'sk-test')).body.error.code).toBe('call_id_not_found');
-    expect((await refusedUpgrade(`${simulator.url}?call_id=__proto__`, 'sk-test')).status).toBe(404);
-    expect((await refusedUpgrade(`${url}&model=gpt-realtime`, 'sk-test')).status).toBe(400);
-    expect((await refusedUpgrade(url, 'sk-wrong')).status).toBe(401);
+    expect(await refusedUpgrade(url, { Authorization: `Bearer ${ek}` })).toEqual({ status: 404, body: { error: { type: 'invalid_request_error', code: 'call_id_not_found', param: null, message: 'No session found for the provided call_id' } } });
+    expect((await refusedUpgrade(`${simulator.url}?call_id=rtc_unknown`, { Authorization: 'Bearer sk-test' })).body.error.code).toBe('call_id_not_found');
+    expect((await refusedUpgrade(`${simulator.url}?call_id=__proto__`, { Authorization: 'Bearer sk-test' })).status).toBe(404);
+    expect((await refusedUpgrade(`${url}&model=gpt-realtime`, { Authorization: 'Bearer sk-test' })).status).toBe(400);
+    expect((await refusedUpgrade(url, { Authorization: 'Bearer sk-wrong' })).status).toBe(401);
     expect(simulator.calls[0]?.sidebands).toBe(0);
   });
 
@@ -268,7 +255,7 @@ describe('the sideband (?call_id=)', () => {
     expect(simulator.calls[0]).toMatchObject({ status: 'ended', ended: { code: 1000, reason: 'The call was hung up.' } });
     expect(simulator.sessions[0]?.closed).toEqual({ code: 1000, reason: 'The call was hung up.' });
     expect((await post(simulator, `/v1/realtime/calls/${callId}/hangup`)).json?.error.code).toBe('call_id_not_found');
-    expect((await refusedUpgrade(`${simulator.url}?call_id=${callId}`, 'sk-test')).status).toBe(404);
+    expect((await refusedUpgrade(`${simulator.url}?call_id=${callId}`, { Authorization: 'Bearer sk-test' })).status).toBe(404);
   });
 
   it('is closed when the browser closes the peer connection, and a closed sideband leaves the call running', async () => {

@@ -1,25 +1,11 @@
-import { WebSocket } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakePeers, FAKE_OFFER_SDP } from './fakePeer.js';
-import { createHarness, post, postJson } from './testSupport.js';
+import { createHarness, post, postJson, refusedUpgrade } from './testSupport.js';
 
 const harness = createHarness();
 afterEach(() => harness.cleanup());
 
 const SESSION = { type: 'realtime', model: 'gpt-realtime', instructions: 'Speak like a pirate.', audio: { output: { voice: 'cedar' } } };
-
-/** The status and JSON body of a refused WebSocket upgrade. */
-function refusedUpgrade(url: string, headers: Record<string, string>, protocols: string[] = []): Promise<{ status: number; body: any }> {
-  const ws = new WebSocket(url, protocols, { headers });
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => reject(new Error('the upgrade was accepted')));
-    ws.once('unexpected-response', (_req, res) => {
-      let text = '';
-      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-    });
-  });
-}
 
 describe('POST /v1/realtime/client_secrets', () => {
   it('issues an ek_ key with the TTL asked for and the full session, and the key starts WebSocket sessions with that config', async () => {

@@ -1,36 +1,23 @@
 import { WebSocket } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHarness, decodeAll, SUM_TOOL, type Received } from './testSupport.js';
+import { createHarness, decodeAll, refusedUpgrade, SUM_TOOL, type Received } from './testSupport.js';
 
 const harness = createHarness();
 afterEach(() => harness.cleanup());
 
-/** The HTTP status and JSON body of a refused upgrade. */
-async function refused(url: string, protocols: string[], headers: Record<string, string>): Promise<{ status: number; body: unknown }> {
-  const ws = new WebSocket(url, protocols, { headers });
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => reject(new Error('the upgrade was accepted')));
-    ws.once('unexpected-response', (_req, res) => {
-      let text = '';
-      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-    });
-  });
-}
-
 describe('authentication', () => {
   it('refuses a missing key, a wrong key and a wrong path with the HTTP status of the API', async () => {
     const simulator = await harness.start({ apiKey: 'sk-right' });
-    expect(await refused(simulator.url, [], {})).toEqual({
+    expect(await refusedUpgrade(simulator.url)).toEqual({
       status: 401,
       body: { error: { type: 'invalid_request_error', code: null, param: null, message: expect.stringContaining("You didn't provide an API key") } },
     });
-    const wrong = await refused(simulator.url, [], { Authorization: 'Bearer sk-wrong' });
+    const wrong = await refusedUpgrade(simulator.url, { Authorization: 'Bearer sk-wrong' });
     expect(wrong).toMatchObject({ status: 401, body: { error: { code: 'invalid_api_key' } } });
     expect(JSON.stringify(wrong.body)).not.toContain('sk-wrong');
-    expect((await refused(simulator.url, ['realtime', 'openai-insecure-api-key.sk-wrong'], {})).status).toBe(401);
-    expect((await refused(simulator.url, ['openai-insecure-api-key.sk-right'], {})).status).toBe(401);
-    expect((await refused(simulator.url.replace('/v1/realtime', '/v1/other'), [], { Authorization: 'Bearer sk-right' })).status).toBe(404);
+    expect((await refusedUpgrade(simulator.url, {}, ['realtime', 'openai-insecure-api-key.sk-wrong'])).status).toBe(401);
+    expect((await refusedUpgrade(simulator.url, {}, ['openai-insecure-api-key.sk-right'])).status).toBe(401);
+    expect((await refusedUpgrade(simulator.url.replace('/v1/realtime', '/v1/other'), { Authorization: 'Bearer sk-right' })).status).toBe(404);
     expect(simulator.connections).toBe(0);
   });
 

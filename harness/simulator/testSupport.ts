@@ -193,3 +193,16 @@ export function callIdOf(answer: HttpAnswer): string {
   if (id === undefined) throw new Error(`No call id in the Location header (${JSON.stringify(location)}); status ${answer.status}: ${answer.text}`);
   return id;
 }
+
+/** The HTTP status and JSON body of a refused WebSocket upgrade (rejects when the upgrade is accepted). */
+export function refusedUpgrade(url: string, headers: Record<string, string> = {}, protocols: string[] = []): Promise<{ status: number; body: any }> {
+  const ws = new WebSocket(url, protocols, { headers });
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => reject(new Error('the upgrade was accepted')));
+    ws.once('unexpected-response', (_req, res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+    });
+  });
+}
