@@ -3,9 +3,9 @@
  * 127.0.0.1: the exact requests (SDP or multipart with the session), the answer SDP and the call id
  * from `Location`, garbled answers, hostile call ids refused before any request, no key in errors.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectNoSecret } from '../../test/support/expectNoSecret.js';
-import { startFakeOpenAiApi, type FakeOpenAiApi } from '../../test/support/fakeOpenAiApi.js';
+import { useFakeOpenAiApi } from '../../test/support/fakeOpenAiApi.js';
 import { ProxyError } from '../errors.js';
 import { acceptCall, callIdFromLocation, createCall, hangupCall, referCall, rejectCall } from './calls.js';
 
@@ -13,14 +13,7 @@ const KEY = 'sk-test-key';
 const OFFER = 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n';
 const ANSWER = 'v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n';
 
-let api: FakeOpenAiApi;
-beforeAll(async () => {
-  api = await startFakeOpenAiApi();
-});
-afterAll(() => api.close());
-afterEach(() => {
-  api.requests.length = 0;
-});
+const api = useFakeOpenAiApi();
 
 async function failure(promise: Promise<unknown>): Promise<ProxyError> {
   const error = await promise.then(

@@ -3,9 +3,9 @@
  * and checked (an `ek_` value, a numeric `expires_at`), options refused before any request, and
  * neither the key nor an `ek_` value in any error.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectNoSecret } from '../../test/support/expectNoSecret.js';
-import { startFakeOpenAiApi, type FakeOpenAiApi } from '../../test/support/fakeOpenAiApi.js';
+import { useFakeOpenAiApi } from '../../test/support/fakeOpenAiApi.js';
 import { ProxyError } from '../errors.js';
 import { REDACTED, Redactor } from '../redaction/index.js';
 import { createClientSecret } from './clientSecrets.js';
@@ -13,14 +13,7 @@ import { createClientSecret } from './clientSecrets.js';
 const KEY = 'sk-test-key';
 const EK = 'ek_test123';
 
-let api: FakeOpenAiApi;
-beforeAll(async () => {
-  api = await startFakeOpenAiApi();
-});
-afterAll(() => api.close());
-afterEach(() => {
-  api.requests.length = 0;
-});
+const api = useFakeOpenAiApi();
 
 const session = { model: 'gpt-realtime', instructions: 'Be brief.', audio: { output: { voice: 'marin' as const } } };
 

@@ -3,9 +3,9 @@
  * 127.0.0.1: the request it sends, OpenAI's error answers as messages, timeouts, aborts, network
  * failures, oversized and redirected answers; and no key in any error.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectNoSecret } from '../../test/support/expectNoSecret.js';
-import { startFakeOpenAiApi, type FakeOpenAiApi } from '../../test/support/fakeOpenAiApi.js';
+import { startFakeOpenAiApi, useFakeOpenAiApi } from '../../test/support/fakeOpenAiApi.js';
 import { ProxyError } from '../errors.js';
 import { REDACTED, Redactor } from '../redaction/index.js';
 import { MAX_REALTIME_API_ANSWER_BYTES, realtimeApiRequest, realtimeApiUrl, type RealtimeApiErrorData } from './realtimeApi.js';
@@ -13,14 +13,7 @@ import { MAX_REALTIME_API_ANSWER_BYTES, realtimeApiRequest, realtimeApiUrl, type
 const KEY = 'sk-test-key';
 const request = { action: 'do the thing', path: '/realtime/thing', body: '{"a":1}', contentType: 'application/json' };
 
-let api: FakeOpenAiApi;
-beforeAll(async () => {
-  api = await startFakeOpenAiApi();
-});
-afterAll(() => api.close());
-afterEach(() => {
-  api.requests.length = 0;
-});
+const api = useFakeOpenAiApi();
 
 /** The error a call throws, checked to be the one shape, with no key anywhere in it. */
 async function failure(promise: Promise<unknown>, keys: string[] = [KEY]): Promise<ProxyError<RealtimeApiErrorData>> {

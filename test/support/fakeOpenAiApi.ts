@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 
 export interface RecordedRequest {
   readonly method: string;
@@ -80,5 +81,34 @@ export async function startFakeOpenAiApi(): Promise<FakeOpenAiApi> {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/**
+ * One fake API for a test file: started before its tests, closed after them, its recorded requests
+ * cleared after each test. The object reads the running server, so tests use it as they would the API.
+ */
+export function useFakeOpenAiApi(): FakeOpenAiApi {
+  let api: FakeOpenAiApi | undefined;
+  const running = (): FakeOpenAiApi => {
+    if (!api) throw new Error('The fake OpenAI API is not running: use it inside a test.');
+    return api;
+  };
+  beforeAll(async () => {
+    api = await startFakeOpenAiApi();
+  });
+  afterAll(() => api?.close());
+  afterEach(() => {
+    if (api) api.requests.length = 0;
+  });
+  return {
+    get baseUrl() {
+      return running().baseUrl;
+    },
+    get requests() {
+      return running().requests;
+    },
+    answer: (handler) => running().answer(handler),
+    close: () => running().close(),
   };
 }
