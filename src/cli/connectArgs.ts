@@ -12,6 +12,7 @@ import { redactUrl } from '../redaction/index.js';
 import { parseFlags, usageError } from './command.js';
 import { configError, loadConfigFile } from './configFile.js';
 import { connectServers } from './connectServers.js';
+import { MCP_SERVER_FLAGS } from './serverFlags.js';
 
 /** Deadlines a flag or the file may set: setTimeout overflows above 2^31-1 ms, and a call that waits an hour is a mistake. */
 export const MAX_TIMEOUT_MS = 3_600_000;
@@ -40,11 +41,7 @@ export const CONNECT_FLAGS = {
   config: { type: 'string' },
   'realtime-url': { type: 'string' },
   'api-key': { type: 'string' },
-  mcp: { type: 'string', multiple: true },
-  'mcp-stdio': { type: 'string', multiple: true },
-  'mcp-header': { type: 'string', multiple: true },
-  'mcp-header-env': { type: 'string', multiple: true },
-  'mcp-token': { type: 'string', multiple: true },
+  ...MCP_SERVER_FLAGS,
   allow: { type: 'string' },
   'prefix-tool-names': { type: 'boolean' },
   approval: { type: 'string' },

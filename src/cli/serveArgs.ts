@@ -15,6 +15,7 @@ import { parseFlags, usageError } from './command.js';
 import { configError, loadConfigFile } from './configFile.js';
 import { connectServers } from './connectServers.js';
 import { MAX_TIMEOUT_MS } from './connectArgs.js';
+import { MCP_SERVER_FLAGS } from './serverFlags.js';
 
 export const SERVE_FLAGS = {
   config: { type: 'string' },
@@ -24,11 +25,7 @@ export const SERVE_FLAGS = {
   'openai-base-url': { type: 'string' },
   'api-key': { type: 'string' },
   model: { type: 'string' },
-  mcp: { type: 'string', multiple: true },
-  'mcp-stdio': { type: 'string', multiple: true },
-  'mcp-header': { type: 'string', multiple: true },
-  'mcp-header-env': { type: 'string', multiple: true },
-  'mcp-token': { type: 'string', multiple: true },
+  ...MCP_SERVER_FLAGS,
   allow: { type: 'string' },
   'prefix-tool-names': { type: 'boolean' },
   approval: { type: 'string' },

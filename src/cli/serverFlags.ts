@@ -9,6 +9,15 @@ import { SERVER_LABEL_PATTERN } from '../mcp/serverConfig.js';
 import { redactUrl } from '../redaction/index.js';
 import { usageError } from './command.js';
 
+/** The flags that name MCP servers, the same for connect (and record) and serve. */
+export const MCP_SERVER_FLAGS = {
+  mcp: { type: 'string', multiple: true },
+  'mcp-stdio': { type: 'string', multiple: true },
+  'mcp-header': { type: 'string', multiple: true },
+  'mcp-header-env': { type: 'string', multiple: true },
+  'mcp-token': { type: 'string', multiple: true },
+} as const;
+
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** An HTTP header name (RFC 9110 token). */
 const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
