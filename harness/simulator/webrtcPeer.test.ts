@@ -3,53 +3,25 @@
  * loopback-only network namespace (libwebrtc opens sockets on every interface), with
  * `@roamhq/wrtc` as the browser, and prints what it saw as one JSON line.
  */
-import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ProxyError } from '../../src/errors.js';
+import { describeRun, loopbackNamespaceProblem, runInLoopbackNamespace } from '../../test/support/loopbackNamespace.js';
 import { answerWebRtcOffer, keepLoopbackCandidates } from './webrtcPeer.js';
 
-const IN_NAMESPACE = ['-rn', 'bash', '-c', 'ip link set lo up && exec "$@"', '_'];
 const probe = fileURLToPath(new URL('./webrtcPeer.probe.ts', import.meta.url));
 
-function namespaceProblem(): string | undefined {
-  const check = spawnSync('unshare', [...IN_NAMESPACE, 'true'], { encoding: 'utf8' });
-  if (check.status === 0) return undefined;
-  return check.error?.message ?? (check.stderr.trim() || `exit ${check.status}`);
-}
-
-function runProbe(): Promise<{ stdout: string; stderr: string; code: number | null; signal: string | null }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('unshare', [...IN_NAMESPACE, process.execPath, '--import', 'tsx', probe], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ stdout, stderr, code, signal });
-    });
-  });
-}
-
 describe('answerWebRtcOffer in a real call (@roamhq/wrtc as the browser)', () => {
-  const problem = namespaceProblem();
+  const problem = loopbackNamespaceProblem();
 
   it('relays events both ways, hears speech but not silence, plays audio the browser hears, and hangs up cleanly', { timeout: 30_000 }, async (ctx) => {
     if (problem !== undefined) {
       console.warn(`SKIPPED the WebRTC call test: no loopback-only network namespace here (unshare -rn: ${problem}).`);
       ctx.skip(`unshare -rn failed: ${problem}`);
     }
-    const run = await runProbe();
-    const lastLine = run.stdout.trim().split('\n').at(-1) ?? '';
-    let result: Record<string, unknown>;
-    try {
-      result = JSON.parse(lastLine) as Record<string, unknown>;
-    } catch {
-      throw new Error(`the probe printed no result (exit ${run.code}, signal ${run.signal}):\n${run.stdout}\n${run.stderr}`);
-    }
+    const run = await runInLoopbackNamespace(probe, { timeoutMs: 25_000 });
+    const result = run.result;
+    if (result === undefined) throw new Error(`the probe printed no result: ${describeRun(run)}`);
     expect(result.error).toBeUndefined();
     // Loopback only: the answer offers no other address.
     expect(result.answerHasLoopbackCandidate).toBe(true);
