@@ -9,7 +9,7 @@
 import { createWebRtcTransport } from '../../src/protocol/webrtcTransport.js';
 import { followEvents, payload } from '../support/serveHarness.js';
 import { ACCESS_TOKEN, API_KEY, browserReport, callReport, MCP_TOKEN, operatorLeaks, startDeployStack, toolTurn, watchBrowser } from './deployStack.js';
-import { createWrtcPeerConnection, recordingFetch, startFakeMicrophone, startFakeSpeaker } from './wrtcBrowser.js';
+import { createWrtcPeerConnection, finishProbe, recordingFetch, startFakeMicrophone, startFakeSpeaker } from './wrtcBrowser.js';
 
 const STEP_MS = 10_000;
 const since = (start: number) => Math.round(performance.now() - start);
@@ -111,17 +111,4 @@ async function main(): Promise<void> {
   result.timings = timings;
 }
 
-try {
-  await main();
-} catch (error) {
-  result.error = error instanceof Error ? `${error.message}\n${error.stack}` : String(error);
-}
-for (const cleanup of cleanups.reverse()) {
-  try {
-    await cleanup();
-  } catch {
-    // The rest is cleaned up all the same.
-  }
-}
-// @roamhq/wrtc: its peer connections are closed; exit now (a process that made an RTCAudioSource can crash ending on its own).
-process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0));
+await finishProbe(main, result, cleanups);

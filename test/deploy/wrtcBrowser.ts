@@ -161,3 +161,24 @@ export function deadline(what: string, timeoutMs: number): { promise: Promise<vo
   });
   return { promise, done };
 }
+
+/**
+ * Ends a probe the one safe way: run it, record a failure in its result, run every cleanup (the
+ * last registered first; one that throws does not stop the rest), print the result as the last
+ * stdout line, then exit — a process that made an RTCAudioSource can crash ending on its own.
+ */
+export async function finishProbe(main: () => Promise<void>, result: Record<string, unknown>, cleanups: Array<() => unknown>): Promise<never> {
+  try {
+    await main();
+  } catch (error) {
+    result.error = error instanceof Error ? `${error.message}\n${error.stack}` : String(error);
+  }
+  for (const cleanup of cleanups.reverse()) {
+    try {
+      await cleanup();
+    } catch {
+      // The rest is cleaned up all the same.
+    }
+  }
+  return new Promise<never>(() => process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0)));
+}
