@@ -6,22 +6,15 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ProxyError } from '../../src/errors.js';
-import { describeRun, loopbackNamespaceProblem, runInLoopbackNamespace } from '../../test/support/loopbackNamespace.js';
+import { runProbe } from '../../test/support/loopbackNamespace.js';
 import { answerWebRtcOffer, keepLoopbackCandidates } from './webrtcPeer.js';
 
 const probe = fileURLToPath(new URL('./webrtcPeer.probe.ts', import.meta.url));
 
 describe('answerWebRtcOffer in a real call (@roamhq/wrtc as the browser)', () => {
-  const problem = loopbackNamespaceProblem();
 
   it('relays events both ways, hears speech but not silence, plays audio the browser hears, and hangs up cleanly', { timeout: 30_000 }, async (ctx) => {
-    if (problem !== undefined) {
-      console.warn(`SKIPPED the WebRTC call test: no loopback-only network namespace here (unshare -rn: ${problem}).`);
-      ctx.skip(`unshare -rn failed: ${problem}`);
-    }
-    const run = await runInLoopbackNamespace(probe, { timeoutMs: 25_000 });
-    const result = run.result;
-    if (result === undefined) throw new Error(`the probe printed no result: ${describeRun(run)}`);
+    const { result, run } = await runProbe(ctx, 'the WebRTC call test', probe, 25_000);
     expect(result.error).toBeUndefined();
     // Loopback only: the answer offers no other address.
     expect(result.answerHasLoopbackCandidate).toBe(true);

@@ -6,26 +6,19 @@
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { describeRun, loopbackNamespaceProblem, runInLoopbackNamespace } from '../support/loopbackNamespace.js';
+import { runProbe } from '../support/loopbackNamespace.js';
 
 const probe = fileURLToPath(new URL('./ephemeralKey.probe.ts', import.meta.url));
 
 type LoggedEvent = { channel: string; type: string; itemType?: string; tools?: number };
 
 describe('browser with an ephemeral key + serve attaching the sideband (simulator, server-everything, @roamhq/wrtc)', () => {
-  const problem = loopbackNamespaceProblem();
 
   it(
     'mints an ek_ for the configured session, the browser calls the simulator with it, serve attaches and runs the tool; an expired ek_ starts no call; the standard key never reaches the browser',
     { timeout: 40_000 },
     async (ctx) => {
-      if (problem !== undefined) {
-        console.warn(`SKIPPED the ephemeral-key deployment test: no loopback-only network namespace here (unshare -rn: ${problem}).`);
-        ctx.skip();
-      }
-      const run = await runInLoopbackNamespace(probe, { timeoutMs: 35_000 });
-      const result = run.result;
-      if (result === undefined) throw new Error(describeRun(run));
+      const { result, run } = await runProbe(ctx, 'the ephemeral-key deployment test', probe, 35_000);
       expect(result.error).toBeUndefined();
       expect(run.code).toBe(0);
 

@@ -5,26 +5,19 @@
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { describeRun, loopbackNamespaceProblem, runInLoopbackNamespace } from '../support/loopbackNamespace.js';
+import { runProbe } from '../support/loopbackNamespace.js';
 
 const probe = fileURLToPath(new URL('./webrtcSideband.probe.ts', import.meta.url));
 
 type LoggedEvent = { channel: string; type: string; itemType?: string; tools?: number };
 
 describe('browser over WebRTC + serve on the sideband (simulator, server-everything, @roamhq/wrtc)', () => {
-  const problem = loopbackNamespaceProblem();
 
   it(
     'runs the tools on the server only: no key or MCP token reaches the browser, which hears the answer; tools the page offers are replaced by the server\'s and run nothing; hanging up ends the session',
     { timeout: 40_000 },
     async (ctx) => {
-      if (problem !== undefined) {
-        console.warn(`SKIPPED the WebRTC + sideband deployment test: no loopback-only network namespace here (unshare -rn: ${problem}).`);
-        ctx.skip();
-      }
-      const run = await runInLoopbackNamespace(probe, { timeoutMs: 35_000 });
-      const result = run.result;
-      if (result === undefined) throw new Error(describeRun(run));
+      const { result, run } = await runProbe(ctx, 'the WebRTC + sideband deployment test', probe, 35_000);
       expect(result.error).toBeUndefined();
       expect(run.code).toBe(0);
 

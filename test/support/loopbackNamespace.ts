@@ -61,3 +61,24 @@ export function runInLoopbackNamespace(script: string, options: { args?: readonl
 export function describeRun(run: NamespacedRun): string {
   return `the child printed no result (exit ${run.code}, signal ${run.signal}, ${run.durationMs} ms):\n${run.stdout.slice(-4000)}\n${run.stderr.slice(-4000)}`;
 }
+
+/**
+ * A test's probe, run in the namespace: its result and the run, or the test skipped with a visible
+ * `SKIPPED <what>: …` line where no loopback-only namespace can be made. A probe that printed no
+ * result fails the test with its output.
+ */
+export async function runProbe(
+  ctx: { skip(note?: string): void },
+  what: string,
+  script: string,
+  timeoutMs: number,
+): Promise<{ result: Record<string, unknown>; run: NamespacedRun }> {
+  const problem = loopbackNamespaceProblem();
+  if (problem !== undefined) {
+    console.warn(`SKIPPED ${what}: no loopback-only network namespace here (unshare -rn: ${problem}).`);
+    ctx.skip(`unshare -rn failed: ${problem}`);
+  }
+  const run = await runInLoopbackNamespace(script, { timeoutMs });
+  if (run.result === undefined) throw new Error(describeRun(run));
+  return { result: run.result, run };
+}
