@@ -3,6 +3,7 @@
  * never empty, whole samples, under the API's 15 MiB per append), and the size of audio the proxy
  * has heard in base64 without decoding it. Browser-safe: `btoa`, no Buffer.
  */
+import { base64ByteLength } from '../base64.js';
 
 /** The most one `input_audio_buffer.append` may carry, as base64 text (realtime-protocol.md §8). */
 export const MAX_APPEND_BASE64_CHARS = 15 * 1024 * 1024;
@@ -14,12 +15,6 @@ export type AudioPayload = { ok: true; base64: string; bytes: number } | { ok: f
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const CHUNK = 0x8000;
-
-/** How many bytes a base64 text holds (its length and padding; nothing is decoded). */
-export function base64ByteLength(text: string): number {
-  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  return Math.max(0, Math.floor((text.length * 3) / 4) - padding);
-}
 
 export function bytesToBase64(bytes: Uint8Array): string {
   let binary = '';

@@ -22,7 +22,9 @@ import type { ClientEvent } from '../protocol/generated/types.js';
 import type { RealtimeTransport, SendResult } from '../protocol/transport.js';
 import type { SessionEndReason, SessionEvent } from '../machines/session.js';
 import type { SessionPatch } from '../machines/sessionUpdate.js';
-import { audioPayload, base64ByteLength, type AudioInput } from './audioPayload.js';
+import { base64ByteLength } from '../base64.js';
+import { audioPayload, type AudioInput } from './audioPayload.js';
+import { isAudioEvent } from './options.js';
 import { checkSessionPatch } from './sessionPatch.js';
 
 /** Beyond any context window (gpt-realtime: 32k tokens ≈ 128k characters): such a message is a mistake. */
@@ -76,7 +78,6 @@ interface PlayingItem {
   done: boolean;
 }
 
-const AUDIO_DELTAS = new Set(['response.output_audio.delta', 'response.audio.delta']);
 const AUDIO_DONES = new Set(['response.output_audio.done', 'response.audio.done']);
 const G711 = new Set(['audio/pcmu', 'audio/pcma']);
 
@@ -196,7 +197,7 @@ export function createHostActions(deps: HostActionsDeps): { api: RealtimeMcpProx
   /** What the edge learns from the server's events: the audio formats, and the assistant audio playing. */
   const observe = (event: DecodedServerEvent) => {
     const type = event.type;
-    if (AUDIO_DELTAS.has(type)) {
+    if (isAudioEvent(event)) {
       const itemId = field(event, 'item_id');
       const contentIndex = field(event, 'content_index');
       const delta = field(event, 'delta');

@@ -3,6 +3,7 @@
  * answers, and writes one redacted record per frame to a sink, line by line. Browser-safe: the file
  * sink and the sha256 for audio elision come from `realtime-mcp-proxy/node` (createFileRecorder).
  */
+import { base64ByteLength } from '../base64.js';
 import { ProxyError } from '../errors.js';
 import type { FetchLike, Transport } from '../mcp/transports.js';
 import type { RealtimeTransport } from '../protocol/transport.js';
@@ -277,10 +278,4 @@ function headersOf(headers: HeadersInit | undefined): Record<string, string> | u
   if (headers === undefined) return undefined;
   // Own properties, whatever the names: a header called "__proto__" stays a header.
   return Object.fromEntries(new Headers(headers));
-}
-
-/** Decoded size of base64 text. */
-export function base64ByteLength(base64: string): number {
-  const padding = base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0;
-  return Math.floor((base64.length * 3) / 4) - padding;
 }
