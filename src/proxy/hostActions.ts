@@ -78,7 +78,6 @@ interface PlayingItem {
   done: boolean;
 }
 
-const AUDIO_DONES = new Set(['response.output_audio.done', 'response.audio.done']);
 const G711 = new Set(['audio/pcmu', 'audio/pcma']);
 
 type Loose = { [field: string]: unknown };
@@ -204,7 +203,8 @@ export function createHostActions(deps: HostActionsDeps): { api: RealtimeMcpProx
       if (typeof itemId !== 'string' || typeof contentIndex !== 'number' || typeof delta !== 'string') return;
       if (playing?.itemId !== itemId || playing.contentIndex !== contentIndex) playing = { itemId, contentIndex, bytes: 0, done: false };
       playing.bytes += base64ByteLength(delta);
-    } else if (AUDIO_DONES.has(type)) {
+    } else if (type === 'response.output_audio.done') {
+      // Decoded events carry GA names whatever came over the wire (beta `response.audio.done` included).
       if (playing !== undefined && field(event, 'item_id') === playing.itemId) playing.done = true;
     } else if (type === 'session.created' || type === 'session.updated') {
       const input = field(event, 'session', 'audio', 'input', 'format', 'type');
