@@ -11,6 +11,7 @@
  *
  * The server changes only the fields an update carries (realtime-protocol.md §2).
  */
+import { isJsonObject } from '../isJsonObject.js';
 import type { RealtimeFunctionTool } from '../mcp/types.js';
 import type { ClientEvent, McpTool, RealtimeSessionConfig } from '../protocol/generated/types.js';
 
@@ -37,17 +38,13 @@ export function sessionUpdateEventId(n: number): string {
 
 type Fields = Readonly<Record<string, unknown>>;
 
-function isPlainObject(value: unknown): value is Fields {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** `later`'s fields over `earlier`'s, one level deep (`depth` 0: replace every field). */
 function overlay(earlier: unknown, later: Fields, depth: number): Fields {
-  const base = isPlainObject(earlier) ? earlier : {};
+  const base = isJsonObject(earlier) ? earlier : {};
   // Object.fromEntries defines own properties: a `__proto__` key in a free-form field stays data.
   return Object.fromEntries([
     ...Object.entries(base).filter(([key]) => !Object.hasOwn(later, key)),
-    ...Object.entries(later).map(([key, value]) => [key, depth > 0 && isPlainObject(value) && isPlainObject(base[key]) ? overlay(base[key], value, depth - 1) : value]),
+    ...Object.entries(later).map(([key, value]) => [key, depth > 0 && isJsonObject(value) && isJsonObject(base[key]) ? overlay(base[key], value, depth - 1) : value]),
   ]);
 }
 
@@ -59,7 +56,7 @@ function overlay(earlier: unknown, later: Fields, depth: number): Fields {
  */
 export function mergeSessionPatch(earlier: SessionPatch | undefined, later: SessionPatch): SessionPatch {
   const merged = overlay(earlier, later, 0) as Record<string, unknown>;
-  if (isPlainObject(later.audio) && isPlainObject(earlier?.audio)) merged.audio = overlay(earlier.audio, later.audio, 1);
+  if (isJsonObject(later.audio) && isJsonObject(earlier?.audio)) merged.audio = overlay(earlier.audio, later.audio, 1);
   return merged as SessionPatch;
 }
 

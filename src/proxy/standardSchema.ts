@@ -8,6 +8,7 @@
  * Everything a schema does is host code: it may throw, answer a promise, or answer nonsense. These
  * helpers say so in their results; the callers decide what it costs.
  */
+import { isJsonObject } from '../isJsonObject.js';
 import type { SchemaProblem } from '../mcp/jsonSchemaValidator.js';
 
 /** The result of `~standard.validate`: the (possibly transformed) value, or the issues. */
@@ -67,7 +68,7 @@ export function standardJsonSchema(schema: StandardSchemaV1): { ok: true; schema
   for (const target of ['draft-2020-12', 'draft-07'] as const) {
     try {
       const produced: unknown = (input as StandardJsonSchemaConverter['input']).call(converter, { target });
-      if (typeof produced === 'object' && produced !== null && !Array.isArray(produced)) return { ok: true, schema: produced as Record<string, unknown> };
+      if (isJsonObject(produced)) return { ok: true, schema: produced };
       why = `~standard.jsonSchema.input returned ${produced === null ? 'null' : Array.isArray(produced) ? 'an array' : typeof produced}`;
     } catch (error) {
       why = `~standard.jsonSchema.input threw ${describeThrown(error)}`;
