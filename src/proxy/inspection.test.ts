@@ -30,6 +30,10 @@ describe('projectInspectionEvent', () => {
     const callStates = records.filter((r) => r.kind === 'snapshot' && r.actorId === 'call-1').map((r) => r.state);
     expect(callStates).toEqual(expect.arrayContaining(['streaming', 'executing', 'executed']));
     expect(records.find((r) => r.actorId === 'call-1')?.parentId).toBe(actor.id);
+    // A visualizer draws each actor with its own machine's definition.
+    expect(records.find((r) => r.actorId === 'call-1')?.machine).toBe('toolCall');
+    expect(records.find((r) => r.actorId === actor.id)?.machine).toBe('session');
+    expect(records.find((r) => r.actorId === 'response')?.machine).toBe('response');
     const text = JSON.stringify(records);
     expect(text).not.toContain('SECRET-ARGS');
     expect(text).not.toContain('SECRET-OUTPUT');
