@@ -16,7 +16,7 @@ import { ToolCaller } from '../mcp/toolCaller.js';
 import { resolveToolLimits } from '../mcp/toolLimits.js';
 import type { McpServerConfig, ToolCallResult } from '../mcp/types.js';
 import type { ClientEvent, ServerEvent } from '../protocol/generated/types.js';
-import type { RealtimeTransport } from '../protocol/transport.js';
+import type { RealtimeTransport, SendResult } from '../protocol/transport.js';
 import { createWebSocketTransport } from '../protocol/websocketTransport.js';
 import { TEARDOWN_DENY_REASON, toolCallMachine } from '../machines/toolCall.js';
 import { sessionMachine, type SessionEmitted, type SessionEndReason } from '../machines/session.js';
@@ -28,6 +28,7 @@ import { createHostToolCaller } from './hostToolCaller.js';
 import { resolveHostTools } from './hostTools.js';
 import { projectInspectionEvent } from './inspection.js';
 import { isAudioEvent, type ProxyEvents, type RealtimeMcpProxyOptions } from './options.js';
+import { sentEventForHost } from './sentEvent.js';
 import { registeringKey, sessionRedactor } from './sessionRedactor.js';
 import { SessionToolSettings, nativeApprovalRules } from './sessionToolSettings.js';
 import { createToolCallTimelines } from './timelines.js';
@@ -207,16 +208,26 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
     const value = actor.getSnapshot().value;
     return end ? 'closed' : typeof value === 'string' ? value : (Object.keys(value)[0] ?? '');
   };
-  const embedding = createHostActions({ transport, stage, end: () => end, tell });
-
-  const send = (event: ClientEvent) => {
-    let result: ReturnType<RealtimeTransport['send']>;
+  /**
+   * The one way a client event reaches the transport (the machine's sends and the embedding API's
+   * alike): each one the transport took is told as `realtime.sent`, redacted and without audio.
+   */
+  const transmit = (event: ClientEvent): SendResult => {
+    let result: SendResult;
     try {
       result = transport.send(event);
     } catch (cause) {
       // A host-provided transport may throw: that is a failed send, not a broken session.
       result = { ok: false, error: new ProxyError('socket_error', `Failed to send "${event.type}": the transport threw ${cause instanceof Error ? cause.message : String(cause)}. Please fix the transport's send().`, { cause }) };
     }
+    // Redacting and copying costs: only done when someone listens (audio appends come 50 times a second).
+    if (result.ok && (options.hooks?.onEvent || host.events.hasListeners('realtime.sent'))) notify('realtime.sent', sentEventForHost(event, redactor));
+    return result;
+  };
+  const embedding = createHostActions({ transport, send: transmit, stage, end: () => end, tell });
+
+  const send = (event: ClientEvent) => {
+    const result = transmit(event);
     if (result.ok) return true;
     report(result.error);
     // The machine learns of it: an unsent session.update must not leave it waiting for an answer.

@@ -62,7 +62,10 @@ export interface RealtimeMcpProxyEmbedding {
 }
 
 export interface HostActionsDeps {
+  /** For its audio mode (`media`: no audio in events). */
   transport: RealtimeTransport;
+  /** The session's one way onto the transport (it reports `realtime.sent`); never throws. */
+  send(event: ClientEvent): SendResult;
   /** The session's stage: `connecting`, `configuring`, `ready` or `closed`. */
   stage(): string;
   end(): SessionEndReason | undefined;
@@ -101,14 +104,8 @@ export function createHostActions(deps: HostActionsDeps): { api: RealtimeMcpProx
     return refused('not_open', `Failed to ${what}: the session has ended${end ? ` (${end.reason})` : ''}. Please start a new session.`);
   };
 
-  const send = (event: ClientEvent): SendResult => {
-    try {
-      return transport.send(event);
-    } catch (cause) {
-      // A host-provided transport may throw: that is a failed send, returned like any other.
-      return { ok: false, error: new ProxyError('socket_error', `Failed to send "${event.type}": the transport threw ${cause instanceof Error ? cause.message : String(cause)}. Please fix the transport's send().`, { cause }) };
-    }
-  };
+  // Never throws: a transport that throws is a failed send, returned like any other.
+  const send = deps.send;
 
   const respondOption = (options: unknown, fallback: boolean, what: string): boolean | SendResult => {
     if (options === undefined) return fallback;
