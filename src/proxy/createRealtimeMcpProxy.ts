@@ -32,6 +32,7 @@ import { sentEventForHost } from './sentEvent.js';
 import { registeringKey, sessionRedactor } from './sessionRedactor.js';
 import { SessionToolSettings, nativeApprovalRules } from './sessionToolSettings.js';
 import { createToolCallTimelines } from './timelines.js';
+import type { ToolAllowlist } from './toolSettings.js';
 import { toolsOverriddenWarning } from './toolsOverriddenWarning.js';
 
 /** The session's tools (MCP) and, for the app, the embedding API (audio, text, interrupt, session updates: hostActions.ts). */
@@ -224,7 +225,30 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
     if (result.ok && (options.hooks?.onEvent || host.events.hasListeners('realtime.sent'))) notify('realtime.sent', sentEventForHost(event, redactor));
     return result;
   };
-  const embedding = createHostActions({ transport, send: transmit, stage, end: () => end, tell });
+  /**
+   * The tools worked out again (settings, limits) and offered: through the session machine, as a
+   * catalog change is (it owns session.update: one in flight, changes in a burst sent together).
+   */
+  const reresolveTools = () => {
+    for (const error of toolSettings.unreported(resolveToolSettings())) report(error);
+    warnOfToolLimits();
+    caller.prepare();
+  };
+  const offerTools = () => tell({ type: 'catalog.changed', tools: sessionTools(), toolInfo: toolInfo() });
+  const allowTools = (allowed: ToolAllowlist): SendResult => {
+    // Before the first listing, it replaces the option: start() checks it as it checks allowedTools.
+    if (!settingsResolved) {
+      toolSettings.setAllowedTools(allowed);
+      return { ok: true };
+    }
+    const refusal = toolSettings.allowlistRefusal(catalog, allowed);
+    if (refusal) return { ok: false, error: refusal };
+    toolSettings.setAllowedTools(allowed);
+    reresolveTools();
+    offerTools();
+    return { ok: true };
+  };
+  const embedding = createHostActions({ transport, send: transmit, stage, end: () => end, tell, allowTools });
 
   const send = (event: ClientEvent) => {
     const result = transmit(event);
@@ -373,11 +397,9 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
           // once, with every server in: a first update with only the fastest server's tools, or
           // before allowedTools is resolved, must never go out.
           if (!settingsResolved) return notify('catalog.changed', diff);
-          for (const error of toolSettings.unreported(resolveToolSettings())) report(error);
-          warnOfToolLimits();
-          caller.prepare();
+          reresolveTools();
           notify('catalog.changed', diff);
-          tell({ type: 'catalog.changed', tools: sessionTools(), toolInfo: toolInfo() });
+          offerTools();
         }),
         ...connections.map((connection) => connection.on('error', reportOnce)),
         caller.on('progress', (progress) => notify('toolCall.progress', progress)),
