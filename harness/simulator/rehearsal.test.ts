@@ -206,4 +206,37 @@ describe('rehearsal on a WebRTC call', () => {
     const done = await peer.events.next('response.done');
     expect(done.response).toMatchObject({ status: 'cancelled', status_details: { reason: 'turn_detected' } });
   });
+
+  it('speech over a reply that is done but still playing drops its audio (output_audio_buffer.cleared)', async () => {
+    const { answerOffer, peers } = fakePeers();
+    const simulator = await harness.start({ ...tone, answerOffer });
+    await post(simulator, '/v1/realtime/calls', { body: FAKE_OFFER_SDP, contentType: 'application/sdp' });
+    const peer = peers[0] as FakePeer;
+    peer.sendClientEvent({ type: 'session.update', session: { type: 'realtime', tools: [] } });
+    await peer.events.next('session.updated');
+    peer.speak('started', 0);
+    peer.speak('stopped', 800);
+    await peer.events.next('output_audio_buffer.started');
+    await peer.events.next('response.done'); // the fake peer plays until drained: the audio is still playing
+    peer.speak('started', 2000);
+    await peer.events.next('output_audio_buffer.cleared');
+    expect(peer.playback).toEqual(['started', 'cleared']);
+  });
+
+  it('push-to-talk with VAD off: a commit takes the speech heard on the track; response.create gets the call', async () => {
+    const { answerOffer, peers } = fakePeers();
+    const simulator = await harness.start({ ...tone, answerOffer });
+    await post(simulator, '/v1/realtime/calls', { body: FAKE_OFFER_SDP, contentType: 'application/sdp' });
+    const peer = peers[0] as FakePeer;
+    peer.sendClientEvent({ type: 'session.update', session: { type: 'realtime', tools: [SUM_TOOL], audio: { input: { turn_detection: null } } } });
+    await peer.events.next('session.updated');
+    peer.sendClientEvent({ type: 'input_audio_buffer.commit', event_id: 'evt_nothing_said' });
+    expect((await peer.events.next('error')).error).toMatchObject({ code: 'input_audio_buffer_commit_empty', event_id: 'evt_nothing_said' });
+    peer.speak('started', 500); // the button is down; released before the detector saw the end
+    peer.sendClientEvent({ type: 'input_audio_buffer.commit' });
+    await peer.events.next('input_audio_buffer.committed');
+    expect(peer.events.received.some((event) => event.type === 'input_audio_buffer.speech_started')).toBe(false);
+    peer.sendClientEvent({ type: 'response.create' });
+    expect((await peer.events.next('response.function_call_arguments.done')).name).toBe(SUM_TOOL.name);
+  });
 });

@@ -89,7 +89,10 @@ export class RehearsalModel implements SessionTurnModel {
     if (!detection) return;
     if (speech.type === 'started') {
       if (this.speaking) return;
-      if (this.session.active && detection.interrupt_response !== false) this.session.active.cancel('turn_detected');
+      if (detection.interrupt_response !== false) {
+        this.session.active?.cancel('turn_detected');
+        this.session.interruptOutputAudio(); // the reply may be done and still playing on a call
+      }
       this.speaking = this.session.speechStarted(speech.atMs);
       return;
     }

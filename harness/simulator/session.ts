@@ -290,6 +290,12 @@ export class SimulatorSession implements ResponseHost {
   /** Drops the input audio buffer's contents (server VAD committed it). */
   inputCommittedByServer(): void {
     this.inputBytes = 0;
+    this.audio.takeHeardSpeech();
+  }
+
+  /** The user started speaking over the model (server VAD, interrupt_response): a call's queued audio is dropped. */
+  interruptOutputAudio(): void {
+    this.audio.interrupted();
   }
 
   /** The next voice activity of `type` a WebRTC call's peer reported, or undefined when none is waiting. */
@@ -373,7 +379,9 @@ export class SimulatorSession implements ResponseHost {
       }
       case 'input_audio_buffer.commit': {
         const ms = audioMs(this.inputBytes, c.session.audio?.input?.format);
-        if (ms < 100) {
+        // On a WebRTC call the buffer fills from the track: speech heard since the last commit counts.
+        const heardOnTrack = this.media.kind === 'peer' && this.audio.takeHeardSpeech();
+        if (ms < 100 && !heardOnTrack) {
           const message = `Error committing input audio buffer: buffer too small. Expected at least 100ms of audio, but buffer only has ${ms.toFixed(2)}ms of audio.`;
           return this.fail(event, { code: 'input_audio_buffer_commit_empty', message, param: null });
         }

@@ -40,6 +40,7 @@ export class SessionAudio {
   private speechListener: ((speech: PeerSpeech) => void) | undefined;
   /** Server VAD over appended WebSocket audio (with a speech listener only): the detector and the audio time so far. */
   private inputVad: { detector: SpeechDetector; silenceMs: number; atMs: number } | undefined;
+  private heardSinceCommit = false;
 
   constructor(
     readonly media: SessionMedia,
@@ -70,6 +71,11 @@ export class SessionAudio {
     this.lastResponseId = responseId;
     // On WebRTC the server owns the output buffer: a barge-in drops the audio not played yet.
     if (cancelledByTurn && this.audioResponseId === responseId) this.clearPeer();
+  }
+
+  /** The caller started speaking over the model (server VAD with interrupt_response): a call's queued audio is dropped, as the API does. */
+  interrupted(): void {
+    this.clearPeer();
   }
 
   /** Answers `output_audio_buffer.clear`; false over WebSocket, where the event does not exist. */
@@ -118,9 +124,20 @@ export class SessionAudio {
     }
   }
 
+  /**
+   * Whether the caller spoke since the last call (a WebRTC call's input buffer is its track: a
+   * push-to-talk client commits it with VAD off, often before the detector saw the speech end).
+   */
+  takeHeardSpeech(): boolean {
+    const heard = this.heardSinceCommit;
+    this.heardSinceCommit = false;
+    return heard;
+  }
+
   private heard(speech: PeerSpeech): void {
     if (this.host.isClosed()) return;
     this.host.log(`the caller's audio: speech ${speech.type} at ${speech.atMs} ms`);
+    if (speech.type === 'started') this.heardSinceCommit = true;
     if (this.speechListener) {
       try {
         this.speechListener(speech);
