@@ -94,15 +94,21 @@ export function createFeed(options: { capacity?: number } = {}): Feed {
 
 export interface FeedContextValue {
   feed: Feed;
-  client: ServeClient | undefined;
-  /** The session the page follows (live or a replay). */
-  sessionId: string | undefined;
+  /** null until the page has serve's access token. */
+  client: ServeClient | null;
+  /** The session the page follows (live or a replay), or null. */
+  sessionId: string | null;
 }
 
-export const FeedContext = createContext<FeedContextValue>({ feed: createFeed(), client: undefined, sessionId: undefined });
+/** null outside the App's provider (views then show nothing). */
+export const FeedContext = createContext<FeedContextValue | null>(null);
+
+const NO_EVENTS: readonly FeedEvent[] = [];
+const noSubscription = () => () => undefined;
+const noEvents = () => NO_EVENTS;
 
 /** The feed's events, re-rendering on change. */
 export function useFeedEvents(): readonly FeedEvent[] {
-  const { feed } = useContext(FeedContext);
-  return useSyncExternalStore(feed.subscribe, feed.getSnapshot, feed.getSnapshot);
+  const feed = useContext(FeedContext)?.feed;
+  return useSyncExternalStore(feed ? feed.subscribe : noSubscription, feed ? feed.getSnapshot : noEvents, feed ? feed.getSnapshot : noEvents);
 }

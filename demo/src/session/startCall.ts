@@ -1,0 +1,102 @@
+/**
+ * One WebRTC call, the way serve wants it: a session (serve mints the client secret and keeps the
+ * tools), the page's peer connection to the calls URL with that secret, serve attached to the
+ * call's sideband, and serve's event stream into the feed. Whatever fails on the way undoes what
+ * was opened.
+ */
+import { createWebRtcTransport, type ClientEvent, type WebRtcTransport } from 'realtime-mcp-proxy';
+import { baseUrlOfCallsUrl } from '../api/callsUrl';
+import type { McpServerRequest, ServeClient } from '../api/serveClient';
+import type { Feed } from '../model/feed';
+
+export interface StartCallOptions {
+  client: ServeClient;
+  feed: Feed;
+  mcpServers: McpServerRequest[];
+  tools?: string[];
+  openAiKey?: string;
+  pushToTalk: boolean;
+  /** The microphone, opened by the page (so the level meter can read it); the page stops it. */
+  microphone: MediaStream;
+  onRemoteStream: (stream: MediaStream) => void;
+  /** The call or serve's stream ended (not called after hangUp). */
+  onEnded: (why: string | undefined) => void;
+  /** A failure after the call is up (the event stream gave up, the transport reported an error). */
+  onError: (error: unknown) => void;
+  /** Called with the session id as soon as serve made it (before the call is up). */
+  onSession?: (sessionId: string) => void;
+}
+
+export interface Call {
+  sessionId: string;
+  transport: WebRtcTransport;
+  /** Sends a client event over the data channel and logs it to the feed; returns the failure, if any. */
+  send(event: ClientEvent): Error | undefined;
+  hangUp(): Promise<void>;
+}
+
+export async function startCall(options: StartCallOptions): Promise<Call> {
+  const { client, feed } = options;
+  const session = await client.createSession({ mcpServers: options.mcpServers, ...(options.tools ? { tools: options.tools } : {}), ...(options.openAiKey ? { openAiKey: options.openAiKey } : {}) });
+  options.onSession?.(session.sessionId);
+  const following = new AbortController();
+  let hungUp = false;
+  let endedOnce = false;
+  const ended = (why: string | undefined) => {
+    if (hungUp || endedOnce) return;
+    endedOnce = true;
+    options.onEnded(why);
+  };
+  // Follow from the start: the session's first events (created, attached) belong in the console too.
+  void client
+    .followEvents(session.sessionId, (event) => feed.push({ type: event.type, at: event.at, data: event.data, origin: 'serve' }), following.signal)
+    .then(() => ended(undefined))
+    .catch((error: unknown) => {
+      if (hungUp) return;
+      options.onError(error);
+    });
+
+  const baseUrl = baseUrlOfCallsUrl(session.callsUrl);
+  const transport = createWebRtcTransport({
+    clientSecret: session.clientSecret,
+    ...(baseUrl ? { baseUrl } : {}),
+    microphone: options.microphone as unknown as Parameters<typeof createWebRtcTransport>[0]['microphone'],
+    audioElement: null,
+    pushToTalk: options.pushToTalk,
+    onRemoteTrack: (track, streams) => {
+      const stream = (streams[0] as unknown as MediaStream | undefined) ?? new MediaStream([track as unknown as MediaStreamTrack]);
+      options.onRemoteStream(stream);
+    },
+  });
+  transport.on('error', (error) => {
+    if (!hungUp) options.onError(error);
+  });
+  transport.on('close', (info) => ended(info.reason || undefined));
+
+  const undo = async () => {
+    hungUp = true;
+    following.abort();
+    await transport.close().catch(() => undefined);
+  };
+  try {
+    await transport.connect();
+    const callId = transport.callId;
+    if (callId === undefined) throw new Error('Failed to attach serve to the call: the calls endpoint did not say the call id (no Location header). Please check that the page posts its offer where serve said (callsUrl).');
+    await client.attach(session.sessionId, callId);
+  } catch (error) {
+    await undo();
+    throw error;
+  }
+
+  return {
+    sessionId: session.sessionId,
+    transport,
+    send(event) {
+      const result = transport.send(event);
+      if (!result.ok) return result.error;
+      feed.push({ type: 'realtime.sent', data: event, origin: 'page' });
+      return undefined;
+    },
+    hangUp: undo,
+  };
+}
