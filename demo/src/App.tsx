@@ -118,7 +118,7 @@ export function App(props: AppProps) {
     }
     if (remember) rememberSecrets(props.storage, { ...(token ? { token } : {}), ...(openAiKey.current ? { openAiKey: openAiKey.current } : {}) }, true);
     setError(undefined);
-    void call.start({ mcpServers, ...(tools ? { tools } : {}), ...(openAiKey.current ? { openAiKey: openAiKey.current } : {}) });
+    void call.start({ mcpServers, ...(tools ? { tools } : {}), ...(openAiKey.current ? { openAiKey: openAiKey.current } : {}), offline: info?.offline === true });
   };
 
   const pick = (next: Set<string>) => {

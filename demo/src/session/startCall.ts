@@ -16,6 +16,8 @@ export interface StartCallOptions {
   tools?: string[];
   openAiKey?: string;
   pushToTalk: boolean;
+  /** Offline (the simulator): the offer waits for ICE gathering to complete (non-trickle peer). */
+  offline?: boolean;
   /** The microphone, opened by the page (so the level meter can read it); the page stops it. */
   microphone: MediaStream;
   onRemoteStream: (stream: MediaStream) => void;
@@ -63,6 +65,8 @@ export async function startCall(options: StartCallOptions): Promise<Call> {
     microphone: options.microphone as unknown as Parameters<typeof createWebRtcTransport>[0]['microphone'],
     audioElement: null,
     pushToTalk: options.pushToTalk,
+    // The simulator's peer takes only the candidates in the offer; OpenAI finds the browser itself.
+    ...(options.offline ? { iceGatheringTimeoutMs: 5_000 } : {}),
     onRemoteTrack: (track, streams) => {
       const stream = (streams[0] as unknown as MediaStream | undefined) ?? new MediaStream([track as unknown as MediaStreamTrack]);
       options.onRemoteStream(stream);

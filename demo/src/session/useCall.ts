@@ -19,7 +19,7 @@ export interface CallControls {
   talking: boolean;
   pushToTalk: boolean;
   setPushToTalk(on: boolean): void;
-  start(request: { mcpServers: McpServerRequest[]; tools?: string[]; openAiKey?: string }): Promise<void>;
+  start(request: { mcpServers: McpServerRequest[]; tools?: string[]; openAiKey?: string; offline?: boolean }): Promise<void>;
   hangUp(): Promise<void>;
   mute(on: boolean): void;
   setTalking(on: boolean): void;
