@@ -36,7 +36,7 @@ export function ToolPicker({ report, picked, onPicked, live }: ToolPickerProps) 
       ) : (
         <>
           <div className="actions">
-            <label className="field grow">
+            <label className="field grow tool-search">
               <span className="visually-hidden">Search the tools</span>
               <input data-testid="tools-search" type="search" placeholder="Search tools" value={query} onChange={(event) => setQuery(event.currentTarget.value)} />
             </label>
