@@ -44,9 +44,13 @@ export async function startCall(options: StartCallOptions): Promise<Call> {
   const following = new AbortController();
   let hungUp = false;
   let endedOnce = false;
+  let transport: WebRtcTransport | undefined;
+  /** The call or serve's session ended by itself: whatever is still open closes too (a call without its tool executor is no use). */
   const ended = (why: string | undefined) => {
     if (hungUp || endedOnce) return;
     endedOnce = true;
+    following.abort();
+    void transport?.close().catch(() => undefined);
     options.onEnded(why);
   };
   // Follow from the start: the session's first events (created, attached) belong in the console too.
@@ -59,7 +63,7 @@ export async function startCall(options: StartCallOptions): Promise<Call> {
     });
 
   const baseUrl = baseUrlOfCallsUrl(session.callsUrl);
-  const transport = createWebRtcTransport({
+  const opened = createWebRtcTransport({
     clientSecret: session.clientSecret,
     ...(baseUrl ? { baseUrl } : {}),
     microphone: options.microphone as unknown as Parameters<typeof createWebRtcTransport>[0]['microphone'],
@@ -72,19 +76,20 @@ export async function startCall(options: StartCallOptions): Promise<Call> {
       options.onRemoteStream(stream);
     },
   });
-  transport.on('error', (error) => {
+  transport = opened;
+  opened.on('error', (error) => {
     if (!hungUp) options.onError(error);
   });
-  transport.on('close', (info) => ended(info.reason || undefined));
+  opened.on('close', (info) => ended(info.reason || undefined));
 
   const undo = async () => {
     hungUp = true;
     following.abort();
-    await transport.close().catch(() => undefined);
+    await opened.close().catch(() => undefined);
   };
   try {
-    await transport.connect();
-    const callId = transport.callId;
+    await opened.connect();
+    const callId = opened.callId;
     if (callId === undefined) throw new Error('Failed to attach serve to the call: the calls endpoint did not say the call id (no Location header). Please check that the page posts its offer where serve said (callsUrl).');
     await client.attach(session.sessionId, callId);
   } catch (error) {
@@ -94,9 +99,9 @@ export async function startCall(options: StartCallOptions): Promise<Call> {
 
   return {
     sessionId: session.sessionId,
-    transport,
+    transport: opened,
     send(event) {
-      const result = transport.send(event);
+      const result = opened.send(event);
       if (!result.ok) return result.error;
       feed.push({ type: 'realtime.sent', data: event, origin: 'page' });
       return undefined;
