@@ -5,7 +5,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Redactor } from 'realtime-mcp-proxy';
 import { rememberSecrets } from './api/pageSecrets';
-import { createServeClient } from './api/serveClient';
+import { createServeClient, ServeRequestError } from './api/serveClient';
 import type { ServeInfo, ToolsReport } from './api/serveTypes';
 import { ConnectPanel } from './components/ConnectPanel';
 import { DoctorPanel } from './components/DoctorPanel';
@@ -58,7 +58,12 @@ export function App(props: AppProps) {
   const report_ = useCallback(
     (failure: unknown) => {
       const message = failure instanceof Error ? failure.message : typeof failure === 'string' ? failure : 'Failed to complete the action: an unknown error. Please try again.';
-      setError(scrub(message).slice(0, 1000));
+      const shown = scrub(message).slice(0, 1000);
+      setError(shown);
+      // A session refused because of an MCP server is the doctor's business too.
+      if (failure instanceof ServeRequestError && (failure.code === 'mcp_url_refused' || failure.code === 'runtime_mcp_disabled' || /MCP server/.test(shown))) {
+        setListingProblems([diagnoseFailure({ message: shown, status: failure.status, code: failure.code })]);
+      }
     },
     [scrub],
   );
