@@ -173,9 +173,17 @@ export function App(props: AppProps) {
           <ToolCards onError={report_} />
         </div>
         <div className="column debug">
-          <EventConsole />
-          <MachineDiagrams />
-          <ReplayPanel onReplay={call.followReplay} />
+          <div className="panel viz" aria-labelledby="events-title">
+            <h2 id="events-title">Events</h2>
+            <EventConsole />
+          </div>
+          <div className="panel viz" aria-labelledby="machines-title">
+            <h2 id="machines-title">State machines</h2>
+            <MachineDiagrams />
+          </div>
+          <div className="panel viz">
+            <ReplayPanel onReplay={call.followReplay} />
+          </div>
         </div>
       </main>
     </FeedContext.Provider>

@@ -1,8 +1,7 @@
 // PLACEHOLDER by helper ui (viz owns this file): replaced by viz's EventConsole at merge.
 export function EventConsole() {
   return (
-    <section className="panel" data-testid="event-console" aria-label="Event console">
-      <h2>Events</h2>
+    <section data-testid="event-console" aria-label="Event console">
       <p className="muted">The event console is coming.</p>
     </section>
   );

@@ -5,7 +5,7 @@ export interface ReplayPanelProps {
 
 export function ReplayPanel(_props: ReplayPanelProps) {
   return (
-    <section className="panel" data-testid="replay" aria-label="Replay">
+    <section data-testid="replay" aria-label="Replay">
       <h2>Replay</h2>
       <p className="muted">Replaying recordings is coming.</p>
     </section>
