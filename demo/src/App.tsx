@@ -9,6 +9,7 @@ import { createServeClient, ServeRequestError } from './api/serveClient';
 import type { ServeInfo, ToolsReport } from './api/serveTypes';
 import { ConnectPanel } from './components/ConnectPanel';
 import { DoctorPanel } from './components/DoctorPanel';
+import { PanelBoundary } from './components/PanelBoundary';
 import { ErrorBanner } from './components/ErrorBanner';
 import { TalkPanel } from './components/TalkPanel';
 import { ThemeToggle } from './components/ThemeToggle';
@@ -165,24 +166,36 @@ export function App(props: AppProps) {
             onHangUp={() => void call.hangUp()}
           />
           <ToolPicker report={report} picked={picked} onPicked={pick} live={call.state === 'live'} />
-          <DoctorPanel problems={listingProblems} />
+          <PanelBoundary name="doctor">
+            <DoctorPanel problems={listingProblems} />
+          </PanelBoundary>
         </div>
         <div className="column conversation">
           <TalkPanel call={call} onStart={connect} />
-          <Transcript />
-          <ToolCards onError={report_} />
+          <PanelBoundary name="transcript">
+            <Transcript />
+          </PanelBoundary>
+          <PanelBoundary name="tool calls">
+            <ToolCards onError={report_} />
+          </PanelBoundary>
         </div>
         <div className="column debug">
           <div className="panel viz" aria-labelledby="events-title">
             <h2 id="events-title">Events</h2>
+            <PanelBoundary name="event console">
             <EventConsole />
+          </PanelBoundary>
           </div>
           <div className="panel viz" aria-labelledby="machines-title">
             <h2 id="machines-title">State machines</h2>
+            <PanelBoundary name="state machines">
             <MachineDiagrams />
+          </PanelBoundary>
           </div>
           <div className="panel viz">
+            <PanelBoundary name="replay panel">
             <ReplayPanel onReplay={call.followReplay} />
+          </PanelBoundary>
           </div>
         </div>
       </main>
