@@ -67,7 +67,7 @@ describe('deriveToolCards', () => {
       at(6, 'approval.requested', { approvalId: 'appr_1', kind: 'function', callId: 'call_9', functionName: 'fs__delete', arguments: '{}' }),
     ]);
     expect(denied[0]).toMatchObject({ status: 'denied', arguments: '{}', approval: { decision: 'denied', reason: 'not today' } });
-    expect(denied[0]!.output?.error).toContain('denied');
+    expect(denied[0]!.output).toEqual({ texts: [], images: [], structured: '{\n  "error": "denied"\n}', error: 'Denied: the tool did not run.' });
   });
 
   it('shows errors with their message and approved calls as running', () => {

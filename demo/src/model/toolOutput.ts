@@ -20,6 +20,15 @@ export interface ToolOutputView {
   error?: string;
 }
 
+const CODE_TEXT: ReadonlyMap<string, string> = new Map([
+  ['denied', 'Denied: the tool did not run.'],
+  ['tool_error', 'The tool reported an error.'],
+  ['invalid_arguments', 'The arguments did not fit the tool: it did not run.'],
+  ['unknown_tool', 'No tool has this name.'],
+  ['not_allowed', 'This tool is not allowed in this session.'],
+  ['timeout', 'The tool did not answer in time.'],
+  ['skipped', 'The call was skipped (the session ended or the response was cancelled).'],
+]);
 const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 /** Bigger images are left out of the page (serve's event log caps events at 32 KiB anyway). */
@@ -57,7 +66,8 @@ export function toolOutputOf(timeline: Fields): ToolOutputView {
 
   if (code !== undefined && code !== 'ok') {
     const message = result ? textField(result, 'message') : undefined;
-    view.error = bounded(message ?? (output !== undefined ? `${code}: ${output}` : code));
+    // The output itself is shown below the error: the error names the outcome once.
+    view.error = bounded(message ?? CODE_TEXT.get(code) ?? `The call ended with "${code.slice(0, 40)}".`);
   }
   return view;
 }
