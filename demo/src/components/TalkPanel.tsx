@@ -51,7 +51,16 @@ export function TalkPanel({ call, onStart }: { call: CallControls; onStart: () =
       </div>
       <div className="talk-row">
         <button type="button" className={`mic ${live ? 'mic-live' : ''}`} data-testid="mic" aria-label={live ? 'Hang up' : 'Start talking (connects)'} disabled={call.state === 'connecting'} onClick={live ? () => void call.hangUp() : onStart}>
-          {live ? '■' : '🎤'}
+          {live ? (
+            <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
+              <rect x="6" y="6" width="12" height="12" rx="2" fill="currentColor" />
+            </svg>
+          ) : (
+            <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round">
+              <rect x="9" y="3" width="6" height="11" rx="3" fill="currentColor" />
+              <path d="M5 11a7 7 0 0 0 14 0M12 18v3M8 21h8" />
+            </svg>
+          )}
         </button>
         <button type="button" data-testid="mute" aria-pressed={call.muted} disabled={!live} onClick={() => call.mute(!call.muted)}>
           {call.muted ? 'Unmute' : 'Mute'}
