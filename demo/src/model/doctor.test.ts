@@ -29,7 +29,7 @@ describe('diagnoseListing', () => {
         { label: 'big', source: 'request', listed: true },
         { label: 'down', source: 'request', listed: false },
       ],
-      tools: [tool('big', 'a'), tool('big', 'b', { offered: false, leftOut: 'Left out by the tool limits.' })],
+      tools: [tool('big', 'a'), tool('big', 'b', { offered: false, leftOut: 'Left out: past toolLimits.maxTools (1 tools), which a session applies in listing order.' }), tool('big', 'd', { offered: false, leftOut: 'Left out: its description is over the length limit.' })],
       dropped: [{ server: 'big', tool: 'c', reason: 'its input schema is not an object' }],
     };
     const problems = diagnoseListing(report, { maxTools: 1, maxTokens: 8000 });

@@ -65,7 +65,7 @@ export function diagnoseListing(report: ToolsReport, limits?: { maxTools: number
       });
     }
   }
-  const limited = report.tools.filter((tool) => !tool.offered && tool.leftOut !== undefined && /limit/i.test(tool.leftOut));
+  const limited = report.tools.filter((tool) => !tool.offered && tool.leftOut !== undefined && /tool ?limits/i.test(tool.leftOut));
   if (limited.length > 0) {
     const bounds = limits && limits.maxTools > 0 ? ` (at most ${limits.maxTools} tools and ${limits.maxTokens} tokens of tool definitions)` : '';
     problems.push({
