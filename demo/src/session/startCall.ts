@@ -27,6 +27,8 @@ export interface StartCallOptions {
   onError: (error: unknown) => void;
   /** Called with the session id as soon as serve made it (before the call is up). */
   onSession?: (sessionId: string) => void;
+  /** Default the library's createWebRtcTransport (tests give a fake). */
+  createTransport?: typeof createWebRtcTransport;
 }
 
 export interface Call {
@@ -63,7 +65,7 @@ export async function startCall(options: StartCallOptions): Promise<Call> {
     });
 
   const baseUrl = baseUrlOfCallsUrl(session.callsUrl);
-  const opened = createWebRtcTransport({
+  const opened = (options.createTransport ?? createWebRtcTransport)({
     clientSecret: session.clientSecret,
     ...(baseUrl ? { baseUrl } : {}),
     microphone: options.microphone as unknown as Parameters<typeof createWebRtcTransport>[0]['microphone'],
@@ -72,8 +74,8 @@ export async function startCall(options: StartCallOptions): Promise<Call> {
     // The simulator's peer takes only the candidates in the offer; OpenAI finds the browser itself.
     ...(options.offline ? { iceGatheringTimeoutMs: 5_000 } : {}),
     onRemoteTrack: (track, streams) => {
-      const stream = (streams[0] as unknown as MediaStream | undefined) ?? new MediaStream([track as unknown as MediaStreamTrack]);
-      options.onRemoteStream(stream);
+      const stream = (streams[0] as unknown as MediaStream | undefined) ?? (typeof MediaStream === 'function' ? new MediaStream([track as unknown as MediaStreamTrack]) : undefined);
+      if (stream) options.onRemoteStream(stream);
     },
   });
   transport = opened;
