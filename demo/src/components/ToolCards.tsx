@@ -43,6 +43,11 @@ function ToolCardView({ card, onError }: { card: ToolCard; onError: (error: unkn
       <pre className="arguments" data-testid="tool-card-arguments" aria-label="Arguments">
         {args || ' '}
       </pre>
+      {card.progress && card.status === 'running' && (
+        <p className="muted" role="status">
+          Progress: {card.progress}
+        </p>
+      )}
       {card.approval?.open && card.status === 'waiting-approval' && <ApprovalButtons approvalId={card.approval.approvalId} destructive={card.approval.destructive} onError={onError} />}
       {card.approval && !card.approval.open && card.approval.decision && (
         <p className="muted">

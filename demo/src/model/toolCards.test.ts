@@ -84,6 +84,17 @@ describe('deriveToolCards', () => {
     expect(cards[1]!.output?.error).toBe('Failed to call x/z: no answer in 10 s. Please retry.');
   });
 
+  it('shows the latest MCP progress while the call runs', () => {
+    const events = [
+      at(1, 'toolCall.started', { callId: 'call_5', functionName: 'e__long' }),
+      server(2, { type: 'response.function_call_arguments.done', call_id: 'call_5', arguments: '{}' }),
+      at(3, 'toolCall.progress', { callId: 'call_5', functionName: 'e__long', server: 'e', tool: 'long', progress: { progress: 1, total: 4, message: 'step one' } }),
+      at(4, 'toolCall.progress', { callId: 'call_5', functionName: 'e__long', server: 'e', tool: 'long', progress: { progress: 2, total: 4 } }),
+      at(5, 'toolCall.progress', { callId: 'call_5', functionName: 'e__long', server: 'e', tool: 'long', progress: 'lots' }),
+    ];
+    expect(deriveToolCards(events)[0]).toMatchObject({ status: 'running', progress: '2 / 4' });
+  });
+
   it('keys by wire ids safely and ignores malformed events', () => {
     const cards = deriveToolCards([
       at(1, 'toolCall.started', { callId: '__proto__', functionName: 'a__b' }),

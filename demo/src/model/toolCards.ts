@@ -28,6 +28,8 @@ export interface ToolCard {
   /** The call's actor in the inspection records (`call-1`…). */
   actorId?: string;
   approval?: ToolCardApproval;
+  /** The latest MCP progress notification, e.g. "3 / 10 · indexing". */
+  progress?: string;
   code?: string;
   output?: ToolOutputView;
   latency: LatencySegment[];
@@ -91,6 +93,11 @@ export function deriveToolCards(events: readonly FeedEvent[]): ToolCard[] {
       const found = card(callId, event.at, textField(data, 'functionName'));
       const actorId = idField(data, 'actorId');
       if (actorId !== undefined) found.actorId = actorId;
+    } else if (event.type === 'toolCall.progress') {
+      const callId = idField(data, 'callId');
+      const found = callId !== undefined ? cards.get(callId) : undefined;
+      if (found === undefined || SETTLED.has(found.status) || !isFields(data.progress)) continue;
+      found.progress = progressText(data.progress);
     } else if (event.type === 'approval.requested') {
       const approvalId = idField(data, 'approvalId');
       // A repeated request (a reconnect, a replay) never reopens an approval already seen.
@@ -137,4 +144,12 @@ export function deriveToolCards(events: readonly FeedEvent[]): ToolCard[] {
     cards.get(callId)!.latency = latencySegments(timeline, speakingAt);
   }
   return [...cards.values()];
+}
+
+function progressText(progress: Fields): string | undefined {
+  const done = typeof progress.progress === 'number' && Number.isFinite(progress.progress) ? progress.progress : undefined;
+  if (done === undefined) return undefined;
+  const total = typeof progress.total === 'number' && Number.isFinite(progress.total) ? ` / ${progress.total}` : '';
+  const message = typeof progress.message === 'string' && progress.message !== '' ? ` · ${progress.message.slice(0, 200)}` : '';
+  return `${done}${total}${message}`;
 }
