@@ -20,6 +20,7 @@ import { EventConsole } from './console/EventConsole';
 import { MachineDiagrams } from './diagrams/MachineDiagrams';
 import { emptyRow, rowsToServers, type McpRow } from './model/connectRequest';
 import { diagnoseFailure, diagnoseListing, type DoctorProblem } from './model/doctor';
+import { failuresAfter } from './model/failures';
 import { createFeed, FeedContext } from './model/feed';
 import { allowedToolKeys, defaultPicks } from './model/toolSelection';
 import { ReplayPanel } from './replay/ReplayPanel';
@@ -69,6 +70,19 @@ export function App(props: AppProps) {
     [scrub],
   );
   const call = useCall(client, feed, report_);
+
+  // Failures the session reports in its events reach the banner too (the newest one shows).
+  const seenFailure = useRef(0);
+  useEffect(
+    () =>
+      feed.subscribe(() => {
+        const found = failuresAfter(feed.getSnapshot(), seenFailure.current).at(-1);
+        if (found === undefined) return;
+        seenFailure.current = found.id;
+        report_(found.message);
+      }),
+    [feed, report_],
+  );
 
   useEffect(() => {
     if (client === undefined) return;
