@@ -28,6 +28,12 @@ const CODE_TEXT: ReadonlyMap<string, string> = new Map([
   ['not_allowed', 'This tool is not allowed in this session.'],
   ['timeout', 'The tool did not answer in time.'],
   ['skipped', 'The call was skipped (the session ended or the response was cancelled).'],
+  ['cancelled', 'Cancelled: the user interrupted, or the response was cancelled.'],
+  ['transport_error', 'The MCP server could not be reached, or the connection broke.'],
+  ['auth_error', 'The MCP server refused the credentials.'],
+  ['protocol_error', "The MCP server's answer could not be read."],
+  ['session_expired', "The MCP server's session expired."],
+  ['output_schema_mismatch', "The tool's structured output did not fit its output schema."],
 ]);
 const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
