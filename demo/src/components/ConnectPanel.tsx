@@ -63,7 +63,23 @@ export function ConnectPanel(props: ConnectPanelProps) {
       {props.needsToken && (
         <label className="field">
           <span>serve access token</span>
-          <input type="password" autoComplete="off" spellCheck={false} onChange={(event) => props.onToken(event.currentTarget.value.trim())} />
+          <input
+            type="password"
+            autoComplete="off"
+            spellCheck={false}
+            data-testid="access-token"
+            aria-describedby="token-help"
+            // Taken when complete (leaving the field, or Enter), not at every keystroke: each change asks serve again.
+            onBlur={(event) => props.onToken(event.currentTarget.value.trim())}
+            onKeyDown={(event) => {
+              if (event.key !== 'Enter') return;
+              event.preventDefault();
+              props.onToken(event.currentTarget.value.trim());
+            }}
+          />
+          <small id="token-help" className="muted">
+            serve prints the page's address with the token (…#token=); opening that address fills this in.
+          </small>
         </label>
       )}
 
