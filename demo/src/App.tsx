@@ -46,6 +46,8 @@ export function App(props: AppProps) {
   const [listing, setListing] = useState(false);
   const [picked, setPicked] = useState<Set<string>>(new Set());
   const [error, setError] = useState<string>();
+  /** serve refused the token the page had (a stale remembered one, a wrong address): the field comes back. */
+  const [tokenRefused, setTokenRefused] = useState(false);
   const client = useMemo(() => (token ? createServeClient({ token }) : undefined), [token]);
 
   // Every message shown is scrubbed of the secrets the page holds now, whoever wrote it (a fresh
@@ -89,8 +91,16 @@ export function App(props: AppProps) {
     let current = true;
     client
       .info()
-      .then((answer) => current && setInfo(answer))
-      .catch((failure: unknown) => current && report_(failure));
+      .then((answer) => {
+        if (!current) return;
+        setInfo(answer);
+        setTokenRefused(false);
+      })
+      .catch((failure: unknown) => {
+        if (!current) return;
+        if (failure instanceof ServeRequestError && failure.status === 401) setTokenRefused(true);
+        report_(failure);
+      });
     return () => void (current = false);
   }, [client, report_]);
 
@@ -166,7 +176,7 @@ export function App(props: AppProps) {
         <div className="column setup">
           <ConnectPanel
             info={info}
-            needsToken={props.token === undefined}
+            needsToken={props.token === undefined || tokenRefused}
             onToken={(value) => setToken(value || undefined)}
             openAiKey={openAiKey}
             remember={remember}
