@@ -104,6 +104,8 @@ export function ConnectPanel(props: ConnectPanelProps) {
 
       <fieldset className="rows">
         <legend>MCP servers</legend>
+        {info && !info.runtimeMcp && <p className="note warn">This serve uses its configured MCP servers only: leave the URLs empty (start serve with --allow-runtime-mcp to add your own).</p>}
+        {info && info.runtimeMcp && <p className="muted small-print">Leave empty to use the servers serve is configured with.</p>}
         {rows.map((row, index) => (
           <div className="mcp-row" key={index}>
             <label className="field grow">
