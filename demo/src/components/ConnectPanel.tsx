@@ -135,8 +135,8 @@ export function ConnectPanel(props: ConnectPanelProps) {
         <button type="button" data-testid="list-tools" disabled={props.listing} onClick={props.onListTools}>
           {props.listing ? 'Listing…' : 'List tools'}
         </button>
-        <button type="submit" data-testid="connect" className="primary" disabled={state === 'connecting'}>
-          {state === 'connecting' ? 'Connecting…' : state === 'live' ? 'Hang up' : 'Connect'}
+        <button type="submit" data-testid="connect" className="primary">
+          {state === 'connecting' ? 'Cancel' : state === 'live' ? 'Hang up' : 'Connect'}
         </button>
       </div>
     </form>

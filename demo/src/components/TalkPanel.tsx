@@ -50,8 +50,8 @@ export function TalkPanel({ call, onStart }: { call: CallControls; onStart: () =
         <h2 id="talk-title">Talk</h2>
       </div>
       <div className="talk-row">
-        <button type="button" className={`mic ${live ? 'mic-live' : ''}`} data-testid="mic" aria-label={live ? 'Hang up' : 'Start talking (connects)'} disabled={call.state === 'connecting'} onClick={live ? () => void call.hangUp() : onStart}>
-          {live ? (
+        <button type="button" className={`mic ${live ? 'mic-live' : ''}`} data-testid="mic" aria-label={live ? 'Hang up' : call.state === 'connecting' ? 'Cancel the call' : 'Start talking (connects)'} onClick={live || call.state === 'connecting' ? () => void call.hangUp() : onStart}>
+          {live || call.state === 'connecting' ? (
             <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
               <rect x="6" y="6" width="12" height="12" rx="2" fill="currentColor" />
             </svg>

@@ -39,6 +39,7 @@ export function useCall(client: ServeClient | undefined, feed: Feed, report: (er
   const call = useRef<Call | undefined>(undefined);
   const replay = useRef<AbortController | undefined>(undefined);
   const mic = useRef<MediaStream | undefined>(undefined);
+  const attempts = useRef(0);
 
   const releaseMic = useCallback(() => {
     for (const track of mic.current?.getTracks() ?? []) track.stop();
@@ -47,6 +48,8 @@ export function useCall(client: ServeClient | undefined, feed: Feed, report: (er
   }, []);
 
   const hangUp = useCallback(async () => {
+    // A call still connecting is abandoned: its start sees the attempt changed and undoes itself.
+    attempts.current += 1;
     const current = call.current;
     call.current = undefined;
     replay.current?.abort();
@@ -69,6 +72,8 @@ export function useCall(client: ServeClient | undefined, feed: Feed, report: (er
       feed.clear();
       setState('connecting');
       setMuted(false);
+      const attempt = ++attempts.current;
+      const abandoned = () => attempts.current !== attempt;
       try {
         let stream: MediaStream;
         try {
@@ -81,9 +86,13 @@ export function useCall(client: ServeClient | undefined, feed: Feed, report: (er
               : 'Failed to open the microphone: none could be opened. Please connect one and try again.',
           );
         }
+        if (abandoned()) {
+          for (const track of stream.getTracks()) track.stop();
+          return;
+        }
         mic.current = stream;
         setMicrophone(stream);
-        call.current = await startCall({
+        const started = await startCall({
           client,
           feed,
           ...request,
@@ -92,14 +101,23 @@ export function useCall(client: ServeClient | undefined, feed: Feed, report: (er
           onSession: setSessionId,
           onRemoteStream: setRemoteStream,
           onEnded: () => {
+            if (abandoned()) return;
             call.current = undefined;
             releaseMic();
             setState('ended');
           },
-          onError: report,
+          onError: (error) => {
+            if (!abandoned()) report(error);
+          },
         });
+        if (abandoned()) {
+          await started.hangUp();
+          return;
+        }
+        call.current = started;
         setState('live');
       } catch (error) {
+        if (abandoned()) return;
         call.current = undefined;
         releaseMic();
         setState('ended');
