@@ -7,11 +7,12 @@
 import { createWebRtcTransport, type ClientEvent, type WebRtcTransport } from 'realtime-mcp-proxy';
 import { baseUrlOfCallsUrl } from '../api/callsUrl';
 import type { McpServerRequest, ServeClient } from '../api/serveClient';
-import type { Feed } from '../model/feed';
+import type { FeedInput } from '../model/feed';
 
 export interface StartCallOptions {
   client: ServeClient;
-  feed: Feed;
+  /** Where the session's events go (the page's feed). */
+  feed: { push(event: FeedInput): unknown };
   mcpServers: McpServerRequest[];
   tools?: string[];
   openAiKey?: string;

@@ -94,7 +94,8 @@ export function useCall(client: ServeClient | undefined, feed: Feed, report: (er
         setMicrophone(stream);
         const started = await startCall({
           client,
-          feed,
+          // An abandoned attempt's late events never reach the feed of the call that replaced it.
+          feed: { push: (event) => (abandoned() ? undefined : feed.push(event)) },
           ...request,
           pushToTalk,
           microphone: stream,
