@@ -11,8 +11,11 @@ export interface SessionFailure {
 /** The failures among the events after `afterId` (feed ids), oldest first. */
 export function failuresAfter(events: readonly FeedEvent[], afterId: number): SessionFailure[] {
   const found: SessionFailure[] = [];
-  for (const event of events) {
-    if (event.id <= afterId || event.origin !== 'serve') continue;
+  // From the newest back to the last one seen: this runs on every change of a long feed.
+  let start = events.length;
+  while (start > 0 && events[start - 1]!.id > afterId) start -= 1;
+  for (const event of events.slice(start)) {
+    if (event.origin !== 'serve') continue;
     const message = event.type === 'error' ? messageOf(event.data) : event.type === 'realtime.error' ? realtimeMessage(event.data) : undefined;
     if (message !== undefined) found.push({ id: event.id, message });
   }
