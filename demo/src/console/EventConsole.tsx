@@ -4,8 +4,9 @@
  * clear (this view only: the feed stays whole for the other panels), export as a recording file.
  * Only the last MAX_RENDERED rows are in the DOM, so a long session stays smooth.
  */
-import { useContext, useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { useContext, useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { FeedContext, type FeedEvent } from '../model/feed';
+import { useFeedEvents } from './useFeedEvents';
 import { loadedRecordingOf } from '../replay/loadedRecordings';
 import { consoleRows, recordingFileName, relativeTime, seenTypes, type ConsoleRow } from './consoleRows';
 import './console.css';
@@ -13,8 +14,6 @@ import './console.css';
 export const MAX_RENDERED = 2_000;
 /** Events of a folded run listed when it is opened. */
 const MAX_RUN_LISTED = 200;
-const EMPTY: readonly FeedEvent[] = [];
-const noSubscription = () => () => {};
 const ARROWS = { client: '▲', server: '▼', proxy: '◆' } as const;
 const DIRECTION_NAMES = { client: 'client to server', server: 'server to client', proxy: 'proxy' } as const;
 
@@ -68,7 +67,7 @@ export function EventConsole() {
   const feed = context?.feed;
   const client = context?.client;
   const sessionId = context?.sessionId;
-  const live = useSyncExternalStore(feed ? feed.subscribe : noSubscription, feed ? feed.getSnapshot : () => EMPTY);
+  const live = useFeedEvents(feed);
   const [frozen, setFrozen] = useState<readonly FeedEvent[] | undefined>(undefined);
   const [clearedAfter, setClearedAfter] = useState<number | undefined>(undefined);
   const [typeFilter, setTypeFilter] = useState('');

@@ -3,10 +3,11 @@
  * one small diagram per running tool call (with its approval child while there is one), and the
  * finished calls as a list that reopens a call's diagram. Everything is derived from the feed.
  */
-import { useContext, useMemo, useState, useSyncExternalStore } from 'react';
+import { useContext, useMemo, useState } from 'react';
 import { approvalMachine, responseMachine, responseTurnMachine, sessionMachine, toolCallMachine } from 'realtime-mcp-proxy';
 import type { AnyStateMachine } from 'xstate';
-import { FeedContext, type FeedEvent } from '../model/feed';
+import { useFeedEvents } from '../console/useFeedEvents';
+import { FeedContext } from '../model/feed';
 import { activeStates, type ActorView } from './activeStates';
 import { MachineDiagram } from './MachineDiagram';
 import { machineGraph, type MachineGraph } from './machineGraph';
@@ -31,8 +32,6 @@ function graphOf(machine: string): MachineGraph | undefined {
   return graph;
 }
 
-const EMPTY: readonly FeedEvent[] = [];
-const noSubscription = () => () => {};
 
 function latest(actors: readonly ActorView[], machine: string): ActorView | undefined {
   let found: ActorView | undefined;
@@ -58,7 +57,7 @@ function ToolCallDiagrams({ call, approval, origin }: { call: ActorView; approva
 export function MachineDiagrams() {
   const context = useContext(FeedContext);
   const feed = context?.feed;
-  const events = useSyncExternalStore(feed ? feed.subscribe : noSubscription, feed ? feed.getSnapshot : () => EMPTY);
+  const events = useFeedEvents(feed);
   const actors = useMemo(() => [...activeStates(events).values()], [events]);
   // Calls whose row the user toggled: the newest finished call starts open (its final state is the news), older ones closed.
   const [toggled, setToggled] = useState<ReadonlySet<string>>(new Set());
