@@ -8,7 +8,7 @@ import { useContext, useDeferredValue, useEffect, useLayoutEffect, useMemo, useR
 import { FeedContext, type FeedEvent } from '../model/feed';
 import { useFeedEvents } from './useFeedEvents';
 import { loadedRecordingOf } from '../replay/loadedRecordings';
-import { consoleRows, recordingFileName, relativeTime, seenTypes, type ConsoleRow } from './consoleRows';
+import { consoleRows, recordingFileName, relativeTime, seenTypes, summaryOf, type ConsoleRow } from './consoleRows';
 import './console.css';
 
 export const MAX_RENDERED = 2_000;
@@ -43,6 +43,7 @@ function ConsoleRowItem({ row, origin, open, onToggle }: { row: ConsoleRow; orig
         </span>
         <span className="console-row__time">{relativeTime(row.at, origin)}</span>
         <span className="console-row__type">{row.type}</span>
+        {count === 1 && row.events[0] && <span className="console-row__summary-text">{summaryOf(row.events[0])}</span>}
         {count > 1 && <span className="console-row__count">×{count}</span>}
       </button>
       {open &&
@@ -138,9 +139,20 @@ export function EventConsole() {
         </label>
         <label>
           Filter{' '}
-          <input data-testid="console-filter" type="search" placeholder="text in type or JSON" value={textFilter} onChange={(event) => setTextFilter(event.target.value)} />
+          <input
+            data-testid="console-filter"
+            type="search"
+            placeholder="text in type or JSON"
+            value={textFilter}
+            onChange={(event) => setTextFilter(event.target.value)}
+          />
         </label>
-        <button type="button" data-testid="console-pause" aria-pressed={frozen !== undefined} onClick={() => setFrozen((current) => (current ? undefined : live))}>
+        <button
+          type="button"
+          data-testid="console-pause"
+          aria-pressed={frozen !== undefined}
+          onClick={() => setFrozen((current) => (current ? undefined : live))}
+        >
           {frozen ? 'Resume' : 'Pause'}
           {newWhilePaused > 0 && (
             <span className="event-console__badge" data-testid="console-new-count">
@@ -159,7 +171,13 @@ export function EventConsole() {
         >
           Clear
         </button>
-        <button type="button" data-testid="console-export" disabled={!sessionId || exportState.busy} onClick={() => void exportRecording()} title="Download this session as a recording file (.jsonl)">
+        <button
+          type="button"
+          data-testid="console-export"
+          disabled={!sessionId || exportState.busy}
+          onClick={() => void exportRecording()}
+          title="Download this session as a recording file (.jsonl)"
+        >
           {exportState.busy ? 'Exporting…' : 'Export'}
         </button>
         <span className="event-console__count" aria-live="polite">

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FeedEvent } from '../model/feed';
-import { consoleRows, directionOf, displayType, isCollapsible, recordingFileName, relativeTime, seenTypes } from './consoleRows';
+import { consoleRows, directionOf, displayType, isCollapsible, recordingFileName, relativeTime, seenTypes, summaryOf } from './consoleRows';
 
 let nextId = 1;
 function feedEvent(type: string, data: unknown): FeedEvent {
@@ -12,7 +12,13 @@ const client = (type: string, extra: Record<string, unknown> = {}) => feedEvent(
 
 describe('consoleRows', () => {
   it('tells client, server and proxy events apart and shows Realtime events by their own type', () => {
-    const events = [client('session.update'), server('session.updated'), feedEvent('toolCall.started', { callId: 'c' }), server(''), feedEvent('realtime.event', 'garbage')];
+    const events = [
+      client('session.update'),
+      server('session.updated'),
+      feedEvent('toolCall.started', { callId: 'c' }),
+      server(''),
+      feedEvent('realtime.event', 'garbage'),
+    ];
     expect(consoleRows(events).map((row) => [row.direction, row.type])).toEqual([
       ['client', 'session.update'],
       ['server', 'session.updated'],
@@ -53,7 +59,11 @@ describe('consoleRows', () => {
   });
 
   it('filters by type and by text in the JSON, case-insensitively', () => {
-    const events = [server('response.done', { response: { id: 'resp_ABC' } }), client('response.create'), feedEvent('toolCall.ended', { functionName: 'echo' })];
+    const events = [
+      server('response.done', { response: { id: 'resp_ABC' } }),
+      client('response.create'),
+      feedEvent('toolCall.ended', { functionName: 'echo' }),
+    ];
     expect(consoleRows(events, { type: 'response.create' }).map((row) => row.type)).toEqual(['response.create']);
     expect(consoleRows(events, { text: 'resp_abc' }).map((row) => row.type)).toEqual(['response.done']);
     expect(consoleRows(events, { text: ' ECHO ' }).map((row) => row.type)).toEqual(['toolCall.ended']);
@@ -78,6 +88,17 @@ describe('consoleRows', () => {
     expect(rows.reduce((sum, row) => sum + row.events.length, 0)).toBe(10_000);
     expect(rows.filter((row) => row.type === 'response.output_audio_transcript.delta').every((row) => row.events.length === 15)).toBe(true);
     expect(consoleRows(events, { text: '"turn":499' })).toHaveLength(2);
+  });
+
+  it('summarizes inspection records and tool-call events in one short line', () => {
+    expect(summaryOf(feedEvent('inspect', { kind: 'snapshot', actorId: 'call-1', machine: 'toolCall', eventType: 'call.completed', state: 'executing' }))).toBe(
+      'call-1 (toolCall) call.completed → executing',
+    );
+    expect(summaryOf(feedEvent('inspect', { kind: 'event', actorId: 'x' }))).toBe('');
+    expect(summaryOf(feedEvent('toolCall.ended', { functionName: 'echo', callId: 'call_1', code: 'ok' }))).toBe('echo call_1 ok');
+    expect(summaryOf(feedEvent('warning', { code: 'tools_limited', message: 'x'.repeat(500) }))).toHaveLength(120);
+    expect(summaryOf(feedEvent('inspect', 'nonsense'))).toBe('');
+    expect(summaryOf(server('response.done'))).toBe('');
   });
 
   it('formats times and file names safely', () => {

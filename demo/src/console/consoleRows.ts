@@ -2,6 +2,7 @@
  * The event console's rows, a pure function of the feed: which way each event went (client ▲,
  * server ▼, proxy), its type, and runs of streaming deltas folded into one row with a count.
  */
+import { statePaths } from '../diagrams/activeStates';
 import type { FeedEvent } from '../model/feed';
 
 export type ConsoleDirection = 'client' | 'server' | 'proxy';
@@ -99,6 +100,27 @@ export function seenTypes(events: readonly FeedEvent[]): string[] {
   return [...types].sort();
 }
 
+const SUMMARY_LENGTH = 120;
+
+/** A short line beside the type: where an actor went, which call an event is about. Empty when nothing is worth it. */
+export function summaryOf(event: FeedEvent): string {
+  const data = event.data;
+  if (!isObject(data)) return '';
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+  let summary = '';
+  if (event.type === 'inspect') {
+    if (data.kind !== 'snapshot') return '';
+    const machine = text(data.machine);
+    const states = statePaths(data.state).join(', ');
+    summary = `${text(data.actorId)}${machine ? ` (${machine})` : ''} ${text(data.eventType)}${states ? ` → ${states}` : ''}`;
+  } else if (event.type.startsWith('toolCall.') || event.type.startsWith('approval.')) {
+    summary = [text(data.functionName), text(data.callId) || text(data.approvalId), text(data.code) || text(data.decision)].filter(Boolean).join(' ');
+  } else if (event.type === 'warning' || event.type === 'error') {
+    summary = text(data.message) || text(data.code);
+  }
+  return summary.length > SUMMARY_LENGTH ? `${summary.slice(0, SUMMARY_LENGTH - 1)}…` : summary;
+}
+
 /** `+12.345 s` after `origin`. */
 export function relativeTime(at: number, origin: number): string {
   const seconds = Number.isFinite(at) && Number.isFinite(origin) ? (at - origin) / 1000 : 0;
@@ -107,6 +129,9 @@ export function relativeTime(at: number, origin: number): string {
 
 /** A name a downloaded file can carry: the session id's safe characters. */
 export function recordingFileName(sessionId: string): string {
-  const safe = sessionId.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, '').slice(0, 100);
+  const safe = sessionId
+    .replace(/[^A-Za-z0-9_.-]/g, '_')
+    .replace(/^\.+/, '')
+    .slice(0, 100);
   return `${safe || 'session'}.jsonl`;
 }

@@ -35,7 +35,9 @@ function StateNode({ node, active, selected, onSelect }: { node: DiagramNode; ac
       onSelect(node.id);
     }
   };
-  const description = [node.id, active ? 'current state' : undefined, node.final ? 'final' : undefined, node.initial ? 'initial' : undefined].filter(Boolean).join(', ');
+  const description = [node.id, active ? 'current state' : undefined, node.final ? 'final' : undefined, node.initial ? 'initial' : undefined]
+    .filter(Boolean)
+    .join(', ');
   return (
     <g
       data-testid="diagram-state"
@@ -52,7 +54,15 @@ function StateNode({ node, active, selected, onSelect }: { node: DiagramNode; ac
       }}
       onKeyDown={onKeyDown}
     >
-      <title>{[description, node.handles.length ? `handles: ${node.handles.join(', ')}` : '', node.fromAnyState.length ? `from any state: ${node.fromAnyState.join(', ')}` : ''].filter(Boolean).join('\n')}</title>
+      <title>
+        {[
+          description,
+          node.handles.length ? `handles: ${node.handles.join(', ')}` : '',
+          node.fromAnyState.length ? `from any state: ${node.fromAnyState.join(', ')}` : '',
+        ]
+          .filter(Boolean)
+          .join('\n')}
+      </title>
       <rect x={node.x} y={node.y} width={node.width} height={node.height} rx={container ? 6 : 12} />
       {node.final && <rect className="diagram-state__inner" x={node.x + 3} y={node.y + 3} width={node.width - 6} height={node.height - 6} rx={9} />}
       <text x={container ? node.x + 8 : node.x + node.width / 2} y={container ? node.y + 14 : node.y + 19} textAnchor={container ? 'start' : 'middle'}>
@@ -81,47 +91,54 @@ export function MachineDiagram({ graph, title, actor, origin, compact = false }:
       <figcaption>
         <strong>{title}</strong> <span className="machine-diagram__status">state: {status}</span>
       </figcaption>
-      <svg
-        data-testid={`diagram-${graph.machine}`}
-        data-actor-id={actor?.actorId ?? ''}
-        role="group"
-        aria-label={`${title} state diagram, current state ${status}`}
-        viewBox={`-12 -4 ${graph.width + 24} ${graph.height + 8}`}
-        width={graph.width + 24}
-        style={{ maxWidth: '100%', height: 'auto' }}
-      >
-        <defs>
-          <marker id={markerId} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
-            <path d="M0,0 L10,5 L0,10 z" fill="currentColor" />
-          </marker>
-        </defs>
-        {nodes.filter((node) => node.kind === 'compound' || node.kind === 'parallel').map((node) => (
-          <StateNode key={node.id} node={node} active={isActiveState(actor, node.id)} selected={selected === node.id} onSelect={select} />
-        ))}
-        <g className="diagram-edges" aria-hidden="true">
-          {graph.edges.map((edge) => (
-            <g key={edge.id}>
-              <title>{edge.label}</title>
-              <path d={edgePath(edge)} markerEnd={`url(#${markerId})`} className={`diagram-edge diagram-edge--${edge.transitions[0]?.kind ?? 'event'}`} />
-              {!compact &&
-                edge.transitions.map((transition, index) => (
-                  <text
-                    key={index}
-                    className="diagram-edge__label"
-                    x={edge.labelPosition.x}
-                    y={edge.labelPosition.y + (index - (edge.transitions.length - 1) / 2) * 14 + 4}
-                    textAnchor="middle"
-                  >
-                    {transition.label.length > 48 ? `${transition.label.slice(0, 47)}…` : transition.label}
-                  </text>
-                ))}
-            </g>
-          ))}
-        </g>
-        {nodes.filter((node) => node.kind !== 'compound' && node.kind !== 'parallel').map((node) => (
-          <StateNode key={node.id} node={node} active={isActiveState(actor, node.id)} selected={selected === node.id} onSelect={select} />
-        ))}
-      </svg>
+      <div className="machine-diagram__scroll">
+        <svg
+          data-testid={`diagram-${graph.machine}`}
+          data-actor-id={actor?.actorId ?? ''}
+          role="group"
+          aria-label={`${title} state diagram, current state ${status}`}
+          viewBox={`-12 -4 ${graph.width + 24} ${graph.height + 8}`}
+          width={graph.width + 24}
+          // Shrinks to fit down to a readable size, then the figure scrolls sideways (phones).
+          style={{ maxWidth: '100%', minWidth: Math.min(graph.width + 24, compact ? 360 : 560), height: 'auto' }}
+        >
+          <defs>
+            <marker id={markerId} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+              <path d="M0,0 L10,5 L0,10 z" fill="currentColor" />
+            </marker>
+          </defs>
+          {nodes
+            .filter((node) => node.kind === 'compound' || node.kind === 'parallel')
+            .map((node) => (
+              <StateNode key={node.id} node={node} active={isActiveState(actor, node.id)} selected={selected === node.id} onSelect={select} />
+            ))}
+          <g className="diagram-edges" aria-hidden="true">
+            {graph.edges.map((edge) => (
+              <g key={edge.id}>
+                <title>{edge.label}</title>
+                <path d={edgePath(edge)} markerEnd={`url(#${markerId})`} className={`diagram-edge diagram-edge--${edge.transitions[0]?.kind ?? 'event'}`} />
+                {!compact &&
+                  edge.transitions.map((transition, index) => (
+                    <text
+                      key={index}
+                      className="diagram-edge__label"
+                      x={edge.labelPosition.x}
+                      y={edge.labelPosition.y + (index - (edge.transitions.length - 1) / 2) * 14 + 4}
+                      textAnchor="middle"
+                    >
+                      {transition.label.length > 48 ? `${transition.label.slice(0, 47)}…` : transition.label}
+                    </text>
+                  ))}
+              </g>
+            ))}
+          </g>
+          {nodes
+            .filter((node) => node.kind !== 'compound' && node.kind !== 'parallel')
+            .map((node) => (
+              <StateNode key={node.id} node={node} active={isActiveState(actor, node.id)} selected={selected === node.id} onSelect={select} />
+            ))}
+        </svg>
+      </div>
       {selected && (
         <div className="machine-diagram__history" role="region" aria-live="polite" aria-label={`Events that led to ${selected}`}>
           <strong>Events that led to {selected}</strong>
@@ -133,7 +150,8 @@ export function MachineDiagram({ graph, title, actor, origin, compact = false }:
             <ol>
               {history.map((transition, index) => (
                 <li key={index}>
-                  <code>{formatAt(transition.at, origin)}</code> <code>{transition.eventType}</code>: {transition.from.join(', ') || '(start)'} → {transition.to.join(', ')}
+                  <code>{formatAt(transition.at, origin)}</code> <code>{transition.eventType}</code>: {transition.from.join(', ') || '(start)'} →{' '}
+                  {transition.to.join(', ')}
                 </li>
               ))}
             </ol>

@@ -32,7 +32,6 @@ function graphOf(machine: string): MachineGraph | undefined {
   return graph;
 }
 
-
 function latest(actors: readonly ActorView[], machine: string): ActorView | undefined {
   let found: ActorView | undefined;
   for (const actor of actors) if (actor.machine === machine && (!found || actor.firstAt >= found.firstAt)) found = actor;
@@ -49,7 +48,9 @@ function ToolCallDiagrams({ call, approval, origin }: { call: ActorView; approva
   return (
     <div className="machine-diagrams__call" data-call-actor={call.actorId}>
       {toolCall && <MachineDiagram graph={toolCall} title={callTitle(call)} actor={call} origin={origin} compact />}
-      {approval && approvalGraph && <MachineDiagram graph={approvalGraph} title={`Approval of ${call.functionName ?? call.actorId}`} actor={approval} origin={origin} compact />}
+      {approval && approvalGraph && (
+        <MachineDiagram graph={approvalGraph} title={`Approval of ${call.functionName ?? call.actorId}`} actor={approval} origin={origin} compact />
+      )}
     </div>
   );
 }
@@ -67,7 +68,11 @@ export function MachineDiagrams() {
   const response = latest(actors, 'response');
   const turn = latest(actors, 'responseTurn');
   const calls = actors.filter((actor) => actor.machine === 'toolCall');
-  const approvalOf = (call: ActorView) => latest(actors.filter((actor) => actor.parentId === call.actorId), 'approval');
+  const approvalOf = (call: ActorView) =>
+    latest(
+      actors.filter((actor) => actor.parentId === call.actorId),
+      'approval',
+    );
   const running = calls.filter((call) => call.status === 'active');
   const finished = calls.filter((call) => call.status !== 'active');
   const newest = latest(calls, 'toolCall');
@@ -87,7 +92,9 @@ export function MachineDiagrams() {
       <div className="machine-diagrams__main">
         {sessionGraph && <MachineDiagram graph={sessionGraph} title="Session" actor={session} origin={origin} />}
         {responseGraph && <MachineDiagram graph={responseGraph} title="Responses" actor={response} origin={origin} />}
-        {turnGraph && <MachineDiagram graph={turnGraph} title={turn ? `Latest response turn (${turn.actorId})` : 'Response turn'} actor={turn} origin={origin} />}
+        {turnGraph && (
+          <MachineDiagram graph={turnGraph} title={turn ? `Latest response turn (${turn.actorId})` : 'Response turn'} actor={turn} origin={origin} />
+        )}
       </div>
       <h3>Tool calls</h3>
       {calls.length === 0 && <p className="machine-diagrams__empty">No tool call yet.</p>}

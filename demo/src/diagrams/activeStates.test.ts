@@ -38,7 +38,11 @@ describe('activeStates', () => {
       snapshot('call-1', 'executed', { machine: 'toolCall', parentId: 'x:0', eventType: 'xstate.done.actor.execute', status: 'done' }),
     ];
     const actors = activeStates(events);
-    expect([...actors.values()].map((actor) => [actor.machine, actor.actorId])).toEqual([['session', 'x:0'], ['toolCall', 'call-1'], ['approval', 'approval']]);
+    expect([...actors.values()].map((actor) => [actor.machine, actor.actorId])).toEqual([
+      ['session', 'x:0'],
+      ['toolCall', 'call-1'],
+      ['approval', 'approval'],
+    ]);
     const session = actors.get('x:0');
     expect(session?.states).toEqual(['ready.synced']);
     expect(session?.transitions.map((transition) => transition.eventType)).toEqual(['xstate.init', 'session.created', 'session.updated']);

@@ -70,7 +70,10 @@ export function activeStates(events: readonly FeedEvent[]): Map<string, ActorVie
     if (event.type === 'toolCall.started') {
       const actorId = text(data.actorId);
       if (!actorId) continue;
-      const call = { ...(text(data.callId) ? { callId: text(data.callId) } : {}), ...(text(data.functionName) ? { functionName: text(data.functionName) } : {}) };
+      const call = {
+        ...(text(data.callId) ? { callId: text(data.callId) } : {}),
+        ...(text(data.functionName) ? { functionName: text(data.functionName) } : {}),
+      };
       calls.set(actorId, call);
       for (const actor of actors.values()) if (actor.actorId === actorId && actor.machine === 'toolCall') Object.assign(actor, call);
       continue;

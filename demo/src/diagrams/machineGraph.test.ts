@@ -20,29 +20,37 @@ function statePaths(machine: AnyStateMachine): string[] {
 }
 
 describe('machineGraph', () => {
-  it.each(machines.map((machine) => [machine.id, machine] as const))('draws every state of %s exactly once, and edges between existing states', (_, machine) => {
-    const graph = machineGraph(machine);
-    const ids = graph.nodes.map((node) => node.id);
-    expect(ids.length).toBeGreaterThan(1);
-    expect([...ids].sort()).toEqual(statePaths(machine).sort());
-    const known = new Set(ids);
-    for (const edge of graph.edges) {
-      expect(known.has(edge.source), edge.source).toBe(true);
-      expect(known.has(edge.target), edge.target).toBe(true);
-      expect(edge.label).not.toBe('');
-      expect(edge.points.length).toBeGreaterThan(0);
-    }
-    for (const node of graph.nodes) {
-      if (node.parent) expect(known.has(node.parent)).toBe(true);
-      expect(node.width).toBeGreaterThan(0);
-      expect(Number.isFinite(node.x) && Number.isFinite(node.y)).toBe(true);
-    }
-    expect(graph.nodes.filter((node) => node.initial && !node.parent)).toHaveLength(1);
-  });
+  it.each(machines.map((machine) => [machine.id, machine] as const))(
+    'draws every state of %s exactly once, and edges between existing states',
+    (_, machine) => {
+      const graph = machineGraph(machine);
+      const ids = graph.nodes.map((node) => node.id);
+      expect(ids.length).toBeGreaterThan(1);
+      expect([...ids].sort()).toEqual(statePaths(machine).sort());
+      const known = new Set(ids);
+      for (const edge of graph.edges) {
+        expect(known.has(edge.source), edge.source).toBe(true);
+        expect(known.has(edge.target), edge.target).toBe(true);
+        expect(edge.label).not.toBe('');
+        expect(edge.points.length).toBeGreaterThan(0);
+      }
+      for (const node of graph.nodes) {
+        if (node.parent) expect(known.has(node.parent)).toBe(true);
+        expect(node.width).toBeGreaterThan(0);
+        expect(Number.isFinite(node.x) && Number.isFinite(node.y)).toBe(true);
+      }
+      expect(graph.nodes.filter((node) => node.initial && !node.parent)).toHaveLength(1);
+    },
+  );
 
   it('marks the tool call’s final states final, and only those', () => {
     const graph = machineGraph(toolCallMachine);
-    expect(graph.nodes.filter((node) => node.final).map((node) => node.id).sort()).toEqual(['cancelled', 'denied', 'executed', 'skipped']);
+    expect(
+      graph.nodes
+        .filter((node) => node.final)
+        .map((node) => node.id)
+        .sort(),
+    ).toEqual(['cancelled', 'denied', 'executed', 'skipped']);
     expect(graph.nodes.find((node) => node.id === 'streaming')).toMatchObject({ final: false, initial: true });
   });
 

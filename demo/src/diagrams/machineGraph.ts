@@ -74,6 +74,7 @@ export interface MachineGraph {
 const NODE_HEIGHT = 30;
 const CHAR_WIDTH = 7;
 const LABEL_HEIGHT = 14;
+const ACTIVE_MARKS = ' (now)'.length + 2;
 
 // xstate builds `and`/`or`/`not` guards as functions sharing one `check` each: compared by identity,
 // since a minifier renames functions.
@@ -226,7 +227,8 @@ export function machineGraph(machine: AnyStateMachine): MachineGraph {
   graph.setDefaultEdgeLabel(() => ({}));
   for (const node of nodes.values()) {
     const extra = node.fromAnyState.length > 0 ? 1 : 0;
-    graph.setNode(node.id, { width: Math.max(64, node.label.length * CHAR_WIDTH + 28), height: NODE_HEIGHT + extra * LABEL_HEIGHT });
+    // Room for the active label's "▶ " and " (now)", so the layout does not change with the state.
+    graph.setNode(node.id, { width: Math.max(64, (node.label.length + ACTIVE_MARKS) * CHAR_WIDTH + 20), height: NODE_HEIGHT + extra * LABEL_HEIGHT });
   }
   for (const node of nodes.values()) if (node.parent) graph.setParent(node.id, node.parent);
   const laidOutEdges = [...edges.values()].map((edge, index) => {

@@ -171,7 +171,11 @@ export function ReplayPanel({ onReplay }: ReplayPanelProps) {
       <div className="replay-panel__controls">
         <label>
           Speed{' '}
-          <select data-testid="replay-speed" value={speed} onChange={(event) => setSpeed(event.target.value === '4' || event.target.value === 'step' ? event.target.value : '1')}>
+          <select
+            data-testid="replay-speed"
+            value={speed}
+            onChange={(event) => setSpeed(event.target.value === '4' || event.target.value === 'step' ? event.target.value : '1')}
+          >
             <option value="1">1×</option>
             <option value="4">4×</option>
             <option value="step">step by step</option>

@@ -14,7 +14,10 @@ export function checkRecording(text: string): RecordingCheck {
   if (text.trim() === '') return { ok: false, message: 'Failed to read the recording: the file is empty. Please choose a recording file.' };
   const bytes = new TextEncoder().encode(text).length;
   if (bytes > MAX_RECORDING_BYTES) {
-    return { ok: false, message: `Failed to read the recording: it is ${(bytes / 1024 / 1024).toFixed(1)} MiB, more than the 4 MiB serve accepts. Please replay it with the CLI (realtime-mcp-proxy replay).` };
+    return {
+      ok: false,
+      message: `Failed to read the recording: it is ${(bytes / 1024 / 1024).toFixed(1)} MiB, more than the 4 MiB serve accepts. Please replay it with the CLI (realtime-mcp-proxy replay).`,
+    };
   }
   let records = 0;
   let description: string | undefined;
