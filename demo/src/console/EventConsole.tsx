@@ -4,7 +4,7 @@
  * clear (this view only: the feed stays whole for the other panels), export as a recording file.
  * Only the last MAX_RENDERED rows are in the DOM, so a long session stays smooth.
  */
-import { useContext, useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useContext, useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { FeedContext, type FeedEvent } from '../model/feed';
 import { useFeedEvents } from './useFeedEvents';
 import { loadedRecordingOf } from '../replay/loadedRecordings';
@@ -33,7 +33,19 @@ function compactJson(value: unknown): string {
   }
 }
 
-function ConsoleRowItem({ row, origin, open, onToggle }: { row: ConsoleRow; origin: number; open: boolean; onToggle: (key: string) => void }) {
+const ConsoleRowItem = memo(
+  ConsoleRowView,
+  (before, after) =>
+    // Rows are derived afresh on every event: a row is unchanged while its first event, size and openness are.
+    before.row.key === after.row.key &&
+    before.row.events.length === after.row.events.length &&
+    before.row.type === after.row.type &&
+    before.open === after.open &&
+    before.origin === after.origin &&
+    before.onToggle === after.onToggle,
+);
+
+function ConsoleRowView({ row, origin, open, onToggle }: { row: ConsoleRow; origin: number; open: boolean; onToggle: (key: string) => void }) {
   const count = row.events.length;
   return (
     <li data-testid="console-row" data-direction={row.direction} data-type={row.type} className={`console-row console-row--${row.direction}`}>
@@ -97,13 +109,16 @@ export function EventConsole() {
     if (list && stickToBottom.current) list.scrollTop = list.scrollHeight;
   }, [rendered]);
 
-  const toggle = (key: string) =>
-    setExpanded((current) => {
-      const next = new Set(current);
-      if (next.has(key)) next.delete(key);
-      else next.add(key);
-      return next;
-    });
+  const toggle = useCallback(
+    (key: string) =>
+      setExpanded((current) => {
+        const next = new Set(current);
+        if (next.has(key)) next.delete(key);
+        else next.add(key);
+        return next;
+      }),
+    [],
+  );
 
   const exportRecording = async () => {
     if (!sessionId) return;

@@ -3,7 +3,7 @@
  * a bold outline and a "▶ … (now)" label, so the cue does not rely on colour). A state is a button:
  * clicking it (or Enter/Space) lists the transitions that led the actor there.
  */
-import { useId, useState, type KeyboardEvent } from 'react';
+import { memo, useId, useState, type KeyboardEvent } from 'react';
 import { isActiveState, transitionsInto, type ActorView } from './activeStates';
 import type { DiagramEdge, DiagramNode, MachineGraph } from './machineGraph';
 
@@ -78,7 +78,7 @@ function StateNode({ node, active, selected, onSelect }: { node: DiagramNode; ac
   );
 }
 
-export function MachineDiagram({ graph, title, actor, origin, compact = false }: MachineDiagramProps) {
+function MachineDiagramView({ graph, title, actor, origin, compact = false }: MachineDiagramProps) {
   const markerId = `arrow-${useId().replace(/[^A-Za-z0-9_-]/g, '')}`;
   const [selected, setSelected] = useState<string | undefined>(undefined);
   const select = (id: string) => setSelected((current) => (current === id ? undefined : id));
@@ -164,3 +164,25 @@ export function MachineDiagram({ graph, title, actor, origin, compact = false }:
     </figure>
   );
 }
+
+function sameActor(a: ActorView | undefined, b: ActorView | undefined): boolean {
+  if (!a || !b) return a === b;
+  return (
+    a.key === b.key &&
+    a.status === b.status &&
+    a.transitions.at(-1)?.at === b.transitions.at(-1)?.at &&
+    a.transitions.length === b.transitions.length &&
+    a.states.join('\n') === b.states.join('\n')
+  );
+}
+
+/** Actors are derived afresh on every feed event: a diagram redraws only when its actor moved. */
+export const MachineDiagram = memo(
+  MachineDiagramView,
+  (before, after) =>
+    before.graph === after.graph &&
+    before.title === after.title &&
+    before.origin === after.origin &&
+    before.compact === after.compact &&
+    sameActor(before.actor, after.actor),
+);
