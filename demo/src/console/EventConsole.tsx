@@ -85,6 +85,7 @@ export function EventConsole() {
   const [clearedAfter, setClearedAfter] = useState<number | undefined>(undefined);
   const [typeFilter, setTypeFilter] = useState('');
   const [textFilter, setTextFilter] = useState('');
+  const [showInspect, setShowInspect] = useState(true);
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const [exportState, setExportState] = useState<{ busy: boolean; error?: string }>({ busy: false });
   const listRef = useRef<HTMLOListElement>(null);
@@ -98,7 +99,7 @@ export function EventConsole() {
   const source = useDeferredValue(frozen ?? live);
   const visible = useMemo(() => (clearedAfter === undefined ? source : source.filter((event) => event.id > clearedAfter)), [source, clearedAfter]);
   const text = useDeferredValue(textFilter);
-  const rows = useMemo(() => consoleRows(visible, { type: typeFilter, text }), [visible, typeFilter, text]);
+  const rows = useMemo(() => consoleRows(visible, { type: typeFilter, text, hideInspect: !showInspect }), [visible, typeFilter, text, showInspect]);
   const types = useMemo(() => seenTypes(visible), [visible]);
   const rendered = rows.length > MAX_RENDERED ? rows.slice(-MAX_RENDERED) : rows;
   const origin = live[0]?.at ?? source[0]?.at ?? 0;
@@ -161,6 +162,10 @@ export function EventConsole() {
             value={textFilter}
             onChange={(event) => setTextFilter(event.target.value)}
           />
+        </label>
+        <label>
+          <input data-testid="console-show-inspect" type="checkbox" checked={showInspect} onChange={(event) => setShowInspect(event.target.checked)} /> machine
+          records
         </label>
         <button
           type="button"

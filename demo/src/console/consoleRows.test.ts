@@ -69,6 +69,9 @@ describe('consoleRows', () => {
     expect(consoleRows(events, { text: ' ECHO ' }).map((row) => row.type)).toEqual(['toolCall.ended']);
     expect(consoleRows(events, { text: 'RESPONSE.' }).map((row) => row.type)).toEqual(['response.done', 'response.create']);
     expect(consoleRows(events, { type: 'response.done', text: 'nothing like it' })).toEqual([]);
+    const withInspect = [...events, feedEvent('inspect', { kind: 'snapshot', actorId: 'x:0', state: 'idle' })];
+    expect(consoleRows(withInspect)).toHaveLength(4);
+    expect(consoleRows(withInspect, { hideInspect: true }).map((row) => row.type)).toEqual(['response.done', 'response.create', 'toolCall.ended']);
     expect(seenTypes(events)).toEqual(['response.create', 'response.done', 'toolCall.ended']);
   });
 

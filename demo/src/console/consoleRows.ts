@@ -23,6 +23,8 @@ export interface ConsoleFilter {
   type?: string;
   /** Case-insensitive text looked for in the type and the JSON of the event. */
   text?: string;
+  /** Leave out the machines' `inspect` records (many, and drawn by the diagrams anyway). */
+  hideInspect?: boolean;
 }
 
 /** Streams that arrive as many small events: folded into one row per run. */
@@ -69,6 +71,7 @@ function searchableText(event: FeedEvent): string {
 }
 
 export function matchesFilter(event: FeedEvent, filter: ConsoleFilter): boolean {
+  if (filter.hideInspect && event.type === 'inspect') return false;
   const type = displayType(event);
   if (filter.type && type !== filter.type) return false;
   const text = filter.text?.trim().toLowerCase();
