@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -76,4 +77,10 @@ export async function speechWav(text: string): Promise<{ path: string; remove():
   if (!sox.error && sox.status === 0) path = padded;
   if ((await stat(path)).size < 1000) throw new Error(`Failed to make the speech WAV: ${path} is nearly empty. Please check espeak-ng.`);
   return { path, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** `vite build` of the demo into demo/dist, once per test file (serve --demo serves it). */
+export async function buildDemo(): Promise<void> {
+  const { build } = await import('vite');
+  await build({ configFile: fileURLToPath(new URL('../../demo/vite.config.ts', import.meta.url)), logLevel: 'warn' });
 }
