@@ -3,7 +3,7 @@
  * loopback-only network namespace (see DEVELOPERS.md "Browser tests" for why each flag is here).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,8 +79,31 @@ export async function speechWav(text: string): Promise<{ path: string; remove():
   return { path, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
-/** `vite build` of the demo into demo/dist, once per test file (serve --demo serves it). */
-export async function buildDemo(): Promise<void> {
-  const { build } = await import('vite');
-  await build({ configFile: fileURLToPath(new URL('../../demo/vite.config.ts', import.meta.url)), logLevel: 'warn' });
+/**
+ * `vite build` of the demo into demo/dist (serve's `demo` serves it), once per test run: test files
+ * run in parallel workers, so the first takes a lock directory and the others wait for its stamp.
+ */
+export async function buildDemoOnce(): Promise<void> {
+  const dist = fileURLToPath(new URL('../../demo/dist', import.meta.url));
+  const lock = `${dist}.building`;
+  const stamp = join(dist, '.built-by');
+  const run = String(process.ppid);
+  for (let waited = 0; waited < 120_000; waited += 200) {
+    if (existsSync(stamp) && readFileSync(stamp, 'utf8') === run) return;
+    try {
+      mkdirSync(lock);
+    } catch {
+      await new Promise((done) => setTimeout(done, 200));
+      continue;
+    }
+    try {
+      const { build } = await import('vite');
+      await build({ configFile: fileURLToPath(new URL('../../demo/vite.config.ts', import.meta.url)), logLevel: 'warn' });
+      writeFileSync(stamp, run);
+      return;
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+  }
+  throw new Error('Failed to build the demo: another test held demo/dist.building for 2 minutes. Please remove it if no build runs.');
 }

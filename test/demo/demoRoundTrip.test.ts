@@ -8,14 +8,14 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../scripts/demoStack.js';
 import { runProbe } from '../support/loopbackNamespace.js';
-import { buildDemo, chromiumProblem } from './browser.js';
+import { buildDemoOnce, chromiumProblem } from './browser.js';
 
 const probe = fileURLToPath(new URL('./demoRoundTrip.probe.ts', import.meta.url));
 const appMissing = existsSync(resolve(REPO_ROOT, 'demo/index.html')) ? undefined : 'demo/index.html is not there yet';
 
 describe('the demo, offline, in Chromium', () => {
   beforeAll(async () => {
-    if (!appMissing && !chromiumProblem()) await buildDemo();
+    if (!appMissing && !chromiumProblem()) await buildDemoOnce();
   }, 120_000);
 
   it('talks to server-everything by voice: tool card, spoken reply, console, diagram', { timeout: 120_000 }, async (ctx) => {
