@@ -13,46 +13,19 @@ import { startMockMcpServer, type MockTool } from '../../harness/mock-mcp/index.
 import { startRealtimeSimulator } from '../../harness/simulator/index.js';
 import { REPO_ROOT, startDemoStack, type DemoStack } from '../../scripts/demoStack.js';
 import { freePort } from '../support/mcpServers.js';
-import { launchChromium, type TestBrowser } from './browser.js';
+import { launchChromium } from './browser.js';
+import { openDemoPage, secretsSeen, type WatchedPage } from './demoPage.js';
 
 const SCREENSHOTS = resolve(REPO_ROOT, 'test-results/screenshots');
 const MCP_TOKEN = 'mcp-secret-token';
 const RIGHT_KEY = 'sk-right-key';
 const WRONG_KEY = 'sk-wrong-key';
-const STEP_MS = 20_000;
-
-interface Watched {
-  page: Page;
-  errors: string[];
-  console: string[];
-  bodies: string[];
-}
-
-async function openPage(browser: TestBrowser, stack: DemoStack): Promise<Watched> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.setDefaultTimeout(STEP_MS);
-  const watched: Watched = { page, errors: [], console: [], bodies: [] };
-  page.on('pageerror', (error) => watched.errors.push(error.message));
-  page.on('console', (message) => watched.console.push(message.text()));
-  page.on('response', (response) => {
-    if (!String(response.headers()['content-type'] ?? '').includes('event-stream')) void response.text().then((text) => watched.bodies.push(text), () => undefined);
-  });
-  await page.goto(stack.pageUrl);
-  await page.getByTestId('connect-form').waitFor();
-  return watched;
-}
 
 /** The messages shown for a problem (doctor problems and error banners). */
 async function problemText(page: Page): Promise<string[]> {
   const problems = page.locator('[data-testid="doctor-problem"], [data-testid="error-banner"]');
   await problems.first().waitFor();
   return problems.allInnerTexts();
-}
-
-async function secretsSeen(watched: Watched, secrets: readonly string[]): Promise<string[]> {
-  const dom = await watched.page.evaluate(() => document.documentElement.outerHTML);
-  const texts = [dom, ...watched.console, ...watched.bodies];
-  return secrets.filter((secret) => texts.some((text) => text.includes(secret)));
 }
 
 const result: Record<string, unknown> = {};
@@ -69,10 +42,10 @@ const browser = await launchChromium();
 const secrets = [offline.serve.accessToken, online.serve.accessToken, MCP_TOKEN, WRONG_KEY, RIGHT_KEY];
 const scenarios: Record<string, unknown> = {};
 result.scenarios = scenarios;
-const run = async (name: string, stack: DemoStack, body: (watched: Watched) => Promise<unknown>) => {
-  let watched: Watched | undefined;
+const run = async (name: string, stack: DemoStack, body: (watched: WatchedPage) => Promise<unknown>) => {
+  let watched: WatchedPage | undefined;
   try {
-    watched = await openPage(browser, stack);
+    watched = await openDemoPage(browser, stack.pageUrl);
     const outcome = await body(watched);
     await watched.page.screenshot({ path: resolve(SCREENSHOTS, `problem-${name}.png`), fullPage: true });
     scenarios[name] = { outcome, pageErrors: watched.errors, secretsSeen: await secretsSeen(watched, secrets) };
@@ -82,7 +55,7 @@ const run = async (name: string, stack: DemoStack, body: (watched: Watched) => P
     await watched?.page.close().catch(() => undefined);
   }
 };
-const listTools = async (watched: Watched, url: string) => {
+const listTools = async (watched: WatchedPage, url: string) => {
   await watched.page.getByTestId('mcp-url-0').fill(url);
   await watched.page.getByTestId('list-tools').click();
   return problemText(watched.page);
