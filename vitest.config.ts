@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   // The demo imports the library by its package name; its tests get the source, not a stale dist/.
-  resolve: { alias: { 'realtime-mcp-proxy': fileURLToPath(new URL('./src/index.ts', import.meta.url)) } },
+  resolve: { alias: [{ find: /^realtime-mcp-proxy$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) }] },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'scripts/**/*.test.ts', 'harness/**/*.test.ts', 'demo/src/**/*.test.ts'],
     environment: 'node',
