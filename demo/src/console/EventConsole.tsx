@@ -5,8 +5,7 @@
  * Only the last MAX_RENDERED rows are in the DOM, so a long session stays smooth.
  */
 import { memo, useCallback, useContext, useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { FeedContext, type FeedEvent } from '../model/feed';
-import { useFeedEvents } from './useFeedEvents';
+import { FeedContext, useFeedEvents, type FeedEvent } from '../model/feed';
 import { loadedRecordingOf } from '../replay/loadedRecordings';
 import { consoleRows, recordingFileName, relativeTime, seenTypes, summaryOf, type ConsoleRow } from './consoleRows';
 import './console.css';
@@ -77,10 +76,9 @@ function ConsoleRowView({ row, origin, open, onToggle }: { row: ConsoleRow; orig
 
 export function EventConsole() {
   const context = useContext(FeedContext);
-  const feed = context?.feed;
   const client = context?.client;
   const sessionId = context?.sessionId;
-  const live = useFeedEvents(feed);
+  const live = useFeedEvents();
   const [frozen, setFrozen] = useState<readonly FeedEvent[] | undefined>(undefined);
   const [clearedAfter, setClearedAfter] = useState<number | undefined>(undefined);
   const [typeFilter, setTypeFilter] = useState('');

@@ -3,11 +3,10 @@
  * one small diagram per running tool call (with its approval child while there is one), and the
  * finished calls as a list that reopens a call's diagram. Everything is derived from the feed.
  */
-import { useContext, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { approvalMachine, responseMachine, responseTurnMachine, sessionMachine, toolCallMachine } from 'realtime-mcp-proxy';
 import type { AnyStateMachine } from 'xstate';
-import { useFeedEvents } from '../console/useFeedEvents';
-import { FeedContext } from '../model/feed';
+import { useFeedEvents } from '../model/feed';
 import { activeStates, type ActorView } from './activeStates';
 import { MachineDiagram } from './MachineDiagram';
 import { machineGraph, type MachineGraph } from './machineGraph';
@@ -56,9 +55,7 @@ function ToolCallDiagrams({ call, approval, origin }: { call: ActorView; approva
 }
 
 export function MachineDiagrams() {
-  const context = useContext(FeedContext);
-  const feed = context?.feed;
-  const events = useFeedEvents(feed);
+  const events = useFeedEvents();
   const actors = useMemo(() => [...activeStates(events).values()], [events]);
   // Calls whose row the user toggled: the newest finished call starts open (its final state is the news), older ones closed.
   const [toggled, setToggled] = useState<ReadonlySet<string>>(new Set());
