@@ -83,6 +83,16 @@ describe('parseServeArgs', () => {
     expect(parsed.serve.webhook?.sip?.deny).toEqual([{ header: 'From', pattern: 'anonymous' }]);
   });
 
+  it('takes the page\'s key instead of its own with --openai-key-from-browser, and --events-capacity', () => {
+    const parsed = parseServeArgs(['--allow-runtime-mcp', '--openai-key-from-browser', '--events-capacity', '5000'], env);
+    expect(parsed.serve).not.toHaveProperty('apiKey');
+    expect(parsed.serve).toMatchObject({ openAiKeyFromBrowser: true, events: { capacity: 5000 } });
+    expect(parsed.warnings).toEqual([expect.stringMatching(/^OPENAI_API_KEY is set and not used/)]);
+    expect(parseServeArgs(['--allow-runtime-mcp', '--openai-key-from-browser'], {}).serve.openAiKeyFromBrowser).toBe(true);
+    expect(usage(() => parseServeArgs(['--allow-runtime-mcp', '--openai-key-from-browser', '--api-key', 'sk-test-key'], {}))).toMatch(/--openai-key-from-browser and --api-key/);
+    expect(usage(() => parseServeArgs(['--allow-runtime-mcp', '--events-capacity', '0'], env))).toMatch(/--events-capacity must be a whole number from 1 to 100000/);
+  });
+
   it('refuses what cannot work, as usage errors naming serve', () => {
     expect(usage(() => parseServeArgs(['--mcp', 'a=http://127.0.0.1:9/mcp'], {}))).toMatch(/^Failed to start serve: no OpenAI API key/);
     expect(usage(() => parseServeArgs([], env))).toMatch(/^Failed to start serve: no MCP server .*--allow-runtime-mcp/);

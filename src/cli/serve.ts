@@ -54,6 +54,11 @@ events) and GET /healthz. Every route but /healthz needs Authorization: Bearer <
   --body-limit BYTES     the largest request body (default 65536)
   --rate-limit N         requests per minute per client address (default 120)
   --shutdown-timeout MS  how long a shutdown waits for tool calls in flight (default 10000)
+  --openai-key-from-browser
+                         no key of serve's own: the page sends one with POST /session and POST /call
+                         (X-OpenAI-Key), used for that session only; loopback --host only. Offline
+                         (a loopback --openai-base-url: the simulator) the page may send none
+  --events-capacity N    events kept per session for GET /events (default 500)
   --json                 log lines as JSON
 
 Environment:

@@ -39,6 +39,8 @@ export const SERVE_FLAGS = {
   'body-limit': { type: 'string' },
   'rate-limit': { type: 'string' },
   'shutdown-timeout': { type: 'string' },
+  'openai-key-from-browser': { type: 'boolean' },
+  'events-capacity': { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -63,8 +65,11 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv): ServeCli
   const warnings: string[] = [];
 
   const keyEnv = file?.realtime?.apiKeyEnv ?? 'OPENAI_API_KEY';
-  const apiKey = values['api-key'] || env[keyEnv] || undefined;
-  if (apiKey === undefined) {
+  const keyFromBrowser = values['openai-key-from-browser'] === true;
+  if (keyFromBrowser && values['api-key'] !== undefined) fail('--openai-key-from-browser and --api-key: serve takes the key from the page or has its own, not both');
+  if (keyFromBrowser && env[keyEnv]) warnings.push(`${keyEnv} is set and not used: with --openai-key-from-browser each session uses the key the page sends.`);
+  const apiKey = keyFromBrowser ? undefined : values['api-key'] || env[keyEnv] || undefined;
+  if (apiKey === undefined && !keyFromBrowser) {
     if (file?.realtime?.apiKeyEnv !== undefined) throw configError(loaded!.path, [`/realtime/apiKeyEnv names the environment variable ${keyEnv}, which is not set`], 'Please set it, or give --api-key');
     fail('no OpenAI API key (set OPENAI_API_KEY, or give --api-key): serve mints ephemeral keys, creates and accepts calls and attaches the sideband with it');
   }
@@ -121,6 +126,7 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv): ServeCli
   const maxSessions = number('--max-sessions', values['max-sessions'], 1, 100_000) ?? block?.limits?.maxSessions;
   const bodyBytes = number('--body-limit', values['body-limit'], 1024, 16 * 1024 * 1024) ?? block?.limits?.bodyBytes;
   const requestsPerMinute = number('--rate-limit', values['rate-limit'], 1, 1_000_000) ?? block?.limits?.requestsPerMinute;
+  const eventsCapacity = number('--events-capacity', values['events-capacity'], 1, 100_000);
   const shutdownTimeoutMs = number('--shutdown-timeout', values['shutdown-timeout'], 0, MAX_TIMEOUT_MS) ?? block?.shutdownTimeoutMs;
   const instructions = values.instructions ?? file?.instructions;
   const model = values.model ?? file?.session?.model;
@@ -137,7 +143,8 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv): ServeCli
     json: values.json ?? false,
     warnings,
     serve: {
-      apiKey: apiKey!,
+      ...(keyFromBrowser ? { openAiKeyFromBrowser: true } : { apiKey: apiKey! }),
+      ...(eventsCapacity !== undefined ? { events: { capacity: eventsCapacity } } : {}),
       host: values.host ?? block?.host ?? '127.0.0.1',
       port,
       openaiBaseUrl: baseUrl,

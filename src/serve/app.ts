@@ -20,6 +20,7 @@ import { createNodeRealtimeMcpProxy } from '../node/realtimeMcpProxy.js';
 import type { RealtimeMcpProxy } from '../proxy/createRealtimeMcpProxy.js';
 import { Redactor } from '../redaction/index.js';
 import { generateAccessToken, originPolicy, requireAccessToken } from './auth.js';
+import { OFFLINE_KEY, requestOpenAiKey, type OpenAiKey } from './browserKey.js';
 import { createCheckedFetch } from './checkedFetch.js';
 import { defaultOpenAi } from './defaultOpenAi.js';
 import { streamSessionEvents } from './events.js';
@@ -30,6 +31,7 @@ import { checkId, checkSdp, parseApprovalAnswer, parseAttach, parseSessionReques
 import { resolveServeOptions, type ResolvedServeOptions, type ServeLogEntry, type ServeOptions } from './serveOptions.js';
 import { SessionRegistry, type ServeSession, type ServeSessionKind } from './sessions.js';
 import { describeTools, planTools } from './toolPlan.js';
+import { serveInfo } from './info.js';
 import { handleWebhook, type WebhookDeps } from './webhookRoute.js';
 
 /** How long past the ephemeral key's TTL a pending session waits for its attach. */
@@ -61,7 +63,12 @@ export function createServeApp(options: ServeOptions): ServeApp {
   // The server's secrets: the key, the access token, the webhook secret, every configured server's credentials.
   const redactor = new Redactor([typeof options.apiKey === 'string' ? options.apiKey : undefined, accessToken, options.webhook?.secret]);
   for (const server of resolved.servers) registerServerSecrets(redactor, server);
-  const apiKey = typeof options.apiKey === 'string' ? options.apiKey : registering(options.apiKey, redactor);
+  // With openAiKeyFromBrowser serve has no key: each session uses the page's (requestOpenAiKey).
+  const serverKey: OpenAiKey | undefined = options.apiKey === undefined || typeof options.apiKey === 'string' ? options.apiKey : registering(options.apiKey, redactor);
+  const keyOf = (c: Context): OpenAiKey => requestOpenAiKey(c, { serverKey, keyFromBrowser: resolved.keyFromBrowser, offline: resolved.offline });
+  /** The key each session was made with (its hang-up needs it). */
+  const sessionKeys = new WeakMap<ServeSession, OpenAiKey>();
+  const callsUrl = `${resolved.baseUrl.replace(/\/+$/, '')}/realtime/calls`;
   const log = (level: ServeLogEntry['level'], message: string, more?: Redactor) => {
     try {
       options.log?.({ level, message: redactor.text(more ? more.text(message) : message) });
@@ -94,9 +101,7 @@ export function createServeApp(options: ServeOptions): ServeApp {
   const { model: _model, audio: _audio, ...sidebandSession } = options.session ?? {};
 
   /** The tools of one request (configured + run-time servers, picks, limits), with the redactor that knows the request's secrets. */
-  async function planRequestTools(request: SessionRequest) {
-    const sessionRedactor = new Redactor();
-    redactor.link(sessionRedactor);
+  async function planRequestTools(request: SessionRequest, sessionRedactor = newRequestRedactor()) {
     for (const server of request.mcpServers) sessionRedactor.addHeaders(server.headers).addUrl(server.url);
     try {
       const plan = await planTools(request, {
@@ -113,15 +118,35 @@ export function createServeApp(options: ServeOptions): ServeApp {
     }
   }
 
+  /** A redactor for one request's secrets (its MCP headers, its page key), knowing serve's too. */
+  function newRequestRedactor(...secrets: string[]): Redactor {
+    const requestRedactor = new Redactor(secrets);
+    redactor.link(requestRedactor);
+    return requestRedactor;
+  }
+
+  /**
+   * Runs a route that handles a request's own secrets: a refusal it throws is redacted with them
+   * too (serve's redactor, used for every answer, does not know them: they are never kept).
+   */
+  async function redactingWith<T>(requestRedactor: Redactor, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof ServeHttpError) throw new ServeHttpError(error.status, error.code, requestRedactor.text(error.message), error.headers);
+      throw internal(error, requestRedactor);
+    }
+  }
+
   /** Checks a request's MCP servers, lists the tools, and makes the session (pending) that will attach. */
-  async function prepareSession(kind: ServeSessionKind, request: SessionRequest, pendingTtlMs?: number): Promise<{ session: ServeSession; config: ServeSessionConfig }> {
+  async function prepareSession(kind: ServeSessionKind, request: SessionRequest, key: OpenAiKey, sessionRedactor: Redactor, pendingTtlMs?: number): Promise<{ session: ServeSession; config: ServeSessionConfig }> {
     if (draining) throw shuttingDown();
     await checkRuntimeServers(request);
-    const { plan, sessionRedactor } = await planRequestTools(request);
+    const { plan } = await planRequestTools(request, sessionRedactor);
     await plan.release();
     const createProxy = (callId: string): RealtimeMcpProxy =>
       createNodeRealtimeMcpProxy({
-        transport: openai.createNodeSidebandTransport({ callId, apiKey, baseUrl: wsBaseUrl }),
+        transport: openai.createNodeSidebandTransport({ callId, apiKey: key, baseUrl: wsBaseUrl }),
         servers: plan.servers,
         redactor: sessionRedactor,
         allowedTools: plan.allowed,
@@ -142,6 +167,7 @@ export function createServeApp(options: ServeOptions): ServeApp {
       ...(pendingTtlMs !== undefined ? { pendingTtlMs } : {}),
       onEnded: (ended) => log('info', `session ${ended.id} ended (${ended.kind}${ended.callId ? `, call ${ended.callId}` : ''})`),
     });
+    sessionKeys.set(session, key);
     log('info', `session ${session.id} created (${kind}${request.mcpServers.length > 0 ? `, ${request.mcpServers.length} MCP servers from the request` : ''})`);
     return { session, config: callSession(plan.functionTools) };
   }
@@ -177,8 +203,9 @@ export function createServeApp(options: ServeOptions): ServeApp {
     }
     return internal(error);
   };
-  const internal = (error: unknown): ServeHttpError => {
-    log('error', `Failed to serve a request: ${error instanceof Error ? error.message : String(error)}`);
+  const internal = (error: unknown, requestRedactor?: Redactor): ServeHttpError => {
+    if (error instanceof ServeHttpError) return error;
+    log('error', `Failed to serve a request: ${error instanceof Error ? error.message : String(error)}`, requestRedactor);
     return new ServeHttpError(500, 'internal_error', 'Failed to serve the request: the server failed inside. Please try again; the server log says more.');
   };
   const shuttingDown = () => new ServeHttpError(503, 'shutting_down', 'Failed to start a session: the server is shutting down. Please try again on another instance.', { 'Retry-After': '5' });
@@ -190,15 +217,16 @@ export function createServeApp(options: ServeOptions): ServeApp {
       log('info', `session ${session.id} attached to call ${callId}`);
     } catch (error) {
       if (error instanceof ServeHttpError) throw error;
-      void hangup(callId);
+      void hangup(callId, sessionKeys.get(session), session.redactor);
       throw upstream(error, session);
     }
   }
 
-  async function hangup(callId: string): Promise<void> {
+  async function hangup(callId: string, key: OpenAiKey | undefined, callRedactor: Redactor = redactor): Promise<void> {
+    if (key === undefined) return;
     await Promise.resolve()
-      .then(() => openai.hangupCall({ apiKey, baseUrl: resolved.baseUrl, redactor, callId, signal: AbortSignal.timeout(5_000) }))
-      .catch((error: unknown) => log('warn', failureLine(`hang up call ${callId}`, error)));
+      .then(() => openai.hangupCall({ apiKey: key, baseUrl: resolved.baseUrl, redactor: callRedactor, callId, signal: AbortSignal.timeout(5_000) }))
+      .catch((error: unknown) => log('warn', failureLine(`hang up call ${callId}`, error), callRedactor));
   }
 
   const app = new Hono();
@@ -230,14 +258,15 @@ export function createServeApp(options: ServeOptions): ServeApp {
 
   const webhookDeps: WebhookDeps = {
     openai,
-    apiKey,
+    // No webhook without serve's own key (resolveServeOptions refuses one with openAiKeyFromBrowser).
+    apiKey: serverKey ?? OFFLINE_KEY,
     baseUrl: resolved.baseUrl,
     redactor,
     ...(options.webhook ? { webhook: options.webhook } : {}),
     decide: resolved.sipDecision,
     liveSipCalls: () => sessions.count('sip'),
     draining: () => draining,
-    prepare: async () => prepareSession('sip', { mcpServers: [] }),
+    prepare: async () => prepareSession('sip', { mcpServers: [] }, serverKey ?? OFFLINE_KEY, newRequestRedactor()),
     attach: (session, callId) => attach(session, callId),
     log,
     seen: new Set(),
@@ -246,18 +275,34 @@ export function createServeApp(options: ServeOptions): ServeApp {
 
   app.use('*', requireAccessToken(accessToken));
 
+  app.get('/info', (c) =>
+    c.json(
+      serveInfo({
+        baseUrl: resolved.baseUrl,
+        keyFromBrowser: resolved.keyFromBrowser,
+        runtimeMcp: options.runtimeMcp?.enabled === true,
+        toolLimits: resolved.toolLimits,
+        approvalMode: options.approval?.mode,
+      }),
+    ),
+  );
+
   app.post('/session', async (c) => {
-    const request = parseSessionRequest(await readJson(c));
-    // The key may start a call until it expires, and the page attaches after the call opened: a
-    // grace past the TTL, so a call started at the last second still gets its tool executor.
-    const { session, config } = await prepareSession('client_secret', request, resolved.clientSecretTtlSeconds * 1000 + ATTACH_GRACE_MS);
-    let secret: { value: string; expiresAt: number };
-    try {
-      secret = await openai.createClientSecret({ apiKey, baseUrl: resolved.baseUrl, redactor: session.redactor, session: config, expiresAfterSeconds: resolved.clientSecretTtlSeconds });
-    } catch (error) {
-      throw upstream(error, session);
-    }
-    return c.json({ clientSecret: secret.value, expiresAt: secret.expiresAt, sessionId: session.id }, 201);
+    const key = keyOf(c);
+    const sessionRedactor = newRequestRedactor(typeof key === 'string' ? key : '');
+    return redactingWith(sessionRedactor, async () => {
+      const request = parseSessionRequest(await readJson(c));
+      // The key may start a call until it expires, and the page attaches after the call opened: a
+      // grace past the TTL, so a call started at the last second still gets its tool executor.
+      const { session, config } = await prepareSession('client_secret', request, key, sessionRedactor, resolved.clientSecretTtlSeconds * 1000 + ATTACH_GRACE_MS);
+      let secret: { value: string; expiresAt: number };
+      try {
+        secret = await openai.createClientSecret({ apiKey: key, baseUrl: resolved.baseUrl, redactor: session.redactor, session: config, expiresAfterSeconds: resolved.clientSecretTtlSeconds });
+      } catch (error) {
+        throw upstream(error, session);
+      }
+      return c.json({ clientSecret: secret.value, expiresAt: secret.expiresAt, sessionId: session.id, callsUrl }, 201);
+    });
   });
 
   app.post('/sessions/:id/attach', async (c) => {
@@ -271,29 +316,33 @@ export function createServeApp(options: ServeOptions): ServeApp {
   });
 
   app.post('/call', async (c) => {
-    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    let sdp: string;
-    let request: SessionRequest = { mcpServers: [] };
-    const json = type === 'application/json';
-    if (json) {
-      const body = await readJson(c);
-      request = parseSessionRequest(body, ['sdp']);
-      sdp = checkSdp((body as { sdp?: unknown }).sdp);
-    } else if (type === 'application/sdp') {
-      sdp = checkSdp(await c.req.text());
-    } else {
-      throw new ServeHttpError(415, 'unsupported_media_type', 'Failed to read the SDP offer: the Content-Type must be application/sdp (the offer as the body) or application/json ({ sdp, mcpServers?, tools? }). Please send one of them.');
-    }
-    const { session, config } = await prepareSession('call', request);
-    let answer: { sdp: string; callId: string };
-    try {
-      answer = await openai.createCall({ apiKey, baseUrl: resolved.baseUrl, redactor: session.redactor, sdp, session: config });
-    } catch (error) {
-      throw upstream(error, session);
-    }
-    await attach(session, answer.callId);
-    if (json) return c.json({ sdp: answer.sdp, callId: answer.callId, sessionId: session.id }, 201);
-    return c.body(answer.sdp, 201, { 'Content-Type': 'application/sdp', Location: `/calls/${answer.callId}`, 'X-Session-Id': session.id });
+    const key = keyOf(c);
+    const sessionRedactor = newRequestRedactor(typeof key === 'string' ? key : '');
+    return redactingWith(sessionRedactor, async () => {
+      const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      let sdp: string;
+      let request: SessionRequest = { mcpServers: [] };
+      const json = type === 'application/json';
+      if (json) {
+        const body = await readJson(c);
+        request = parseSessionRequest(body, ['sdp']);
+        sdp = checkSdp((body as { sdp?: unknown }).sdp);
+      } else if (type === 'application/sdp') {
+        sdp = checkSdp(await c.req.text());
+      } else {
+        throw new ServeHttpError(415, 'unsupported_media_type', 'Failed to read the SDP offer: the Content-Type must be application/sdp (the offer as the body) or application/json ({ sdp, mcpServers?, tools? }). Please send one of them.');
+      }
+      const { session, config } = await prepareSession('call', request, key, sessionRedactor);
+      let answer: { sdp: string; callId: string };
+      try {
+        answer = await openai.createCall({ apiKey: key, baseUrl: resolved.baseUrl, redactor: session.redactor, sdp, session: config });
+      } catch (error) {
+        throw upstream(error, session);
+      }
+      await attach(session, answer.callId);
+      if (json) return c.json({ sdp: answer.sdp, callId: answer.callId, sessionId: session.id }, 201);
+      return c.body(answer.sdp, 201, { 'Content-Type': 'application/sdp', Location: `/calls/${answer.callId}`, 'X-Session-Id': session.id });
+    });
   });
 
   app.get('/tools', (c) => c.json(describeTools(serverCatalog, (tool: CatalogTool) => configuredAllowed === undefined || configuredAllowed.has(`${tool.server}/${tool.mcpName}`), resolved.toolLimits, configuredLabels)));
@@ -350,7 +399,7 @@ export function createServeApp(options: ServeOptions): ServeApp {
         sessions.all().map(async (session) => {
           const callId = session.callId;
           await session.close('server_shutdown');
-          if (closeOptions.hangup && callId !== undefined) await hangup(callId);
+          if (closeOptions.hangup && callId !== undefined) await hangup(callId, sessionKeys.get(session), session.redactor);
         }),
       );
       serverCatalog.close();

@@ -9,8 +9,9 @@ import { errorResponse } from './httpErrors.js';
 
 /** Headers a browser may read from an answer (the call id and the session id of POST /call, a rate limit's wait). */
 const EXPOSED_HEADERS = 'Location, X-Session-Id, Retry-After';
-const ALLOWED_METHODS = 'GET, POST, OPTIONS';
-const ALLOWED_HEADERS = 'Authorization, Content-Type, Last-Event-ID';
+const ALLOWED_METHODS = 'GET, POST, DELETE, OPTIONS';
+/** X-OpenAI-Key: the page's key, with openAiKeyFromBrowser. */
+const ALLOWED_HEADERS = 'Authorization, Content-Type, Last-Event-ID, X-OpenAI-Key';
 
 /** A fresh access token: 32 random bytes, base64url. */
 export function generateAccessToken(): string {

@@ -1,0 +1,124 @@
+/**
+ * The routes the demo page relies on, over real HTTP against the Realtime simulator: `GET /info`,
+ * the page's own OpenAI key (`openAiKeyFromBrowser`, `X-OpenAI-Key`) and `callsUrl`.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { followEvents, startKeyEchoingOpenAi, startServeHarness, TEST_TOKEN, type ServeHarness, type ServeHarnessOptions } from '../../test/support/serveHarness.js';
+import { ProxyError } from '../errors.js';
+import { startServe } from './startServe.js';
+
+const opened: Array<{ close(): Promise<unknown> }> = [];
+afterEach(async () => {
+  for (const started of opened.splice(0)) await started.close();
+});
+async function harness(options: ServeHarnessOptions = {}): Promise<ServeHarness> {
+  const started = await startServeHarness(options);
+  opened.push(started);
+  return started;
+}
+
+const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+const ONE_CALL = [{ user: 'Weather in Paris?' }, { callTool: { name: 'get_forecast', arguments: { city: 'Paris' } } }];
+/** The page's key: short, so it matches no key shape and only the exact-value redaction can hide it. */
+const PAGE_KEY = 'sk-page-key-77';
+
+describe('GET /info', () => {
+  it('tells the page the mode, where the key comes from, run-time MCP, the tool limits and the approval mode; needs the token', async () => {
+    const h = await harness({ serve: { approval: { mode: 'auto' }, toolLimits: { maxTools: 12 }, runtimeMcp: { enabled: true } } });
+    const info = await h.request('/info');
+    expect(info.status).toBe(200);
+    expect(info.json()).toEqual({ version: expect.stringMatching(/^\d+\.\d+\.\d+/), offline: true, openAiKey: 'server', runtimeMcp: true, toolLimits: { maxTools: 12, maxTokens: expect.any(Number) }, approvalMode: 'auto' });
+    expect((await h.request('/info', { headers: { authorization: '' } })).status).toBe(401);
+    expect((await h.request('/info', { headers: { origin: 'https://evil.example' } })).status).toBe(403);
+    expect(info.text).not.toContain(h.sim.httpUrl);
+  });
+
+  it('says openAiKey "browser" and offline false for a serve that takes the page key and talks to a remote OpenAI', async () => {
+    const serve = await startServe({ port: 0, accessToken: TEST_TOKEN, openAiKeyFromBrowser: true, openaiBaseUrl: 'https://openai.invalid/v1', runtimeMcp: { enabled: true } });
+    opened.push(serve);
+    const info = await fetch(`${serve.url}/info`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
+    expect(await info.json()).toMatchObject({ offline: false, openAiKey: 'browser', runtimeMcp: true, approvalMode: 'never' });
+  });
+});
+
+describe('openAiKeyFromBrowser', () => {
+  it('uses the X-OpenAI-Key of POST /call for that session (REST and sideband), and the key is in no answer, log line or event', async () => {
+    // The simulator checks keys: it knows only the page's.
+    const h = await harness({ apiKey: PAGE_KEY, script: ONE_CALL, serve: { apiKey: undefined, openAiKeyFromBrowser: true } });
+    expect((await h.request('/info')).json().openAiKey).toBe('browser');
+    const offer = h.offer();
+    const call = await h.request('/call', json({ sdp: offer }, { 'x-openai-key': PAGE_KEY }));
+    expect(call.status).toBe(201);
+    const { sessionId, callId } = call.json();
+    h.speak(offer);
+    const events = await followEvents(h.serve.url, sessionId, (event) => event.event === 'toolCall.ended');
+    expect(JSON.parse(events.at(-1)!.data).data.code).toBe('ok');
+    expect(await h.callSession(callId).run!.done).toEqual({ ok: true, steps: 2 });
+    expect(h.outputsOf(callId).map((output) => output.channel)).toEqual(['sideband']);
+    // POST /session with it too: the simulator minted the ek_ key with the page's key.
+    const session = await h.request('/session', json({}, { 'x-openai-key': PAGE_KEY }));
+    expect(session.status).toBe(201);
+    // A wrong key is the simulator's refusal, relayed.
+    const wrong = await h.request('/session', json({}, { 'x-openai-key': 'sk-other-key-1' }));
+    expect([wrong.status, wrong.json().error.code]).toEqual([502, 'realtime_api_error']);
+    const malformed = await h.request('/session', json({}, { 'x-openai-key': 'two words' }));
+    expect([malformed.status, malformed.json().error.code]).toEqual([400, 'invalid_request']);
+    await h.serve.close({ deadlineMs: 1_000 });
+    for (const answer of h.answers) expect(JSON.stringify(answer)).not.toContain(PAGE_KEY);
+    for (const event of events) expect(event.data).not.toContain(PAGE_KEY);
+    expect(h.logs.length).toBeGreaterThan(0);
+    for (const entry of h.logs) expect(entry.message).not.toContain(PAGE_KEY);
+  });
+
+  it('offline (the simulator as OpenAI) needs no key; against OpenAI a missing key is 401 openai_key_missing', async () => {
+    // A simulator started without apiKey takes any key, as a local server does.
+    const offline = await harness({ simulator: { apiKey: undefined }, serve: { apiKey: undefined, openAiKeyFromBrowser: true } });
+    const created = await offline.request('/session', json({}));
+    expect(created.status).toBe(201);
+    const remote = await startServe({ port: 0, accessToken: TEST_TOKEN, openAiKeyFromBrowser: true, openaiBaseUrl: 'https://openai.invalid/v1', servers: [{ label: 'tools', url: offline.mcp.url }] });
+    opened.push(remote);
+    const missing = await fetch(`${remote.url}/session`, json({}, { authorization: `Bearer ${TEST_TOKEN}` }));
+    expect(missing.status).toBe(401);
+    expect(await missing.json()).toEqual({ error: { code: 'openai_key_missing', message: 'Failed to start a session: no OpenAI API key. Please enter your key.' } });
+    const call = await fetch(`${remote.url}/call`, { method: 'POST', headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/sdp' }, body: offline.offer() });
+    expect(call.status).toBe(401);
+    expect(remote.app.sessions.size).toBe(0);
+  });
+
+  it('an OpenAI that quotes the page key back: serve relays the refusal without it', async () => {
+    const echoing = await startKeyEchoingOpenAi();
+    opened.push(echoing);
+    const h = await harness({ serve: { apiKey: undefined, openAiKeyFromBrowser: true, openaiBaseUrl: echoing.baseUrl } });
+    const quoted = await h.request('/session', json({}, { 'x-openai-key': PAGE_KEY }));
+    expect([quoted.status, quoted.json().error.code]).toEqual([502, 'realtime_api_error']);
+    expect(quoted.json().error.message).toContain('Incorrect API key provided: <redacted>');
+    expect(quoted.text).not.toContain(PAGE_KEY);
+    for (const entry of h.logs) expect(entry.message).not.toContain(PAGE_KEY);
+  });
+
+  it('is refused at start with a key of its own, or bound to an address other machines reach', async () => {
+    const refusal = async (run: () => Promise<unknown>) => {
+      try {
+        await run();
+      } catch (error) {
+        if (ProxyError.isInstance(error)) return error.message;
+        throw error;
+      }
+      return 'started';
+    };
+    expect(await refusal(() => startServe({ port: 0, apiKey: 'sk-test-key', openAiKeyFromBrowser: true, runtimeMcp: { enabled: true } }))).toMatch(/^Failed to configure serve: openAiKeyFromBrowser is set and serve has a key of its own\. Please/);
+    expect(await refusal(() => startServe({ port: 0, host: '0.0.0.0', openAiKeyFromBrowser: true, runtimeMcp: { enabled: true } }))).toMatch(/^Failed to configure serve: openAiKeyFromBrowser .* serve binds 0\.0\.0\.0.*Please bind 127\.0\.0\.1/);
+    expect(await refusal(() => startServe({ port: 0, runtimeMcp: { enabled: true } }))).toMatch(/there is no OpenAI API key/);
+  });
+});
+
+describe('POST /session callsUrl', () => {
+  it('answers where the page posts its offer with the client secret: the OpenAI base URL\'s /realtime/calls', async () => {
+    const h = await harness();
+    const created = await h.request('/session', json({}));
+    expect(created.json()).toMatchObject({ clientSecret: expect.stringMatching(/^ek_/), sessionId: expect.stringMatching(/^s_/), callsUrl: `${h.sim.httpUrl}/v1/realtime/calls` });
+    // The page can do just that.
+    const answer = await fetch(created.json().callsUrl, { method: 'POST', headers: { authorization: `Bearer ${created.json().clientSecret}`, 'content-type': 'application/sdp' }, body: h.offer() });
+    expect(answer.status).toBe(201);
+  });
+});
