@@ -27,7 +27,7 @@ import { streamSessionEvents } from './events.js';
 import { errorResponse, failureLine, ServeHttpError } from './httpErrors.js';
 import { limitBody, rateLimit, RateLimiter } from './limits.js';
 import { webSocketBaseUrl, type ServeOpenAi, type ServeSessionConfig } from './openAi.js';
-import { checkId, checkSdp, parseApprovalAnswer, parseAttach, parseSessionRequest, readJson, type SessionRequest } from './requests.js';
+import { checkId, checkSdp, parseAllowedTools, parseApprovalAnswer, parseAttach, parseSessionRequest, readJson, type SessionRequest } from './requests.js';
 import { resolveServeOptions, type ResolvedServeOptions, type ServeLogEntry, type ServeOptions } from './serveOptions.js';
 import { SessionRegistry, type ServeSession, type ServeSessionKind } from './sessions.js';
 import { describeTools, planTools } from './toolPlan.js';
@@ -368,9 +368,23 @@ export function createServeApp(options: ServeOptions): ServeApp {
     return c.json({ approvalId, sessionId: session.id, approved: answer.approved });
   });
 
+  app.post('/sessions/:id/tools', async (c) => {
+    const id = checkId(c.req.param('id'), 'the session id');
+    const { allowedTools } = parseAllowedTools(await readJson(c));
+    // The page narrows or widens within what serve allows, never past it.
+    const refused = configuredAllowed === undefined ? undefined : allowedTools.find((key) => !configuredAllowed.has(key));
+    if (refused !== undefined) throw new ServeHttpError(400, 'invalid_request', `Failed to change the tools: ${JSON.stringify(refused.slice(0, 160))} is not among the tools this server allows. Please pick from GET /tools (or POST /tools for your own servers).`);
+    const session = sessions.get(id);
+    if (session === undefined || session.kind === 'replay') throw new ServeHttpError(404, 'not_found', `Failed to change the tools of session ${id}: there is no live session by that id. Please use the sessionId of POST /session or POST /call.`);
+    const tools = session.setAllowedTools(allowedTools);
+    log('info', `session ${session.id} tools changed (${tools.length} offered)`);
+    return c.json({ sessionId: session.id, tools });
+  });
+
   app.get('/events', (c) => {
     const id = checkId(c.req.query('session'), 'the session query parameter');
-    const session = sessions.get(id);
+    // Recently ended sessions too: their events stay readable for a while (a fast replay may end before the page follows it).
+    const session = sessions.find(id);
     if (session === undefined) throw new ServeHttpError(404, 'not_found', `Failed to follow session ${id}: there is no such session (it may have ended). Please use the sessionId of POST /session or POST /call.`);
     return streamSessionEvents(c, session.events, {
       ...(options.events?.heartbeatMs ? { heartbeatMs: options.events.heartbeatMs } : {}),
