@@ -11,6 +11,7 @@ import type { StartServeOptions } from '../serve/startServe.js';
 import { DEFAULT_SERVE_PORT } from '../serve/startServe.js';
 import { DEFAULT_OPENAI_BASE_URL } from '../serve/openAi.js';
 import { redactUrl } from '../redaction/index.js';
+import { defaultDemoDir } from '../serve/demoStatic.js';
 import { parseFlags, usageError } from './command.js';
 import { configError, loadConfigFile } from './configFile.js';
 import { connectServers } from './connectServers.js';
@@ -41,6 +42,8 @@ export const SERVE_FLAGS = {
   'shutdown-timeout': { type: 'string' },
   'openai-key-from-browser': { type: 'boolean' },
   'events-capacity': { type: 'string' },
+  demo: { type: 'string' },
+  'record-sessions': { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
 
@@ -56,7 +59,7 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv): ServeCli
   const fail = (why: string): never => {
     throw usageError('serve', why);
   };
-  const { values } = parseFlags('serve', argv, SERVE_FLAGS, {
+  const { values } = parseFlags('serve', demoWithoutDir(argv), SERVE_FLAGS, {
     unknownFlag: (flag) => (flag === '--realtime-url' ? '--realtime-url is a connect flag: serve attaches to calls over the sideband, whose WebSocket comes from --openai-base-url' : undefined),
   });
   const loaded = values.config === undefined ? undefined : loadConfigFile(values.config);
@@ -145,6 +148,8 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv): ServeCli
     serve: {
       ...(keyFromBrowser ? { openAiKeyFromBrowser: true } : { apiKey: apiKey! }),
       ...(eventsCapacity !== undefined ? { events: { capacity: eventsCapacity } } : {}),
+      ...(values.demo !== undefined ? { demo: { dir: values.demo === '' ? defaultDemoDir() : values.demo } } : {}),
+      ...(values['record-sessions'] ? { recordSessions: true } : {}),
       host: values.host ?? block?.host ?? '127.0.0.1',
       port,
       openaiBaseUrl: baseUrl,
@@ -168,4 +173,9 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv): ServeCli
       ...(shutdownTimeoutMs !== undefined ? { shutdownTimeoutMs } : {}),
     },
   };
+}
+
+/** `--demo` takes an optional directory: alone (last, or before another flag) it means the default one. */
+function demoWithoutDir(argv: string[]): string[] {
+  return argv.map((arg, index) => (arg === '--demo' && (index === argv.length - 1 || argv[index + 1]!.startsWith('-')) ? '--demo=' : arg));
 }

@@ -22,6 +22,7 @@ import { Redactor } from '../redaction/index.js';
 import { generateAccessToken, originPolicy, requireAccessToken } from './auth.js';
 import { OFFLINE_KEY, requestOpenAiKey, type OpenAiKey } from './browserKey.js';
 import { createCheckedFetch } from './checkedFetch.js';
+import { demoStatic } from './demoStatic.js';
 import { defaultOpenAi } from './defaultOpenAi.js';
 import { streamSessionEvents } from './events.js';
 import { errorResponse, failureLine, ServeHttpError } from './httpErrors.js';
@@ -253,7 +254,7 @@ export function createServeApp(options: ServeOptions): ServeApp {
     if (path !== '/healthz') log('info', `${c.req.method} ${path.slice(0, 200)} ${c.res.status} ${Date.now() - started} ms`);
   });
   app.use('*', rateLimit(limiter, clientAddress));
-  app.use('*', originPolicy(resolved.allowedOrigins));
+  app.use('*', originPolicy(resolved.allowedOrigins, { sameOriginOnLoopback: options.demo !== undefined }));
   app.use('*', limitBody(resolved.bodyBytes));
 
   const webhookDeps: WebhookDeps = {
@@ -273,6 +274,8 @@ export function createServeApp(options: ServeOptions): ServeApp {
   };
   app.post('/webhooks/openai', (c) => handleWebhook(c, webhookDeps));
 
+  // The demo's files need no token (they hold no secret); everything after this line does.
+  if (options.demo !== undefined) app.use('*', demoStatic({ dir: options.demo.dir, connectOrigins: [new URL(callsUrl).origin] }));
   app.use('*', requireAccessToken(accessToken));
 
   app.get('/info', (c) =>

@@ -72,6 +72,14 @@ export interface ServeOptions {
     maxSessions?: number;
   };
   events?: { capacity?: number; heartbeatMs?: number; maxQueued?: number };
+  /** Serve the built demo page (a directory with index.html) at `/`, without a token; the API routes keep theirs. */
+  demo?: { dir: string };
+  /**
+   * Keep each session's recording (redacted, ids as placeholders, audio elided; at most 8 MiB each)
+   * in memory for `GET /sessions/:id/recording`, a file `replay` and the demo can load. The last 20
+   * ended sessions' recordings are kept too.
+   */
+  recordSessions?: boolean;
   /** How long a shutdown waits for tool calls in flight. Default 10 000 ms. */
   shutdownTimeoutMs?: number;
   /** Where serve says what it does (redacted). Default: nowhere. */
