@@ -16,13 +16,15 @@ import { ToolCatalog } from '../mcp/catalog.js';
 import { registerServerSecrets } from '../mcp/serverConfig.js';
 import type { CatalogTool } from '../mcp/types.js';
 import { createNodeMcpConnection } from '../node/mcpConnection.js';
-import { createNodeRealtimeMcpProxy } from '../node/realtimeMcpProxy.js';
+import { createNodeRealtimeMcpProxy, recordedProxyOptions } from '../node/realtimeMcpProxy.js';
+import { Recorder } from '../recording/recorder.js';
 import type { RealtimeMcpProxy } from '../proxy/createRealtimeMcpProxy.js';
 import { Redactor } from '../redaction/index.js';
 import { generateAccessToken, originPolicy, requireAccessToken } from './auth.js';
 import { OFFLINE_KEY, requestOpenAiKey, type OpenAiKey } from './browserKey.js';
 import { createCheckedFetch } from './checkedFetch.js';
 import { demoStatic } from './demoStatic.js';
+import { audioHash, SessionRecording } from './sessionRecording.js';
 import { defaultOpenAi } from './defaultOpenAi.js';
 import { streamSessionEvents } from './events.js';
 import { errorResponse, failureLine, ServeHttpError } from './httpErrors.js';
@@ -30,7 +32,7 @@ import { limitBody, rateLimit, RateLimiter } from './limits.js';
 import { webSocketBaseUrl, type ServeOpenAi, type ServeSessionConfig } from './openAi.js';
 import { checkId, checkSdp, parseAllowedTools, parseApprovalAnswer, parseAttach, parseSessionRequest, readJson, type SessionRequest } from './requests.js';
 import { resolveServeOptions, type ResolvedServeOptions, type ServeLogEntry, type ServeOptions } from './serveOptions.js';
-import { SessionRegistry, type ServeSession, type ServeSessionKind } from './sessions.js';
+import { KEPT_ENDED_MS, KEPT_ENDED_SESSIONS, SessionRegistry, type ServeSession, type ServeSessionKind } from './sessions.js';
 import { describeTools, planTools } from './toolPlan.js';
 import { serveInfo } from './info.js';
 import { handleWebhook, type WebhookDeps } from './webhookRoute.js';
@@ -144,10 +146,12 @@ export function createServeApp(options: ServeOptions): ServeApp {
     if (draining) throw shuttingDown();
     await checkRuntimeServers(request);
     const { plan } = await planRequestTools(request, sessionRedactor);
+    // A recording's header carries the allowlist as keys (a replay cannot run serve's function).
+    const allowedKeys = options.allowedTools !== undefined || request.tools !== undefined ? plan.catalog.tools.filter(plan.allowed).map((tool) => `${tool.server}/${tool.mcpName}`) : undefined;
     await plan.release();
-    const createProxy = (callId: string): RealtimeMcpProxy =>
-      createNodeRealtimeMcpProxy({
-        transport: openai.createNodeSidebandTransport({ callId, apiKey: key, baseUrl: wsBaseUrl }),
+    const recording = options.recordSessions === true ? new SessionRecording() : undefined;
+    const createProxy = (callId: string): RealtimeMcpProxy => {
+      const proxyOptions = {
         servers: plan.servers,
         redactor: sessionRedactor,
         allowedTools: plan.allowed,
@@ -158,13 +162,32 @@ export function createServeApp(options: ServeOptions): ServeApp {
         toolLimits: resolved.toolLimits,
         ...(options.instructions ? { instructions: options.instructions } : {}),
         ...(Object.keys(sidebandSession).length > 0 ? { session: sidebandSession } : {}),
+      };
+      return createNodeRealtimeMcpProxy({
+        ...proxyOptions,
+        transport: openai.createNodeSidebandTransport({ callId, apiKey: key, baseUrl: wsBaseUrl }),
         inspect: true,
-        catalogCache: plan.cache,
-        mcp: connectionOptions(sessionRedactor),
+        ...(recording
+          ? {
+              recorder: new Recorder({
+                sink: recording.sink,
+                redactor: sessionRedactor,
+                hash: audioHash,
+                model: resolved.model,
+                servers: plan.servers.map((server) => ({ label: server.label, ...(server.url ? { url: server.url } : { transport: 'stdio' as const }) })),
+                proxy: { ...recordedProxyOptions(proxyOptions), ...(allowedKeys ? { allowedTools: allowedKeys } : {}) },
+              }),
+              // The session lists its tools itself, so the recording holds the MCP traffic a replay answers from.
+              catalogCache: false as const,
+              mcp: { ...connectionOptions(sessionRedactor), transportMemory: new Map() },
+            }
+          : { catalogCache: plan.cache, mcp: connectionOptions(sessionRedactor) }),
       });
+    };
     const session = sessions.create(kind, {
       redactor: sessionRedactor,
       createProxy,
+      ...(recording ? { recording } : {}),
       ...(pendingTtlMs !== undefined ? { pendingTtlMs } : {}),
       onEnded: (ended) => log('info', `session ${ended.id} ended (${ended.kind}${ended.callId ? `, call ${ended.callId}` : ''})`),
     });
@@ -369,6 +392,20 @@ export function createServeApp(options: ServeOptions): ServeApp {
       throw new ServeHttpError(404, 'not_found', `Failed to answer approval ${approvalId}: no session is waiting for it (answered, expired, or unknown). Please answer approvals from the approval.requested events.`);
     }
     return c.json({ approvalId, sessionId: session.id, approved: answer.approved });
+  });
+
+  app.get('/sessions/:id/recording', (c) => {
+    const id = checkId(c.req.param('id'), 'the session id');
+    if (options.recordSessions !== true) throw new ServeHttpError(404, 'not_recorded', 'Failed to read the recording: this server does not record sessions. Please start serve with --record-sessions (recordSessions: true).');
+    const recording = sessions.find(id)?.recording;
+    if (recording === undefined) throw new ServeHttpError(404, 'not_found', `Failed to read the recording of session ${id}: there is no such session (serve keeps the last ${KEPT_ENDED_SESSIONS} ended ones for ${KEPT_ENDED_MS / 60_000} minutes). Please use the sessionId of POST /session or POST /call.`);
+    if (recording.empty) throw new ServeHttpError(409, 'session_not_live', `Failed to read the recording of session ${id}: nothing is recorded until the call is attached. Please attach it first (POST /sessions/${id}/attach).`);
+    return c.body(recording.text(), 200, {
+      'Content-Type': 'application/x-ndjson; charset=utf-8',
+      'Content-Disposition': `attachment; filename="${id}.jsonl"`,
+      'Cache-Control': 'no-store',
+      ...(recording.dropped > 0 ? { 'X-Recording-Truncated': String(recording.dropped) } : {}),
+    });
   });
 
   app.post('/sessions/:id/tools', async (c) => {

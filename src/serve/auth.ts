@@ -9,7 +9,7 @@ import { isLoopback } from '../isLoopback.js';
 import { errorResponse } from './httpErrors.js';
 
 /** Headers a browser may read from an answer (the call id and the session id of POST /call, a rate limit's wait). */
-const EXPOSED_HEADERS = 'Location, X-Session-Id, Retry-After';
+const EXPOSED_HEADERS = 'Location, X-Session-Id, Retry-After, X-Recording-Truncated';
 const ALLOWED_METHODS = 'GET, POST, DELETE, OPTIONS';
 /** X-OpenAI-Key: the page's key, with openAiKeyFromBrowser. */
 const ALLOWED_HEADERS = 'Authorization, Content-Type, Last-Event-ID, X-OpenAI-Key';

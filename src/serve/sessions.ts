@@ -14,6 +14,7 @@ import type { DecodedServerEvent } from '../protocol/index.js';
 import type { Redactor } from '../redaction/index.js';
 import { SessionEventLog, type SessionEventLogOptions } from './events.js';
 import { ServeHttpError } from './httpErrors.js';
+import type { SessionRecording } from './sessionRecording.js';
 import type { ApprovalAnswerBody } from './requests.js';
 
 /** How the session began: an ephemeral key (`POST /session`), the unified SDP exchange (`POST /call`), or a phone call (SIP webhook). */
@@ -65,6 +66,8 @@ export interface ServeSessionOptions {
   readonly onApproval?: (approvalId: string, open: boolean) => void;
   /** Told once, when the session ended (removed from the registry). */
   readonly onEnded?: (session: ServeSession) => void;
+  /** Its recording, with `recordSessions`. */
+  readonly recording?: SessionRecording;
 }
 
 export class ServeSession {
@@ -73,6 +76,8 @@ export class ServeSession {
   readonly createdAt = Date.now();
   readonly events: SessionEventLog;
   readonly redactor: Redactor;
+  /** With `recordSessions`: what the session's recorder wrote. */
+  readonly recording: SessionRecording | undefined;
   readonly #options: ServeSessionOptions;
   #state: ServeSessionState = 'pending';
   #callId: string | undefined;
@@ -87,6 +92,7 @@ export class ServeSession {
     this.id = options.id;
     this.kind = options.kind;
     this.redactor = options.redactor;
+    this.recording = options.recording;
     this.events = new SessionEventLog(options.events);
     this.#options = options;
     this.events.push('session.created', { sessionId: this.id, kind: this.kind });
@@ -277,7 +283,7 @@ export class SessionRegistry {
    * A new pending session, or 503 when `maxSessions` are open. `pendingTtlMs`: a session still
    * pending after this long is closed (its ephemeral key expired unused).
    */
-  create(kind: ServeSessionKind, options: { redactor: Redactor; createProxy: (callId: string) => RealtimeMcpProxy; pendingTtlMs?: number; onEnded?: (session: ServeSession) => void }): ServeSession {
+  create(kind: ServeSessionKind, options: { redactor: Redactor; createProxy: (callId: string) => RealtimeMcpProxy; pendingTtlMs?: number; onEnded?: (session: ServeSession) => void; recording?: SessionRecording }): ServeSession {
     if (this.#sessions.size >= this.#max) {
       throw new ServeHttpError(503, 'too_many_sessions', `Failed to start a session: ${this.#max} sessions are open, the most this server runs at once. Please try again when one ends.`, { 'Retry-After': '5' });
     }
@@ -288,6 +294,7 @@ export class SessionRegistry {
       kind,
       redactor: options.redactor,
       createProxy: options.createProxy,
+      ...(options.recording ? { recording: options.recording } : {}),
       ...(this.#events ? { events: this.#events } : {}),
       onApproval: (approvalId, open) => {
         if (open) this.#approvals.set(approvalId, session);
