@@ -25,6 +25,7 @@ import { OFFLINE_KEY, requestOpenAiKey, type OpenAiKey } from './browserKey.js';
 import { createCheckedFetch } from './checkedFetch.js';
 import { demoStatic } from './demoStatic.js';
 import { audioHash, SessionRecording } from './sessionRecording.js';
+import { MAX_REPLAY_BODY_BYTES, parseRecordingText, parseReplayQuery, ReplayRegistry } from './replays.js';
 import { defaultOpenAi } from './defaultOpenAi.js';
 import { streamSessionEvents } from './events.js';
 import { errorResponse, failureLine, ServeHttpError } from './httpErrors.js';
@@ -278,7 +279,10 @@ export function createServeApp(options: ServeOptions): ServeApp {
   });
   app.use('*', rateLimit(limiter, clientAddress));
   app.use('*', originPolicy(resolved.allowedOrigins, { sameOriginOnLoopback: options.demo !== undefined }));
-  app.use('*', limitBody(resolved.bodyBytes));
+  // One exception to the body limit, explicit: a recording for POST /replays may be up to 4 MiB.
+  const bodyLimit = limitBody(resolved.bodyBytes);
+  const replayBodyLimit = limitBody(Math.max(resolved.bodyBytes, MAX_REPLAY_BODY_BYTES));
+  app.use('*', (c, next) => (c.req.method === 'POST' && c.req.path === '/replays' ? replayBodyLimit(c, next) : bodyLimit(c, next)));
 
   const webhookDeps: WebhookDeps = {
     openai,
@@ -394,6 +398,23 @@ export function createServeApp(options: ServeOptions): ServeApp {
     return c.json({ approvalId, sessionId: session.id, approved: answer.approved });
   });
 
+  const replays = new ReplayRegistry({ sessions, redactor, log: (message) => log('info', message) });
+
+  app.post('/replays', async (c) => {
+    const request = parseReplayQuery(c.req.query('mode'), c.req.query('speed'));
+    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/x-ndjson' && type !== 'application/jsonl') {
+      throw new ServeHttpError(415, 'unsupported_media_type', 'Failed to read the recording: the Content-Type must be application/x-ndjson (the recording\'s JSONL as the body). Please send it so.');
+    }
+    if (draining) throw new ServeHttpError(503, 'shutting_down', 'Failed to start a replay: the server is shutting down. Please try again on another instance.', { 'Retry-After': '5' });
+    const lines = parseRecordingText(await c.req.text());
+    return c.json(replays.start(lines, request), 201);
+  });
+
+  app.post('/replays/:id/step', async (c) => c.json(await replays.step(checkId(c.req.param('id'), 'the replay id'))));
+
+  app.delete('/replays/:id', (c) => c.json(replays.stop(checkId(c.req.param('id'), 'the replay id'))));
+
   app.get('/sessions/:id/recording', (c) => {
     const id = checkId(c.req.param('id'), 'the session id');
     if (options.recordSessions !== true) throw new ServeHttpError(404, 'not_recorded', 'Failed to read the recording: this server does not record sessions. Please start serve with --record-sessions (recordSessions: true).');
@@ -449,6 +470,7 @@ export function createServeApp(options: ServeOptions): ServeApp {
     },
     async close(closeOptions = {}) {
       draining = true;
+      replays.stopAll();
       await Promise.all(
         sessions.all().map(async (session) => {
           const callId = session.callId;

@@ -2,6 +2,9 @@
  * The routes the demo page relies on, over real HTTP against the Realtime simulator: `GET /info`,
  * the page's own OpenAI key (`openAiKeyFromBrowser`, `X-OpenAI-Key`) and `callsUrl`.
  */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { followEvents, startKeyEchoingOpenAi, startServeHarness, TEST_TOKEN, type ServeHarness, type ServeHarnessOptions } from '../../test/support/serveHarness.js';
 import { ProxyError } from '../errors.js';
@@ -144,8 +147,8 @@ describe('GET /events for the page', () => {
 });
 
 // PENDING_PROXY_13: `realtime.sent` and `proxy.setAllowedTools` come with the proxy work of this
-// release (branch proxy13); these two run once it is on main.
-describe.skip('with the proxy\'s realtime.sent and setAllowedTools', () => {
+// release (branch proxy13); these run once it is on main.
+describe.skip('with the proxy\'s realtime.sent, setAllowedTools and ReplayOptions.onProxy', () => {
   it('GET /events forwards the client events the proxy sent', async () => {
     const h = await harness({ script: ONE_CALL });
     const offer = h.offer();
@@ -154,6 +157,15 @@ describe.skip('with the proxy\'s realtime.sent and setAllowedTools', () => {
     const events = await followEvents(h.serve.url, sessionId, (event) => event.event === 'toolCall.ended');
     const sent = events.filter((event) => event.event === 'realtime.sent').map((event) => JSON.parse(event.data).data.type as string);
     expect(sent).toEqual(expect.arrayContaining(['session.update', 'conversation.item.create']));
+  });
+
+  it('POST /replays forwards the replayed proxy\'s events like a live session\'s (ReplayOptions.onProxy)', async () => {
+    const h = await harness();
+    const recording = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'recordings', 'single-call.jsonl'), 'utf8');
+    const { sessionId } = (await h.request('/replays?mode=fast', { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: recording })).json();
+    const events = await followEvents(h.serve.url, sessionId, (event) => event.event === 'session.ended');
+    const types = new Set(events.map((event) => event.event));
+    for (const type of ['session.ready', 'toolCall.started', 'toolCall.ended', 'inspect', 'realtime.event', 'realtime.sent', 'replay.ended']) expect(types).toContain(type);
   });
 
   it('POST /sessions/:id/tools changes a live session\'s tools through the proxy (one session.update) and answers the function names offered now', async () => {

@@ -169,12 +169,13 @@ export class ServeSession {
    * Follows a proxy that serve did not attach (a replay's): its events go to this session's log, its
    * end ends the session. Refused unless pending.
    */
-  adopt(proxy: RealtimeMcpProxy): void {
+  adopt(proxy: RealtimeMcpProxy, options: { endWithProxy?: boolean } = {}): void {
     if (this.#state !== 'pending') throw new ServeHttpError(409, 'session_not_pending', `Failed to follow a proxy in session ${this.id}: it is ${this.#state}, not pending. Please create a new session.`);
     this.#state = 'live';
     this.#proxy = proxy;
     this.#follow(proxy);
-    void proxy.ended.then((end) => this.#finish(end));
+    // A replay ends its session itself, once it told the replay's result.
+    if (options.endWithProxy !== false) void proxy.ended.then((end) => this.#finish(end));
   }
 
   /**
