@@ -392,7 +392,8 @@ export function createServeApp(options: ServeOptions): ServeApp {
     const approvalId = checkId(c.req.param('id'), 'the approval id');
     const answer = parseApprovalAnswer(await readJson(c));
     const session = sessions.byApproval(approvalId);
-    if (session === undefined || !session.answer(approvalId, answer)) {
+    // A replay's approvals are answered by its recording.
+    if (session === undefined || session.kind === 'replay' || !session.answer(approvalId, answer)) {
       throw new ServeHttpError(404, 'not_found', `Failed to answer approval ${approvalId}: no session is waiting for it (answered, expired, or unknown). Please answer approvals from the approval.requested events.`);
     }
     return c.json({ approvalId, sessionId: session.id, approved: answer.approved });
