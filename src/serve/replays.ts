@@ -19,6 +19,8 @@ export const MAX_CONCURRENT_REPLAYS = 4;
 const ENDED_REPLAY_MS = 5 * 60_000;
 /** A step waits at most this long for its record to be played (the replay's own wait per event is 10 s). */
 const STEP_WAIT_MS = 15_000;
+/** A step replay nobody steps for this long is stopped: it would hold one of the 4 places forever. */
+const IDLE_STEP_MS = 10 * 60_000;
 
 export interface ReplayRequest {
   mode: ReplayMode;
@@ -120,11 +122,13 @@ export class ReplayRegistry {
   /** Stops a replay at its next record; its session ends with `replay_stopped`. */
   stop(id: string): { sessionId: string; stopped: boolean } {
     const replay = this.#get(id);
-    if (!replay.done) {
+    if (!replay.done && !replay.stopped) {
       replay.stopped = true;
       const open = replay.gate;
       replay.gate = undefined;
       open?.();
+      // The page hears at once; the replay itself unwinds behind (its proxy may wait on the recorded MCP server a while).
+      void this.#end(replay, { ok: false, records: replay.played, stopped: true }, 'replay_stopped');
     }
     return { sessionId: id, stopped: !replay.done || replay.stopped };
   }
@@ -175,6 +179,8 @@ export class ReplayRegistry {
           await new Promise<void>((resolve) => {
             replay.gate = resolve;
             this.#tell(replay);
+            const idle = setTimeout(() => replay.gate === resolve && this.stop(session.id), IDLE_STEP_MS);
+            idle.unref();
           });
           if (replay.stopped) throw stoppedError;
         }
@@ -191,14 +197,22 @@ export class ReplayRegistry {
     replay.done = true;
     this.#running--;
     this.#tell(replay);
-    const shown = result
-      ? { ok: result.ok, records: result.records, matched: result.matched, ...(result.failure ? { failure: { seq: result.failure.seq, message: result.failure.message, ...(result.failure.path ? { path: result.failure.path } : {}) } } : {}) }
-      : { ok: false, records: replay.played, stopped: replay.stopped, failure: { seq: 0, message: failure } };
-    session.events.push('replay.ended', session.redactor.value(shown));
-    this.#log(`replay ${session.id} ended (${replay.stopped ? 'stopped' : shown.ok ? 'ok' : 'went another way'}, ${replay.played} records)`);
-    await session.close(replay.stopped ? 'replay_stopped' : shown.ok ? 'replay_finished' : 'replay_failed');
+    if (!replay.stopped) {
+      const shown = result
+        ? { ok: result.ok, records: result.records, matched: result.matched, ...(result.failure ? { failure: { seq: result.failure.seq, message: result.failure.message, ...(result.failure.path ? { path: result.failure.path } : {}) } } : {}) }
+        : { ok: false, records: replay.played, failure: { seq: 0, message: failure } };
+      await this.#end(replay, shown, shown.ok ? 'replay_finished' : 'replay_failed');
+    }
     const timer = setTimeout(() => this.#replays.delete(session.id), ENDED_REPLAY_MS);
     timer.unref();
+  }
+
+  /** Tells the result, then ends the session (once). */
+  async #end(replay: Replay, shown: { ok: boolean; records: number; [key: string]: unknown }, reason: string): Promise<void> {
+    const { session } = replay;
+    session.events.push('replay.ended', session.redactor.value(shown));
+    this.#log(`replay ${session.id} ended (${reason}, ${shown.records} records)`);
+    await session.close(reason);
   }
 }
 
