@@ -146,9 +146,7 @@ describe('GET /events for the page', () => {
   });
 });
 
-// PENDING_PROXY_13: `realtime.sent` and `proxy.setAllowedTools` come with the proxy work of this
-// release (branch proxy13); these run once it is on main.
-describe.skip('with the proxy\'s realtime.sent, setAllowedTools and ReplayOptions.onProxy', () => {
+describe('with the proxy\'s realtime.sent, setAllowedTools and ReplayOptions.onProxy', () => {
   it('GET /events forwards the client events the proxy sent', async () => {
     const h = await harness({ script: ONE_CALL });
     const offer = h.offer();

@@ -167,7 +167,7 @@ export class ReplayRegistry {
   async #run(replay: Replay, lines: RecordingLine[], request: ReplayRequest): Promise<void> {
     const { session } = replay;
     const stoppedError = new Error('Failed to finish the replay: it was stopped. Please start it again to see the rest.');
-    const options = {
+    const options: ReplayOptions = {
       mode: request.mode,
       speed: request.speed,
       inspect: true,
@@ -186,7 +186,7 @@ export class ReplayRegistry {
         }
         replay.played++;
       },
-    } as ReplayOptions;
+    };
     let result: ReplayResult | undefined;
     let failure: string | undefined;
     try {

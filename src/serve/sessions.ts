@@ -38,8 +38,7 @@ export const KEPT_ENDED_MS = 15 * 60_000;
  */
 const FORWARDED = [
   'realtime.event',
-  // Added to the proxy's events by the proxy work of this release (the contract's `realtime.sent`).
-  'realtime.sent' as keyof ProxyEvents,
+  'realtime.sent',
   'session.ready',
   'warning',
   'error',
@@ -188,16 +187,8 @@ export class ServeSession {
     if (proxy === undefined || this.#state !== 'live') {
       throw new ServeHttpError(409, 'session_not_live', `Failed to change the tools of session ${this.id}: it is ${this.#state}, not live. Please change tools once the call is attached (or pick them in POST /session).`);
     }
-    // `setAllowedTools` comes with the proxy work of this release (the contract's embedding method).
-    const settable = proxy as RealtimeMcpProxy & { setAllowedTools?: (allowed: readonly string[]) => { ok: boolean; error?: { message?: string }; message?: string } };
-    if (typeof settable.setAllowedTools !== 'function') {
-      throw new ServeHttpError(409, 'session_not_live', `Failed to change the tools of session ${this.id}: this proxy cannot change its tools mid-session. Please start a new session with the tools picked.`);
-    }
-    const result = settable.setAllowedTools(allowed);
-    if (!result.ok) {
-      const why = result.error?.message ?? result.message ?? 'the proxy refused the list';
-      throw new ServeHttpError(400, 'invalid_request', this.redactor.text(why));
-    }
+    const result = proxy.setAllowedTools([...allowed]);
+    if (!result.ok) throw new ServeHttpError(400, 'invalid_request', this.redactor.text(result.error.message));
     return proxy.snapshot().tools;
   }
 
