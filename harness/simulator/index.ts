@@ -15,6 +15,11 @@ export type { WebhookDelivery, WebhookTampering } from './webhooks.js';
 export type { AnswerOffer, PeerAudioPlayback, PeerSpeech, SimulatorPeer } from './peer.js';
 export type { ChannelKind, SimulatorChannel } from './channels.js';
 
+/* Rehearsal: a model that calls every tool */
+export { NO_TOOLS_REPLY, SPOKEN_TURN_TRANSCRIPT, rehearsalReply } from './rehearsal.js';
+export type { RehearsalOptions } from './rehearsal.js';
+export type { SpeechMode } from './speech.js';
+
 /* Script */
 export { loadSimulatorScript, validateSimulatorScript } from './script.js';
 export type { BargeIn, BargeInPhase, CloseSpec, ReplyOptions, ScriptCall, SimulatorScript, SimulatorStep } from './script.js';

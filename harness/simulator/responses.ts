@@ -20,14 +20,18 @@ export interface ResponseHost {
   readonly audioChunkMs: number;
   isClosed(): boolean;
   send(event: ServerEvent): void;
-  /** One audio chunk of `audioChunkMs` for a spoken message: an output_audio.delta event, or onto a call's track. */
-  sendAudio(at: { response_id: string; item_id: string; output_index: number; content_index: number }, format: AudioFormat | undefined, obfuscation: string): void;
+  /**
+   * One audio chunk for a spoken message: an output_audio.delta event, or onto a call's track. `pcm`
+   * (24 kHz PCM16 mono, e.g. synthesized speech) when given, else `audioChunkMs` of the simulator's tone.
+   */
+  sendAudio(at: { response_id: string; item_id: string; output_index: number; content_index: number }, format: AudioFormat | undefined, obfuscation: string, pcm?: Int16Array): void;
   /** Lets incoming client events in (and waits deltaDelayMs). */
   tick(): Promise<void>;
   responseEnded(response: ActiveResponse): void;
 }
 
-export type ItemPlan = { kind: 'message'; text: string } | { kind: 'call'; name: string; arguments: string; chunks: number; callId?: string; itemId?: string };
+/** `audio`: the message's voice (24 kHz PCM16 mono), spread over its transcript deltas; default a tone per delta. */
+export type ItemPlan = { kind: 'message'; text: string; audio?: Int16Array } | { kind: 'call'; name: string; arguments: string; chunks: number; callId?: string; itemId?: string };
 
 /** A barge-in: after `afterDeltas` argument deltas (`arguments`) or audio/text deltas (`audio`), `fire` runs and the response is cancelled. */
 export interface Interrupt {
@@ -83,7 +87,7 @@ export class ActiveResponse {
   async play(plan: readonly ItemPlan[], interrupt?: Interrupt): Promise<ResponseOutcome> {
     for (const step of plan) {
       if (this.stopped()) break;
-      if (step.kind === 'message') await this.playMessage(step.text, interrupt);
+      if (step.kind === 'message') await this.playMessage(step.text, interrupt, step.audio);
       else await this.playCall(step, interrupt);
     }
     return this.finish();
@@ -124,7 +128,7 @@ export class ActiveResponse {
     this.host.send({ type: 'conversation.item.done', event_id: newId('event'), previous_item_id: at.previous, item: structuredClone(item) });
   }
 
-  private async playMessage(text: string, interrupt: Interrupt | undefined): Promise<void> {
+  private async playMessage(text: string, interrupt: Interrupt | undefined, voice?: Int16Array): Promise<void> {
     const audio = (this.params.output_modalities ?? this.host.conversation.session.output_modalities ?? ['audio'])[0] !== 'text';
     const item: AssistantMessageItem & StoredItem = { id: newId('item'), object: 'realtime.item', type: 'message', status: 'in_progress', role: 'assistant', content: [] };
     const added = this.addItem(item);
@@ -134,13 +138,15 @@ export class ActiveResponse {
     const format = this.params.audio?.output?.format ?? this.host.conversation.session.audio?.output?.format;
     let said = '';
     let ms = 0;
-    for (const delta of textDeltas(text)) {
+    const deltas = textDeltas(text);
+    for (const [index, delta] of deltas.entries()) {
       if (this.stopped()) break;
       said += delta;
       if (audio) {
         this.host.send({ type: 'response.output_audio_transcript.delta', event_id: newId('event'), ...at, delta, obfuscation: obfuscation(delta) } as ServerEvent);
-        this.host.sendAudio(at, format, obfuscation(delta));
-        ms += this.host.audioChunkMs;
+        const piece = voice?.subarray(Math.floor((index * voice.length) / deltas.length), Math.floor(((index + 1) * voice.length) / deltas.length));
+        this.host.sendAudio(at, format, obfuscation(delta), piece);
+        ms += piece ? piece.length / 24 : this.host.audioChunkMs;
       } else {
         this.host.send({ type: 'response.output_text.delta', event_id: newId('event'), ...at, delta, obfuscation: obfuscation(delta) } as ServerEvent);
       }

@@ -28,6 +28,7 @@ const SIP_REFUSED_VAD_FIELDS = ['threshold', 'prefix_padding_ms', 'silence_durat
 export async function handleRequest(req: IncomingMessage, res: ServerResponse, context: RouteContext): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const method = req.method ?? 'GET';
+  if (url.pathname === '/v1/realtime/calls' && allowBrowsers(req, res, method)) return;
   try {
     if (url.pathname === '/v1/realtime' && method === 'GET') {
       res.writeHead(426, { 'content-type': 'application/json', upgrade: 'websocket' });
@@ -57,6 +58,29 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, c
     context.log(`the simulator failed on ${method} ${url.pathname}: ${(error as Error).message}`);
     return sendProblem(res, { status: 500, message: `The simulator failed: ${(error as Error).message}`, code: null });
   }
+}
+
+/**
+ * CORS on `/v1/realtime/calls`, as OpenAI's endpoint answers a browser that posts its SDP offer
+ * with a client secret: the Origin echoed (answers and errors alike, so the page can read either),
+ * `Location` exposed (the call id). Answers a preflight (`OPTIONS`) and returns true; false otherwise.
+ */
+function allowBrowsers(req: IncomingMessage, res: ServerResponse, method: string): boolean {
+  const origin = req.headers.origin;
+  if (typeof origin === 'string' && origin !== '') {
+    res.setHeader('access-control-allow-origin', origin);
+    res.setHeader('access-control-expose-headers', 'Location');
+    res.setHeader('vary', 'Origin');
+  }
+  if (method !== 'OPTIONS') return false;
+  res.writeHead(204, {
+    'access-control-allow-methods': 'POST, OPTIONS',
+    'access-control-allow-headers': 'Authorization, Content-Type',
+    'access-control-max-age': '600',
+    'content-length': '0',
+  });
+  res.end();
+  return true;
 }
 
 function callAction(pathname: string): { callId: string; action: CallAction } | undefined {

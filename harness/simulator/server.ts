@@ -23,10 +23,16 @@ import { toPlan, validateSimulatorScript, type SimulatorScript, type SimulatorSt
 import { SimulatorSession, type ReceivedClientEvent, type RejectedFrame, type SessionMedia, type SimulatorServerEvent } from './session.js';
 import { placeSipCall, type PlaceSipCallOptions, type PlacedSipCall } from './sipCalls.js';
 import { DEFAULT_MODEL } from './wire.js';
+import { loadRehearsal, type RehearsalOptions } from './rehearsal.js';
 
 export interface StartRealtimeSimulatorOptions {
   /** The script (or a bare list of steps). Without one the simulator only answers client events. */
   script?: SimulatorScript | SimulatorStep[];
+  /**
+   * Instead of a script: a model that calls the session's tools with schema-sampled arguments on
+   * every user turn and says what they answered, with synthesized speech (rehearsal.ts).
+   */
+  rehearsal?: boolean | RehearsalOptions;
   /** Default 0 (any free port). The host is always 127.0.0.1. */
   port?: number;
   /** The key clients must present; unset: any key, or none (a local server). */
@@ -114,6 +120,12 @@ export interface RealtimeSimulator {
 }
 
 export async function startRealtimeSimulator(options: StartRealtimeSimulatorOptions = {}): Promise<RealtimeSimulator> {
+  const rehearsalOn = options.rehearsal !== undefined && options.rehearsal !== false;
+  if (rehearsalOn && options.script !== undefined) {
+    throw new Error('Failed to start the Realtime simulator: both a script and rehearsal were given. Please pass one: a script plays scripted turns, rehearsal answers every user turn on its own.');
+  }
+  const log: string[] = [];
+  const rehearsal = rehearsalOn ? await loadRehearsal(options.rehearsal === true ? {} : (options.rehearsal as RehearsalOptions), (line) => void log.push(line)) : undefined;
   const script = options.script === undefined ? undefined : validateSimulatorScript(options.script);
   const plan = script ? toPlan(script.steps) : undefined;
   const startWhen = options.startWhen ?? script?.startWhen ?? 'session.updated';
@@ -122,7 +134,6 @@ export async function startRealtimeSimulator(options: StartRealtimeSimulatorOpti
   const runs = new Map<SimulatorSession, { state: ScriptState; done: Promise<ScriptRunResult> }>();
   const clientEvents: ClientEvent[] = [];
   const serverEvents: SimulatorServerEvent[] = [];
-  const log: string[] = [];
   const recordEvents = options.recordEvents ?? true;
   const firstState: ScriptState = { status: plan ? 'waiting' : 'passed', step: 0 };
   let settleFirst: (result: ScriptRunResult) => void = () => undefined;
@@ -168,6 +179,7 @@ export async function startRealtimeSimulator(options: StartRealtimeSimulatorOpti
       ...(settings.onEnded ? { onEnded: settings.onEnded } : {}),
     });
     sessions.push(session);
+    rehearsal?.(session);
     if (settings.callId !== undefined) callOf.set(session, settings.callId);
     return session;
   };

@@ -34,6 +34,14 @@ export interface ReceivedClientEvent {
   readonly event: ClientEvent;
 }
 
+/** A model that answers the user's turns on its own (the rehearsal model): what the session tells it. */
+export interface SessionTurnModel {
+  /** The client committed the input audio buffer (the user item was added). */
+  userAudioCommitted(): void;
+  /** A response.create no script step claimed: the response the model started, or undefined for the default reply. */
+  responseRequested(params: ResponseCreateParams | undefined): ActiveResponse | undefined;
+}
+
 /** A step that cannot go on; the player reports it as the script's failure. */
 export class StepFailure extends Error {}
 
@@ -85,6 +93,8 @@ export class SimulatorSession implements ResponseHost {
   closed: { code: number; reason: string } | undefined;
   /** A scripted step waiting for response.create: returns the response it started, or undefined to let the default reply run. */
   claimant: ((params: ResponseCreateParams | undefined) => ActiveResponse | undefined) | undefined;
+  /** The model answering turns on its own, in a rehearsal (no script). */
+  turnModel: SessionTurnModel | undefined;
   private readonly channels = new Set<SimulatorChannel>();
   private readonly outOfBand = new Set<ActiveResponse>();
   private readonly waiters = new Set<() => void>();
@@ -179,8 +189,8 @@ export class SimulatorSession implements ResponseHost {
   }
 
   /** One chunk of a spoken message's audio: an output_audio.delta over WebSocket, the track on WebRTC, nothing on SIP. */
-  sendAudio(at: AudioPosition, format: AudioFormat | undefined, obfuscation: string): void {
-    this.audio.chunk(at, format, obfuscation);
+  sendAudio(at: AudioPosition, format: AudioFormat | undefined, obfuscation: string, pcm?: Int16Array): void {
+    this.audio.chunk(at, format, obfuscation, pcm);
   }
 
   async tick(): Promise<void> {
@@ -269,6 +279,25 @@ export class SimulatorSession implements ResponseHost {
     return this.waitFor(() => undefined, ms, 'nothing').catch(() => undefined);
   }
 
+  /**
+   * Voice activity goes to `listener` (not to the queue `takeSpeech` reads): a call's incoming
+   * audio, or over WebSocket the appended audio while server VAD is on.
+   */
+  listenForSpeech(listener: (speech: PeerSpeech) => void): void {
+    this.audio.listenForSpeech(listener);
+  }
+
+  /** Drops the input audio buffer's contents (server VAD committed it). */
+  inputCommittedByServer(): void {
+    this.inputBytes = 0;
+    this.audio.takeHeardSpeech();
+  }
+
+  /** The user started speaking over the model (server VAD, interrupt_response): a call's queued audio is dropped. */
+  interruptOutputAudio(): void {
+    this.audio.interrupted();
+  }
+
   /** The next voice activity of `type` a WebRTC call's peer reported, or undefined when none is waiting. */
   takeSpeech(type: PeerSpeech['type']): PeerSpeech | undefined {
     return this.audio.takeSpeech(type);
@@ -342,12 +371,17 @@ export class SimulatorSession implements ResponseHost {
         }
         return;
       }
-      case 'input_audio_buffer.append':
+      case 'input_audio_buffer.append': {
         this.inputBytes += base64Bytes(event.audio);
+        const detection = c.session.audio?.input?.turn_detection;
+        if (this.turnModel && detection) this.audio.inputAudio(event.audio, c.session.audio?.input?.format, detection.type === 'server_vad' ? (detection.silence_duration_ms ?? 500) : 500);
         return;
+      }
       case 'input_audio_buffer.commit': {
         const ms = audioMs(this.inputBytes, c.session.audio?.input?.format);
-        if (ms < 100) {
+        // On a WebRTC call the buffer fills from the track: speech heard since the last commit counts.
+        const heardOnTrack = this.media.kind === 'peer' && this.audio.takeHeardSpeech();
+        if (ms < 100 && !heardOnTrack) {
           const message = `Error committing input audio buffer: buffer too small. Expected at least 100ms of audio, but buffer only has ${ms.toFixed(2)}ms of audio.`;
           return this.fail(event, { code: 'input_audio_buffer_commit_empty', message, param: null });
         }
@@ -358,6 +392,7 @@ export class SimulatorSession implements ResponseHost {
         this.send({ type: 'input_audio_buffer.committed', event_id: newId('event'), previous_item_id: previous, item_id: item.id as string });
         this.send({ type: 'conversation.item.added', event_id: newId('event'), previous_item_id: previous, item: structuredClone(item) });
         this.send({ type: 'conversation.item.done', event_id: newId('event'), previous_item_id: previous, item: structuredClone(item) });
+        this.turnModel?.userAudioCommitted();
         return;
       }
       case 'input_audio_buffer.clear':
@@ -414,6 +449,7 @@ export class SimulatorSession implements ResponseHost {
       return this.fail(event, { code: 'conversation_already_has_active_response', param: null, message });
     }
     if (!outOfBand && this.claimant && this.claimant(event.response)) return;
+    if (!outOfBand && this.turnModel?.responseRequested(event.response)) return;
     const response = this.beginResponse(event.response);
     this.log(`response.create from the client: default reply ${response.id}`);
     void response.play([{ kind: 'message', text: this.defaultReply(outOfBand) }]);

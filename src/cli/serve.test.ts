@@ -83,6 +83,20 @@ describe('parseServeArgs', () => {
     expect(parsed.serve.webhook?.sip?.deny).toEqual([{ header: 'From', pattern: 'anonymous' }]);
   });
 
+  it('takes the page\'s key instead of its own with --openai-key-from-browser, and --events-capacity', () => {
+    const parsed = parseServeArgs(['--allow-runtime-mcp', '--openai-key-from-browser', '--events-capacity', '5000'], env);
+    expect(parsed.serve).not.toHaveProperty('apiKey');
+    expect(parsed.serve).toMatchObject({ openAiKeyFromBrowser: true, events: { capacity: 5000 } });
+    expect(parsed.warnings).toEqual([expect.stringMatching(/^OPENAI_API_KEY is set and not used/)]);
+    expect(parseServeArgs(['--allow-runtime-mcp', '--openai-key-from-browser'], {}).serve.openAiKeyFromBrowser).toBe(true);
+    expect(usage(() => parseServeArgs(['--allow-runtime-mcp', '--openai-key-from-browser', '--api-key', 'sk-test-key'], {}))).toMatch(/--openai-key-from-browser and --api-key/);
+    expect(usage(() => parseServeArgs(['--allow-runtime-mcp', '--events-capacity', '0'], env))).toMatch(/--events-capacity must be a whole number from 1 to 100000/);
+    // --demo takes an optional folder; alone it is this package's demo/dist.
+    expect(parseServeArgs(['--allow-runtime-mcp', '--demo'], env).serve.demo).toEqual({ dir: join(root, 'demo', 'dist') });
+    expect(parseServeArgs(['--demo', '--allow-runtime-mcp', '--record-sessions'], env).serve).toMatchObject({ demo: { dir: join(root, 'demo', 'dist') }, recordSessions: true });
+    expect(parseServeArgs(['--allow-runtime-mcp', '--demo', '/srv/page'], env).serve.demo).toEqual({ dir: '/srv/page' });
+  });
+
   it('refuses what cannot work, as usage errors naming serve', () => {
     expect(usage(() => parseServeArgs(['--mcp', 'a=http://127.0.0.1:9/mcp'], {}))).toMatch(/^Failed to start serve: no OpenAI API key/);
     expect(usage(() => parseServeArgs([], env))).toMatch(/^Failed to start serve: no MCP server .*--allow-runtime-mcp/);
@@ -102,12 +116,14 @@ describe('realtime-mcp-proxy serve (a child process)', () => {
     await mcp?.close();
   });
 
-  it('listens on 127.0.0.1, prints a generated token once to stderr, serves with it, and exits 0 on SIGTERM', async () => {
+  it('listens on 127.0.0.1, prints a generated token once to stderr and the demo page\'s address on stdout, serves with it, and exits 0 on SIGTERM', async () => {
     mcp = await startMockMcpServer({ tools: [{ name: 'echo', description: 'Echoes.' }] });
+    const page = mkdtempSync(join(tmpdir(), 'rmp-serve-page-'));
+    writeFileSync(join(page, 'index.html'), '<!doctype html><title>demo</title>');
     const base = { ...process.env };
     delete base.OPENAI_API_KEY;
     delete base.REALTIME_MCP_PROXY_TOKEN;
-    const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['src/cli/main.ts', 'serve', '--mcp', `tools=${mcp.url}`, '--port', '0'], { cwd: root, env: { ...base, OPENAI_API_KEY: 'sk-test-key' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['src/cli/main.ts', 'serve', '--mcp', `tools=${mcp.url}`, '--port', '0', '--demo', page], { cwd: root, env: { ...base, OPENAI_API_KEY: 'sk-test-key' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
@@ -123,6 +139,9 @@ describe('realtime-mcp-proxy serve (a child process)', () => {
       void exited.then((code) => reject(new Error(`serve exited ${code} before listening:\n${stderr}`)));
     });
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(stdout).toContain(`serve demo page ${url}/#token=${token}\n`);
+    expect((await fetch(`${url}/`)).status).toBe(200);
+    rmSync(page, { recursive: true, force: true });
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     expect((await fetch(`${url}/tools`)).status).toBe(401);
     const tools = await fetch(`${url}/tools`, { headers: { authorization: `Bearer ${token}` } });

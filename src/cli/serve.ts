@@ -54,6 +54,15 @@ events) and GET /healthz. Every route but /healthz needs Authorization: Bearer <
   --body-limit BYTES     the largest request body (default 65536)
   --rate-limit N         requests per minute per client address (default 120)
   --shutdown-timeout MS  how long a shutdown waits for tool calls in flight (default 10000)
+  --openai-key-from-browser
+                         no key of serve's own: the page sends one with POST /session and POST /call
+                         (X-OpenAI-Key), used for that session only; loopback --host only. Offline
+                         (a loopback --openai-base-url: the simulator) the page may send none
+  --events-capacity N    events kept per session for GET /events (default 500)
+  --demo [DIR]           serve the built demo page at / (default: demo/dist of this package) and
+                         print its address with the access token in the fragment
+  --record-sessions      keep each session's redacted recording in memory (GET
+                         /sessions/ID/recording, replayable; the last 20 ended sessions are kept)
   --json                 log lines as JSON
 
 Environment:
@@ -90,6 +99,11 @@ export async function runServe(argv: string[], io: CommandIo): Promise<number> {
     return 1;
   }
   io.write(options.json ? JSON.stringify({ listening: running.url }) : `serve listening ${running.url}`);
+  if (options.serve.demo !== undefined) {
+    // The token rides in the fragment: the browser never sends it, so it reaches no server log.
+    const page = `${running.url}/#token=${encodeURIComponent(running.accessToken)}`;
+    io.write(options.json ? JSON.stringify({ demo: page }) : `serve demo page ${page}`);
+  }
   if (running.generatedToken) {
     // Shown once, here; registered afterwards, so no later line can carry it.
     io.writeError(`serve access token (generated, shown once; set REALTIME_MCP_PROXY_TOKEN to choose one): ${running.accessToken}`);

@@ -11,6 +11,7 @@ import type { StartServeOptions } from '../serve/startServe.js';
 import { DEFAULT_SERVE_PORT } from '../serve/startServe.js';
 import { DEFAULT_OPENAI_BASE_URL } from '../serve/openAi.js';
 import { redactUrl } from '../redaction/index.js';
+import { defaultDemoDir } from '../serve/demoStatic.js';
 import { parseFlags, usageError } from './command.js';
 import { configError, loadConfigFile } from './configFile.js';
 import { connectServers } from './connectServers.js';
@@ -39,6 +40,10 @@ export const SERVE_FLAGS = {
   'body-limit': { type: 'string' },
   'rate-limit': { type: 'string' },
   'shutdown-timeout': { type: 'string' },
+  'openai-key-from-browser': { type: 'boolean' },
+  'events-capacity': { type: 'string' },
+  demo: { type: 'string' },
+  'record-sessions': { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
 
@@ -54,7 +59,7 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv): ServeCli
   const fail = (why: string): never => {
     throw usageError('serve', why);
   };
-  const { values } = parseFlags('serve', argv, SERVE_FLAGS, {
+  const { values } = parseFlags('serve', demoWithoutDir(argv), SERVE_FLAGS, {
     unknownFlag: (flag) => (flag === '--realtime-url' ? '--realtime-url is a connect flag: serve attaches to calls over the sideband, whose WebSocket comes from --openai-base-url' : undefined),
   });
   const loaded = values.config === undefined ? undefined : loadConfigFile(values.config);
@@ -63,8 +68,11 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv): ServeCli
   const warnings: string[] = [];
 
   const keyEnv = file?.realtime?.apiKeyEnv ?? 'OPENAI_API_KEY';
-  const apiKey = values['api-key'] || env[keyEnv] || undefined;
-  if (apiKey === undefined) {
+  const keyFromBrowser = values['openai-key-from-browser'] === true;
+  if (keyFromBrowser && values['api-key'] !== undefined) fail('--openai-key-from-browser and --api-key: serve takes the key from the page or has its own, not both');
+  if (keyFromBrowser && env[keyEnv]) warnings.push(`${keyEnv} is set and not used: with --openai-key-from-browser each session uses the key the page sends.`);
+  const apiKey = keyFromBrowser ? undefined : values['api-key'] || env[keyEnv] || undefined;
+  if (apiKey === undefined && !keyFromBrowser) {
     if (file?.realtime?.apiKeyEnv !== undefined) throw configError(loaded!.path, [`/realtime/apiKeyEnv names the environment variable ${keyEnv}, which is not set`], 'Please set it, or give --api-key');
     fail('no OpenAI API key (set OPENAI_API_KEY, or give --api-key): serve mints ephemeral keys, creates and accepts calls and attaches the sideband with it');
   }
@@ -121,6 +129,7 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv): ServeCli
   const maxSessions = number('--max-sessions', values['max-sessions'], 1, 100_000) ?? block?.limits?.maxSessions;
   const bodyBytes = number('--body-limit', values['body-limit'], 1024, 16 * 1024 * 1024) ?? block?.limits?.bodyBytes;
   const requestsPerMinute = number('--rate-limit', values['rate-limit'], 1, 1_000_000) ?? block?.limits?.requestsPerMinute;
+  const eventsCapacity = number('--events-capacity', values['events-capacity'], 1, 100_000);
   const shutdownTimeoutMs = number('--shutdown-timeout', values['shutdown-timeout'], 0, MAX_TIMEOUT_MS) ?? block?.shutdownTimeoutMs;
   const instructions = values.instructions ?? file?.instructions;
   const model = values.model ?? file?.session?.model;
@@ -137,7 +146,10 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv): ServeCli
     json: values.json ?? false,
     warnings,
     serve: {
-      apiKey: apiKey!,
+      ...(keyFromBrowser ? { openAiKeyFromBrowser: true } : { apiKey: apiKey! }),
+      ...(eventsCapacity !== undefined ? { events: { capacity: eventsCapacity } } : {}),
+      ...(values.demo !== undefined ? { demo: { dir: values.demo === '' ? defaultDemoDir() : values.demo } } : {}),
+      ...(values['record-sessions'] ? { recordSessions: true } : {}),
       host: values.host ?? block?.host ?? '127.0.0.1',
       port,
       openaiBaseUrl: baseUrl,
@@ -161,4 +173,9 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv): ServeCli
       ...(shutdownTimeoutMs !== undefined ? { shutdownTimeoutMs } : {}),
     },
   };
+}
+
+/** `--demo` takes an optional directory: alone (last, or before another flag) it means the default one. */
+function demoWithoutDir(argv: string[]): string[] {
+  return argv.map((arg, index) => (arg === '--demo' && (index === argv.length - 1 || argv[index + 1]!.startsWith('-')) ? '--demo=' : arg));
 }

@@ -6,6 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { InspectionRecord } from '../proxy/inspection.js';
+import type { ToolCallTimeline } from '../proxy/options.js';
 import type { RecordingRecord } from '../recording/format.js';
 import { ReplayMismatchError, replay, replayRecording } from './replay.js';
 
@@ -165,5 +167,48 @@ describe('replayRecording', () => {
     const result = await replayRecording(path, { waitMs: 2000 });
     expect(result.failure?.message).toMatch(/sent POST tools\/call where the recording has POST tools\/other/);
     expect(Date.now() - started).toBeLessThan(8000);
+  });
+});
+
+describe('following the replayed proxy', () => {
+  it('onProxy is called once, before the first record; with inspect, the host hears the call, every client event and the machines, and the replay still passes', async () => {
+    const heard: string[] = [];
+    const ended: ToolCallTimeline[] = [];
+    const sentTypes: string[] = [];
+    const inspected: InspectionRecord[] = [];
+    let calls = 0;
+    const result = await replayRecording(source, {
+      inspect: true,
+      onProxy: (proxy) => {
+        calls++;
+        expect(proxy.snapshot().state).toBe('connecting');
+        proxy.on('toolCall.ended', (timeline) => ended.push(timeline));
+        proxy.on('realtime.sent', (event) => sentTypes.push(event.type));
+        proxy.on('inspect', (record) => inspected.push(record));
+        proxy.on('session.ended', () => heard.push('ended'));
+      },
+      beforeRecord: (record) => void (record.seq === 1 && heard.push(`first record, onProxy called ${calls} time(s)`)),
+    });
+    expect(result.failure).toBeUndefined();
+    expect(calls).toBe(1);
+    expect(heard).toEqual(['first record, onProxy called 1 time(s)', 'ended']);
+    expect(ended.map((timeline) => timeline.code)).toEqual(['ok']);
+    // Every client event the recording has, in its order.
+    expect(sentTypes).toEqual(parsed.filter((line) => line.peer === 'openai' && line.dir === 'out' && line.kind === 'ws.message').map((line) => (line.data as { type: string }).type));
+    const call = inspected.filter((record) => record.kind === 'snapshot' && record.machine === 'toolCall');
+    expect(call.length).toBeGreaterThan(0);
+    expect(call.at(-1)!.status).toBe('done');
+    expect(inspected.some((record) => record.machine === 'session')).toBe(true);
+  });
+
+  it('an onProxy that throws fails the replay, saying so, with no record played', async () => {
+    const result = await replayRecording(source, {
+      onProxy: () => {
+        throw new Error('host broke');
+      },
+    });
+    expect(result.ok).toBe(false);
+    expect(result.records).toBe(0);
+    expect(result.failure).toEqual({ seq: 0, message: 'Failed to replay: onProxy threw host broke, so no record was played. Please catch errors inside onProxy.' });
   });
 });

@@ -9,7 +9,7 @@ import type { McpServerConfig } from '../mcp/types.js';
 import type { ApprovalRequest } from '../machines/types.js';
 import { createMemoryTransport } from '../protocol/memoryTransport.js';
 import { describeRefusedSend, watchRefusedSends } from '../protocol/refusedSends.js';
-import { createRealtimeMcpProxy } from '../proxy/createRealtimeMcpProxy.js';
+import { createRealtimeMcpProxy, type RealtimeMcpProxy } from '../proxy/createRealtimeMcpProxy.js';
 import { ELIDED_AUDIO_FIELDS, type RecordingHeader, type RecordingLine, type RecordingRecord } from '../recording/format.js';
 import { matchIds } from '../recording/ids.js';
 import { readRecordingBatches } from './readRecording.js';
@@ -30,6 +30,15 @@ export interface ReplayOptions {
   beforeRecord?: (record: RecordingRecord) => void | Promise<void>;
   /** How long to wait for each client event the recording expects. Default 10 000 ms. */
   waitMs?: number;
+  /** The replayed proxy's `inspect` option: its machines' state changes as `inspect` events (for visualizers). */
+  inspect?: boolean;
+  /**
+   * Called once with the replayed proxy, before it starts and before the first record is played, so
+   * a host can follow its events (`toolCall.ended`, `realtime.sent`, `inspect`…) as a live
+   * session's. If it throws, the replay fails (`result.failure`, record 0) and nothing is played:
+   * a host that could not attach would watch a replay it cannot see.
+   */
+  onProxy?: (proxy: RealtimeMcpProxy) => void;
 }
 
 export interface ReplayFailure {
@@ -118,7 +127,15 @@ export async function replayRecording(source: string | AsyncIterable<RecordingLi
     ...(recorded.instructions !== undefined ? { instructions: recorded.instructions } : {}),
     ...(recorded.session ? { session: recorded.session } : {}),
     ...(recorded.nativeMcp ? { nativeMcp: recorded.nativeMcp as never } : {}),
+    ...(options.inspect === true ? { inspect: true } : {}),
   });
+  if (options.onProxy) {
+    try {
+      options.onProxy(proxy);
+    } catch (cause) {
+      fail({ seq: 0, message: `Failed to replay: onProxy threw ${cause instanceof Error ? cause.message : String(cause)}, so no record was played. Please catch errors inside onProxy.` });
+    }
+  }
   const requested = new Map<string, ApprovalRequest>();
   proxy.on('approval.requested', (request) => {
     requested.set(request.approvalId, request);

@@ -16,7 +16,7 @@ import { ToolCaller } from '../mcp/toolCaller.js';
 import { resolveToolLimits } from '../mcp/toolLimits.js';
 import type { McpServerConfig, ToolCallResult } from '../mcp/types.js';
 import type { ClientEvent, ServerEvent } from '../protocol/generated/types.js';
-import type { RealtimeTransport } from '../protocol/transport.js';
+import type { RealtimeTransport, SendResult } from '../protocol/transport.js';
 import { createWebSocketTransport } from '../protocol/websocketTransport.js';
 import { TEARDOWN_DENY_REASON, toolCallMachine } from '../machines/toolCall.js';
 import { sessionMachine, type SessionEmitted, type SessionEndReason } from '../machines/session.js';
@@ -28,9 +28,11 @@ import { createHostToolCaller } from './hostToolCaller.js';
 import { resolveHostTools } from './hostTools.js';
 import { projectInspectionEvent } from './inspection.js';
 import { isAudioEvent, type ProxyEvents, type RealtimeMcpProxyOptions } from './options.js';
+import { sentEventForHost } from './sentEvent.js';
 import { registeringKey, sessionRedactor } from './sessionRedactor.js';
 import { SessionToolSettings, nativeApprovalRules } from './sessionToolSettings.js';
 import { createToolCallTimelines } from './timelines.js';
+import type { ToolAllowlist } from './toolSettings.js';
 import { toolsOverriddenWarning } from './toolsOverriddenWarning.js';
 
 /** The session's tools (MCP) and, for the app, the embedding API (audio, text, interrupt, session updates: hostActions.ts). */
@@ -207,16 +209,49 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
     const value = actor.getSnapshot().value;
     return end ? 'closed' : typeof value === 'string' ? value : (Object.keys(value)[0] ?? '');
   };
-  const embedding = createHostActions({ transport, stage, end: () => end, tell });
-
-  const send = (event: ClientEvent) => {
-    let result: ReturnType<RealtimeTransport['send']>;
+  /**
+   * The one way a client event reaches the transport (the machine's sends and the embedding API's
+   * alike): each one the transport took is told as `realtime.sent`, redacted and without audio.
+   */
+  const transmit = (event: ClientEvent): SendResult => {
+    let result: SendResult;
     try {
       result = transport.send(event);
     } catch (cause) {
       // A host-provided transport may throw: that is a failed send, not a broken session.
       result = { ok: false, error: new ProxyError('socket_error', `Failed to send "${event.type}": the transport threw ${cause instanceof Error ? cause.message : String(cause)}. Please fix the transport's send().`, { cause }) };
     }
+    // Redacting and copying costs: only done when someone listens (audio appends come 50 times a second).
+    if (result.ok && (options.hooks?.onEvent || host.events.hasListeners('realtime.sent'))) notify('realtime.sent', sentEventForHost(event, redactor));
+    return result;
+  };
+  /**
+   * The tools worked out again (settings, limits) and offered: through the session machine, as a
+   * catalog change is (it owns session.update: one in flight, changes in a burst sent together).
+   */
+  const reresolveTools = () => {
+    for (const error of toolSettings.unreported(resolveToolSettings())) report(error);
+    warnOfToolLimits();
+    caller.prepare();
+  };
+  const offerTools = () => tell({ type: 'catalog.changed', tools: sessionTools(), toolInfo: toolInfo() });
+  const allowTools = (allowed: ToolAllowlist): SendResult => {
+    // Before the first listing, it replaces the option: start() checks it as it checks allowedTools.
+    if (!settingsResolved) {
+      toolSettings.setAllowedTools(allowed);
+      return { ok: true };
+    }
+    const refusal = toolSettings.allowlistRefusal(catalog, allowed);
+    if (refusal) return { ok: false, error: refusal };
+    toolSettings.setAllowedTools(allowed);
+    reresolveTools();
+    offerTools();
+    return { ok: true };
+  };
+  const embedding = createHostActions({ transport, send: transmit, stage, end: () => end, tell, allowTools });
+
+  const send = (event: ClientEvent) => {
+    const result = transmit(event);
     if (result.ok) return true;
     report(result.error);
     // The machine learns of it: an unsent session.update must not leave it waiting for an answer.
@@ -362,11 +397,9 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
           // once, with every server in: a first update with only the fastest server's tools, or
           // before allowedTools is resolved, must never go out.
           if (!settingsResolved) return notify('catalog.changed', diff);
-          for (const error of toolSettings.unreported(resolveToolSettings())) report(error);
-          warnOfToolLimits();
-          caller.prepare();
+          reresolveTools();
           notify('catalog.changed', diff);
-          tell({ type: 'catalog.changed', tools: sessionTools(), toolInfo: toolInfo() });
+          offerTools();
         }),
         ...connections.map((connection) => connection.on('error', reportOnce)),
         caller.on('progress', (progress) => notify('toolCall.progress', progress)),

@@ -26,6 +26,7 @@ import { base64ByteLength } from '../base64.js';
 import { audioPayload, type AudioInput } from './audioPayload.js';
 import { isAudioEvent } from './options.js';
 import { checkSessionPatch } from './sessionPatch.js';
+import { checkAllowlistShape, type ToolAllowlist } from './toolSettings.js';
 
 /** Beyond any context window (gpt-realtime: 32k tokens ≈ 128k characters): such a message is a mistake. */
 export const MAX_TEXT_CHARS = 200_000;
@@ -59,14 +60,28 @@ export interface RealtimeMcpProxyEmbedding {
    * refusal by the server arrives as `realtime.error`. An empty patch sends nothing.
    */
   updateSession(patch: SessionPatch): SendResult;
+  /**
+   * Replaces the allowlist (`allowedTools`: "server/tool" keys, or a function of the tool) mid-session:
+   * the tools offered are worked out again (same limits, same names) and sent in one
+   * `session.update` once no other is in flight; a call to a tool left out is refused
+   * (`not_allowed`). A key naming no listed tool is refused (`invalid_input`, with a "did you
+   * mean") and nothing changes. Before `start()` has listed the tools, it replaces the
+   * `allowedTools` option (checked as it is, at start). Host tools are not affected.
+   */
+  setAllowedTools(allowed: ToolAllowlist): SendResult;
 }
 
 export interface HostActionsDeps {
+  /** For its audio mode (`media`: no audio in events). */
   transport: RealtimeTransport;
+  /** The session's one way onto the transport (it reports `realtime.sent`); never throws. */
+  send(event: ClientEvent): SendResult;
   /** The session's stage: `connecting`, `configuring`, `ready` or `closed`. */
   stage(): string;
   end(): SessionEndReason | undefined;
   tell(event: SessionEvent): void;
+  /** Checks an allowlist of the right shape against the catalog and, if it names only listed tools, offers the tools it allows. */
+  allowTools(allowed: ToolAllowlist): SendResult;
 }
 
 /** The assistant audio item the host is playing, as far as its deltas arrived. */
@@ -101,14 +116,8 @@ export function createHostActions(deps: HostActionsDeps): { api: RealtimeMcpProx
     return refused('not_open', `Failed to ${what}: the session has ended${end ? ` (${end.reason})` : ''}. Please start a new session.`);
   };
 
-  const send = (event: ClientEvent): SendResult => {
-    try {
-      return transport.send(event);
-    } catch (cause) {
-      // A host-provided transport may throw: that is a failed send, returned like any other.
-      return { ok: false, error: new ProxyError('socket_error', `Failed to send "${event.type}": the transport threw ${cause instanceof Error ? cause.message : String(cause)}. Please fix the transport's send().`, { cause }) };
-    }
-  };
+  // Never throws: a transport that throws is a failed send, returned like any other.
+  const send = deps.send;
 
   const respondOption = (options: unknown, fallback: boolean, what: string): boolean | SendResult => {
     if (options === undefined) return fallback;
@@ -191,6 +200,14 @@ export function createHostActions(deps: HostActionsDeps): { api: RealtimeMcpProx
       if (checked.patch) deps.tell({ type: 'host.sessionUpdate', patch: checked.patch });
       return ok;
     },
+
+    setAllowedTools(allowed) {
+      const closed = notOpen('change the allowed tools', true);
+      if (closed) return closed;
+      const checked = checkAllowlistShape(allowed);
+      if (!checked.ok) return refused('invalid_input', `Failed to change the allowed tools: ${checked.why}. Please ${checked.please}.`);
+      return deps.allowTools(checked.allowlist);
+    },
   };
 
   /** What the edge learns from the server's events: the audio formats, and the assistant audio playing. */
@@ -224,6 +241,7 @@ const ACTIONS = new Map<keyof RealtimeMcpProxyEmbedding, string>([
   ['sendText', 'send the text'],
   ['interrupt', 'interrupt'],
   ['updateSession', 'update the session'],
+  ['setAllowedTools', 'change the allowed tools'],
 ]);
 
 /** Each method, never throwing: an argument whose getter (or Proxy trap) throws is refused like any bad argument. */

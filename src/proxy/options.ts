@@ -11,7 +11,7 @@ import type { ToolRoute } from '../mcp/router.js';
 import type { ToolLimits } from '../mcp/toolLimits.js';
 import type { CatalogTool, McpServerConfig, ToolCallCode, ToolCallResult } from '../mcp/types.js';
 import type { DecodedServerEvent } from '../protocol/codec.js';
-import type { McpTool, RealtimeError, RealtimeSessionConfig, ServerEvent } from '../protocol/generated/types.js';
+import type { ClientEvent, McpTool, RealtimeError, RealtimeSessionConfig, ServerEvent } from '../protocol/generated/types.js';
 import type { InboundEventMeta, RealtimeTransport } from '../protocol/transport.js';
 import type { SessionEndReason } from '../machines/session.js';
 import type { ApprovalConfig, ApprovalDecision, ApprovalRequest, BargeInPolicy } from '../machines/types.js';
@@ -168,6 +168,11 @@ export type ProxyEvents = {
   error: [error: ProxyError];
   /** Every decoded server event but audio deltas. */
   'realtime.event': [event: DecodedServerEvent, meta: InboundEventMeta];
+  /**
+   * Every client event the proxy sent (the transport took it), in order: redacted with the
+   * session's redactor, an `input_audio_buffer.append`'s `audio` replaced by `"<N bytes elided>"`.
+   */
+  'realtime.sent': [event: ClientEvent];
   /** Audio deltas (WebSocket sessions), kept away from the machines. */
   'realtime.audio': [event: ServerEvent];
   /** A Realtime `error` event, as the server sent it. */

@@ -10,7 +10,7 @@
  * count first against the tool limits (resolveHostTools made sure they fit alone, so only MCP
  * tools are ever left out). The per-tool MCP settings (`allowedTools`…) do not apply to them.
  */
-import type { ProxyError } from '../errors.js';
+import { ProxyError } from '../errors.js';
 import type { SessionToolInfo } from '../machines/session.js';
 import { parseToolIdentity } from '../machines/policy.js';
 import type { ApprovalRule } from '../machines/types.js';
@@ -20,7 +20,7 @@ import { applyToolLimits, describeToolLimit, resolveToolLimits, type LimitCandid
 import type { CatalogTool, RealtimeFunctionTool } from '../mcp/types.js';
 import type { ResolvedHostTool } from './hostTools.js';
 import type { ProxyWarning } from './options.js';
-import { resolveToolSettings, type PerToolSetting, type ResolvedToolSettings, type ToolApproval, type ToolSettingsCatalog, type ToolSettingsOptions, type ToolSettingsProblem } from './toolSettings.js';
+import { resolveToolSettings, type PerToolSetting, type ResolvedToolSettings, type ToolAllowlist, type ToolApproval, type ToolSettingsCatalog, type ToolSettingsOptions, type ToolSettingsProblem } from './toolSettings.js';
 
 export interface ToolSettingsCatalogWithTools extends ToolSettingsCatalog {
   functionTools(): RealtimeFunctionTool[];
@@ -29,7 +29,7 @@ export interface ToolSettingsCatalogWithTools extends ToolSettingsCatalog {
 type Candidate = LimitCandidate & { functionName: string };
 
 export class SessionToolSettings {
-  readonly #options: ToolSettingsOptions;
+  #options: ToolSettingsOptions;
   readonly #limits: ResolvedToolLimits;
   readonly #hostTools: readonly ResolvedHostTool[];
   #byFunctionName: ReadonlyMap<string, ResolvedToolSettings> = new Map();
@@ -74,6 +74,25 @@ export class SessionToolSettings {
     this.#limited = limited;
     this.#limitOutcome = outcome;
     return problems;
+  }
+
+  /**
+   * Why `allowed` cannot replace the allowlist: a key naming no listed tool, worded like the
+   * `allowedTools` option's refusal at start (with its "did you mean"), as `invalid_input`.
+   * Undefined when it can (a key for a server that did not list is taken: it applies once it lists).
+   */
+  allowlistRefusal(catalog: ToolSettingsCatalog, allowed: ToolAllowlist): ProxyError | undefined {
+    const fatal = resolveToolSettings(catalog, { allowedTools: allowed }).problems.filter((problem) => problem.fatal);
+    const first = fatal[0];
+    if (first === undefined) return undefined;
+    const { why, please } = first.error.data as { why: string; please: string };
+    const more = fatal.length > 1 ? ` (and ${fatal.length - 1} more ${fatal.length === 2 ? 'key' : 'keys'} like it)` : '';
+    return new ProxyError('invalid_input', `Failed to change the allowed tools: ${why}${more}. Please ${please}; the tools offered did not change.`, { data: { problems: fatal.map((problem) => problem.error.message) } });
+  }
+
+  /** Replaces the allowlist (checked: allowlistRefusal); the next `update` applies it. */
+  setAllowedTools(allowed: ToolAllowlist): void {
+    this.#options = { ...this.#options, allowedTools: allowed };
   }
 
   /**

@@ -192,7 +192,33 @@ function predicateLookup<T>(setting: ToolSettingName, predicate: (tool: CatalogT
 }
 
 function fatal(setting: ToolSettingName, why: string, please: string): ToolSettingsProblem {
-  return { setting, fatal: true, error: new ProxyError('invalid_options', `Failed to configure ${setting}: ${why}. Please ${please}.`, { data: { setting } }) };
+  // `why` and `please` kept apart: a change mid-session (setAllowedTools) words the same problem as its own.
+  return { setting, fatal: true, error: new ProxyError('invalid_options', `Failed to configure ${setting}: ${why}. Please ${please}.`, { data: { setting, why, please } }) };
+}
+
+/** At most this many keys in an allowlist: beyond any catalog's size (toolLimits.maxTools is at most 10 000). */
+export const MAX_ALLOWLIST_KEYS = 10_000;
+/** A label (≤ 32), a slash and an MCP tool name fit well within this. */
+const MAX_KEY_CHARS = 1_000;
+
+/**
+ * An allowlist given at run time (`setAllowedTools`), checked for its shape before anything reads
+ * the catalog: an array of at most MAX_ALLOWLIST_KEYS strings (copied, so the host changing its
+ * array later changes nothing), or a function of the tool. The reason it is refused otherwise.
+ */
+export function checkAllowlistShape(allowed: unknown): { ok: true; allowlist: ToolAllowlist } | { ok: false; why: string; please: string } {
+  if (typeof allowed === 'function') return { ok: true, allowlist: allowed as (tool: CatalogTool) => boolean };
+  const please = 'pass an array of "server/tool" strings';
+  if (!Array.isArray(allowed)) return { ok: false, why: `it is ${describe(allowed)}, not an array`, please };
+  if (allowed.length > MAX_ALLOWLIST_KEYS) return { ok: false, why: `it holds ${allowed.length} keys, over ${MAX_ALLOWLIST_KEYS}`, please: 'list only the tools the model may call' };
+  const keys: string[] = [];
+  for (let i = 0; i < allowed.length; i++) {
+    const key: unknown = allowed[i];
+    if (typeof key !== 'string') return { ok: false, why: `item ${i} is ${describe(key)}, not a "server/tool" string`, please };
+    if (key.length > MAX_KEY_CHARS) return { ok: false, why: `item ${i} is ${key.length} characters long, over ${MAX_KEY_CHARS}`, please };
+    keys.push(key);
+  }
+  return { ok: true, allowlist: keys };
 }
 
 function failClosedNote(setting: ToolSettingName): string {

@@ -58,7 +58,7 @@ describe('the access token and the Origin allowlist', () => {
     expect(refused.headers.get('access-control-allow-origin')).toBeNull();
     const allowed = await h.request('/tools', { headers: { origin: 'http://localhost:5173' } });
     expect(allowed.status).toBe(200);
-    expect(allowed.headers.get('access-control-expose-headers')).toBe('Location, X-Session-Id, Retry-After');
+    expect(allowed.headers.get('access-control-expose-headers')).toBe('Location, X-Session-Id, Retry-After, X-Recording-Truncated');
   });
 });
 

@@ -16,20 +16,26 @@ import { ToolCatalog } from '../mcp/catalog.js';
 import { registerServerSecrets } from '../mcp/serverConfig.js';
 import type { CatalogTool } from '../mcp/types.js';
 import { createNodeMcpConnection } from '../node/mcpConnection.js';
-import { createNodeRealtimeMcpProxy } from '../node/realtimeMcpProxy.js';
+import { createNodeRealtimeMcpProxy, recordedProxyOptions } from '../node/realtimeMcpProxy.js';
+import { Recorder } from '../recording/recorder.js';
 import type { RealtimeMcpProxy } from '../proxy/createRealtimeMcpProxy.js';
 import { Redactor } from '../redaction/index.js';
 import { generateAccessToken, originPolicy, requireAccessToken } from './auth.js';
+import { OFFLINE_KEY, requestOpenAiKey, type OpenAiKey } from './browserKey.js';
 import { createCheckedFetch } from './checkedFetch.js';
+import { demoStatic } from './demoStatic.js';
+import { audioHash, SessionRecording } from './sessionRecording.js';
+import { MAX_REPLAY_BODY_BYTES, parseRecordingText, parseReplayQuery, ReplayRegistry } from './replays.js';
 import { defaultOpenAi } from './defaultOpenAi.js';
 import { streamSessionEvents } from './events.js';
 import { errorResponse, failureLine, ServeHttpError } from './httpErrors.js';
 import { limitBody, rateLimit, RateLimiter } from './limits.js';
 import { webSocketBaseUrl, type ServeOpenAi, type ServeSessionConfig } from './openAi.js';
-import { checkId, checkSdp, parseApprovalAnswer, parseAttach, parseSessionRequest, readJson, type SessionRequest } from './requests.js';
+import { checkId, checkSdp, parseAllowedTools, parseApprovalAnswer, parseAttach, parseSessionRequest, readJson, type SessionRequest } from './requests.js';
 import { resolveServeOptions, type ResolvedServeOptions, type ServeLogEntry, type ServeOptions } from './serveOptions.js';
-import { SessionRegistry, type ServeSession, type ServeSessionKind } from './sessions.js';
+import { KEPT_ENDED_MS, KEPT_ENDED_SESSIONS, SessionRegistry, type ServeSession, type ServeSessionKind } from './sessions.js';
 import { describeTools, planTools } from './toolPlan.js';
+import { serveInfo } from './info.js';
 import { handleWebhook, type WebhookDeps } from './webhookRoute.js';
 
 /** How long past the ephemeral key's TTL a pending session waits for its attach. */
@@ -61,7 +67,12 @@ export function createServeApp(options: ServeOptions): ServeApp {
   // The server's secrets: the key, the access token, the webhook secret, every configured server's credentials.
   const redactor = new Redactor([typeof options.apiKey === 'string' ? options.apiKey : undefined, accessToken, options.webhook?.secret]);
   for (const server of resolved.servers) registerServerSecrets(redactor, server);
-  const apiKey = typeof options.apiKey === 'string' ? options.apiKey : registering(options.apiKey, redactor);
+  // With openAiKeyFromBrowser serve has no key: each session uses the page's (requestOpenAiKey).
+  const serverKey: OpenAiKey | undefined = options.apiKey === undefined || typeof options.apiKey === 'string' ? options.apiKey : registering(options.apiKey, redactor);
+  const keyOf = (c: Context): OpenAiKey => requestOpenAiKey(c, { serverKey, keyFromBrowser: resolved.keyFromBrowser, offline: resolved.offline });
+  /** The key each session was made with (its hang-up needs it). */
+  const sessionKeys = new WeakMap<ServeSession, OpenAiKey>();
+  const callsUrl = `${resolved.baseUrl.replace(/\/+$/, '')}/realtime/calls`;
   const log = (level: ServeLogEntry['level'], message: string, more?: Redactor) => {
     try {
       options.log?.({ level, message: redactor.text(more ? more.text(message) : message) });
@@ -94,9 +105,7 @@ export function createServeApp(options: ServeOptions): ServeApp {
   const { model: _model, audio: _audio, ...sidebandSession } = options.session ?? {};
 
   /** The tools of one request (configured + run-time servers, picks, limits), with the redactor that knows the request's secrets. */
-  async function planRequestTools(request: SessionRequest) {
-    const sessionRedactor = new Redactor();
-    redactor.link(sessionRedactor);
+  async function planRequestTools(request: SessionRequest, sessionRedactor = newRequestRedactor()) {
     for (const server of request.mcpServers) sessionRedactor.addHeaders(server.headers).addUrl(server.url);
     try {
       const plan = await planTools(request, {
@@ -113,15 +122,37 @@ export function createServeApp(options: ServeOptions): ServeApp {
     }
   }
 
+  /** A redactor for one request's secrets (its MCP headers, its page key), knowing serve's too. */
+  function newRequestRedactor(...secrets: string[]): Redactor {
+    const requestRedactor = new Redactor(secrets);
+    redactor.link(requestRedactor);
+    return requestRedactor;
+  }
+
+  /**
+   * Runs a route that handles a request's own secrets: a refusal it throws is redacted with them
+   * too (serve's redactor, used for every answer, does not know them: they are never kept).
+   */
+  async function redactingWith<T>(requestRedactor: Redactor, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof ServeHttpError) throw new ServeHttpError(error.status, error.code, requestRedactor.text(error.message), error.headers);
+      throw internal(error, requestRedactor);
+    }
+  }
+
   /** Checks a request's MCP servers, lists the tools, and makes the session (pending) that will attach. */
-  async function prepareSession(kind: ServeSessionKind, request: SessionRequest, pendingTtlMs?: number): Promise<{ session: ServeSession; config: ServeSessionConfig }> {
+  async function prepareSession(kind: ServeSessionKind, request: SessionRequest, key: OpenAiKey, sessionRedactor: Redactor, pendingTtlMs?: number): Promise<{ session: ServeSession; config: ServeSessionConfig }> {
     if (draining) throw shuttingDown();
     await checkRuntimeServers(request);
-    const { plan, sessionRedactor } = await planRequestTools(request);
+    const { plan } = await planRequestTools(request, sessionRedactor);
+    // A recording's header carries the allowlist as keys (a replay cannot run serve's function).
+    const allowedKeys = options.allowedTools !== undefined || request.tools !== undefined ? plan.catalog.tools.filter(plan.allowed).map((tool) => `${tool.server}/${tool.mcpName}`) : undefined;
     await plan.release();
-    const createProxy = (callId: string): RealtimeMcpProxy =>
-      createNodeRealtimeMcpProxy({
-        transport: openai.createNodeSidebandTransport({ callId, apiKey, baseUrl: wsBaseUrl }),
+    const recording = options.recordSessions === true ? new SessionRecording() : undefined;
+    const createProxy = (callId: string): RealtimeMcpProxy => {
+      const proxyOptions = {
         servers: plan.servers,
         redactor: sessionRedactor,
         allowedTools: plan.allowed,
@@ -132,16 +163,36 @@ export function createServeApp(options: ServeOptions): ServeApp {
         toolLimits: resolved.toolLimits,
         ...(options.instructions ? { instructions: options.instructions } : {}),
         ...(Object.keys(sidebandSession).length > 0 ? { session: sidebandSession } : {}),
+      };
+      return createNodeRealtimeMcpProxy({
+        ...proxyOptions,
+        transport: openai.createNodeSidebandTransport({ callId, apiKey: key, baseUrl: wsBaseUrl }),
         inspect: true,
-        catalogCache: plan.cache,
-        mcp: connectionOptions(sessionRedactor),
+        ...(recording
+          ? {
+              recorder: new Recorder({
+                sink: recording.sink,
+                redactor: sessionRedactor,
+                hash: audioHash,
+                model: resolved.model,
+                servers: plan.servers.map((server) => ({ label: server.label, ...(server.url ? { url: server.url } : { transport: 'stdio' as const }) })),
+                proxy: { ...recordedProxyOptions(proxyOptions), ...(allowedKeys ? { allowedTools: allowedKeys } : {}) },
+              }),
+              // The session lists its tools itself, so the recording holds the MCP traffic a replay answers from.
+              catalogCache: false as const,
+              mcp: { ...connectionOptions(sessionRedactor), transportMemory: new Map() },
+            }
+          : { catalogCache: plan.cache, mcp: connectionOptions(sessionRedactor) }),
       });
+    };
     const session = sessions.create(kind, {
       redactor: sessionRedactor,
       createProxy,
+      ...(recording ? { recording } : {}),
       ...(pendingTtlMs !== undefined ? { pendingTtlMs } : {}),
       onEnded: (ended) => log('info', `session ${ended.id} ended (${ended.kind}${ended.callId ? `, call ${ended.callId}` : ''})`),
     });
+    sessionKeys.set(session, key);
     log('info', `session ${session.id} created (${kind}${request.mcpServers.length > 0 ? `, ${request.mcpServers.length} MCP servers from the request` : ''})`);
     return { session, config: callSession(plan.functionTools) };
   }
@@ -177,8 +228,9 @@ export function createServeApp(options: ServeOptions): ServeApp {
     }
     return internal(error);
   };
-  const internal = (error: unknown): ServeHttpError => {
-    log('error', `Failed to serve a request: ${error instanceof Error ? error.message : String(error)}`);
+  const internal = (error: unknown, requestRedactor?: Redactor): ServeHttpError => {
+    if (error instanceof ServeHttpError) return error;
+    log('error', `Failed to serve a request: ${error instanceof Error ? error.message : String(error)}`, requestRedactor);
     return new ServeHttpError(500, 'internal_error', 'Failed to serve the request: the server failed inside. Please try again; the server log says more.');
   };
   const shuttingDown = () => new ServeHttpError(503, 'shutting_down', 'Failed to start a session: the server is shutting down. Please try again on another instance.', { 'Retry-After': '5' });
@@ -190,15 +242,16 @@ export function createServeApp(options: ServeOptions): ServeApp {
       log('info', `session ${session.id} attached to call ${callId}`);
     } catch (error) {
       if (error instanceof ServeHttpError) throw error;
-      void hangup(callId);
+      void hangup(callId, sessionKeys.get(session), session.redactor);
       throw upstream(error, session);
     }
   }
 
-  async function hangup(callId: string): Promise<void> {
+  async function hangup(callId: string, key: OpenAiKey | undefined, callRedactor: Redactor = redactor): Promise<void> {
+    if (key === undefined) return;
     await Promise.resolve()
-      .then(() => openai.hangupCall({ apiKey, baseUrl: resolved.baseUrl, redactor, callId, signal: AbortSignal.timeout(5_000) }))
-      .catch((error: unknown) => log('warn', failureLine(`hang up call ${callId}`, error)));
+      .then(() => openai.hangupCall({ apiKey: key, baseUrl: resolved.baseUrl, redactor: callRedactor, callId, signal: AbortSignal.timeout(5_000) }))
+      .catch((error: unknown) => log('warn', failureLine(`hang up call ${callId}`, error), callRedactor));
   }
 
   const app = new Hono();
@@ -225,39 +278,61 @@ export function createServeApp(options: ServeOptions): ServeApp {
     if (path !== '/healthz') log('info', `${c.req.method} ${path.slice(0, 200)} ${c.res.status} ${Date.now() - started} ms`);
   });
   app.use('*', rateLimit(limiter, clientAddress));
-  app.use('*', originPolicy(resolved.allowedOrigins));
-  app.use('*', limitBody(resolved.bodyBytes));
+  app.use('*', originPolicy(resolved.allowedOrigins, { sameOriginOnLoopback: options.demo !== undefined }));
+  // One exception to the body limit, explicit: a recording for POST /replays may be up to 4 MiB.
+  const bodyLimit = limitBody(resolved.bodyBytes);
+  const replayBodyLimit = limitBody(Math.max(resolved.bodyBytes, MAX_REPLAY_BODY_BYTES));
+  app.use('*', (c, next) => (c.req.method === 'POST' && c.req.path === '/replays' ? replayBodyLimit(c, next) : bodyLimit(c, next)));
 
   const webhookDeps: WebhookDeps = {
     openai,
-    apiKey,
+    // No webhook without serve's own key (resolveServeOptions refuses one with openAiKeyFromBrowser).
+    apiKey: serverKey ?? OFFLINE_KEY,
     baseUrl: resolved.baseUrl,
     redactor,
     ...(options.webhook ? { webhook: options.webhook } : {}),
     decide: resolved.sipDecision,
     liveSipCalls: () => sessions.count('sip'),
     draining: () => draining,
-    prepare: async () => prepareSession('sip', { mcpServers: [] }),
+    prepare: async () => prepareSession('sip', { mcpServers: [] }, serverKey ?? OFFLINE_KEY, newRequestRedactor()),
     attach: (session, callId) => attach(session, callId),
     log,
     seen: new Set(),
   };
   app.post('/webhooks/openai', (c) => handleWebhook(c, webhookDeps));
 
+  // The demo's files need no token (they hold no secret); everything after this line does.
+  if (options.demo !== undefined) app.use('*', demoStatic({ dir: options.demo.dir, connectOrigins: [new URL(callsUrl).origin] }));
   app.use('*', requireAccessToken(accessToken));
 
+  app.get('/info', (c) =>
+    c.json(
+      serveInfo({
+        baseUrl: resolved.baseUrl,
+        keyFromBrowser: resolved.keyFromBrowser,
+        runtimeMcp: options.runtimeMcp?.enabled === true,
+        toolLimits: resolved.toolLimits,
+        approvalMode: options.approval?.mode,
+      }),
+    ),
+  );
+
   app.post('/session', async (c) => {
-    const request = parseSessionRequest(await readJson(c));
-    // The key may start a call until it expires, and the page attaches after the call opened: a
-    // grace past the TTL, so a call started at the last second still gets its tool executor.
-    const { session, config } = await prepareSession('client_secret', request, resolved.clientSecretTtlSeconds * 1000 + ATTACH_GRACE_MS);
-    let secret: { value: string; expiresAt: number };
-    try {
-      secret = await openai.createClientSecret({ apiKey, baseUrl: resolved.baseUrl, redactor: session.redactor, session: config, expiresAfterSeconds: resolved.clientSecretTtlSeconds });
-    } catch (error) {
-      throw upstream(error, session);
-    }
-    return c.json({ clientSecret: secret.value, expiresAt: secret.expiresAt, sessionId: session.id }, 201);
+    const key = keyOf(c);
+    const sessionRedactor = newRequestRedactor(typeof key === 'string' ? key : '');
+    return redactingWith(sessionRedactor, async () => {
+      const request = parseSessionRequest(await readJson(c));
+      // The key may start a call until it expires, and the page attaches after the call opened: a
+      // grace past the TTL, so a call started at the last second still gets its tool executor.
+      const { session, config } = await prepareSession('client_secret', request, key, sessionRedactor, resolved.clientSecretTtlSeconds * 1000 + ATTACH_GRACE_MS);
+      let secret: { value: string; expiresAt: number };
+      try {
+        secret = await openai.createClientSecret({ apiKey: key, baseUrl: resolved.baseUrl, redactor: session.redactor, session: config, expiresAfterSeconds: resolved.clientSecretTtlSeconds });
+      } catch (error) {
+        throw upstream(error, session);
+      }
+      return c.json({ clientSecret: secret.value, expiresAt: secret.expiresAt, sessionId: session.id, callsUrl }, 201);
+    });
   });
 
   app.post('/sessions/:id/attach', async (c) => {
@@ -271,29 +346,33 @@ export function createServeApp(options: ServeOptions): ServeApp {
   });
 
   app.post('/call', async (c) => {
-    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    let sdp: string;
-    let request: SessionRequest = { mcpServers: [] };
-    const json = type === 'application/json';
-    if (json) {
-      const body = await readJson(c);
-      request = parseSessionRequest(body, ['sdp']);
-      sdp = checkSdp((body as { sdp?: unknown }).sdp);
-    } else if (type === 'application/sdp') {
-      sdp = checkSdp(await c.req.text());
-    } else {
-      throw new ServeHttpError(415, 'unsupported_media_type', 'Failed to read the SDP offer: the Content-Type must be application/sdp (the offer as the body) or application/json ({ sdp, mcpServers?, tools? }). Please send one of them.');
-    }
-    const { session, config } = await prepareSession('call', request);
-    let answer: { sdp: string; callId: string };
-    try {
-      answer = await openai.createCall({ apiKey, baseUrl: resolved.baseUrl, redactor: session.redactor, sdp, session: config });
-    } catch (error) {
-      throw upstream(error, session);
-    }
-    await attach(session, answer.callId);
-    if (json) return c.json({ sdp: answer.sdp, callId: answer.callId, sessionId: session.id }, 201);
-    return c.body(answer.sdp, 201, { 'Content-Type': 'application/sdp', Location: `/calls/${answer.callId}`, 'X-Session-Id': session.id });
+    const key = keyOf(c);
+    const sessionRedactor = newRequestRedactor(typeof key === 'string' ? key : '');
+    return redactingWith(sessionRedactor, async () => {
+      const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      let sdp: string;
+      let request: SessionRequest = { mcpServers: [] };
+      const json = type === 'application/json';
+      if (json) {
+        const body = await readJson(c);
+        request = parseSessionRequest(body, ['sdp']);
+        sdp = checkSdp((body as { sdp?: unknown }).sdp);
+      } else if (type === 'application/sdp') {
+        sdp = checkSdp(await c.req.text());
+      } else {
+        throw new ServeHttpError(415, 'unsupported_media_type', 'Failed to read the SDP offer: the Content-Type must be application/sdp (the offer as the body) or application/json ({ sdp, mcpServers?, tools? }). Please send one of them.');
+      }
+      const { session, config } = await prepareSession('call', request, key, sessionRedactor);
+      let answer: { sdp: string; callId: string };
+      try {
+        answer = await openai.createCall({ apiKey: key, baseUrl: resolved.baseUrl, redactor: session.redactor, sdp, session: config });
+      } catch (error) {
+        throw upstream(error, session);
+      }
+      await attach(session, answer.callId);
+      if (json) return c.json({ sdp: answer.sdp, callId: answer.callId, sessionId: session.id }, 201);
+      return c.body(answer.sdp, 201, { 'Content-Type': 'application/sdp', Location: `/calls/${answer.callId}`, 'X-Session-Id': session.id });
+    });
   });
 
   app.get('/tools', (c) => c.json(describeTools(serverCatalog, (tool: CatalogTool) => configuredAllowed === undefined || configuredAllowed.has(`${tool.server}/${tool.mcpName}`), resolved.toolLimits, configuredLabels)));
@@ -313,15 +392,61 @@ export function createServeApp(options: ServeOptions): ServeApp {
     const approvalId = checkId(c.req.param('id'), 'the approval id');
     const answer = parseApprovalAnswer(await readJson(c));
     const session = sessions.byApproval(approvalId);
-    if (session === undefined || !session.answer(approvalId, answer)) {
+    // A replay's approvals are answered by its recording.
+    if (session === undefined || session.kind === 'replay' || !session.answer(approvalId, answer)) {
       throw new ServeHttpError(404, 'not_found', `Failed to answer approval ${approvalId}: no session is waiting for it (answered, expired, or unknown). Please answer approvals from the approval.requested events.`);
     }
     return c.json({ approvalId, sessionId: session.id, approved: answer.approved });
   });
 
+  const replays = new ReplayRegistry({ sessions, redactor, log: (message) => log('info', message) });
+
+  app.post('/replays', async (c) => {
+    const request = parseReplayQuery(c.req.query('mode'), c.req.query('speed'));
+    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/x-ndjson' && type !== 'application/jsonl') {
+      throw new ServeHttpError(415, 'unsupported_media_type', 'Failed to read the recording: the Content-Type must be application/x-ndjson (the recording\'s JSONL as the body). Please send it so.');
+    }
+    if (draining) throw new ServeHttpError(503, 'shutting_down', 'Failed to start a replay: the server is shutting down. Please try again on another instance.', { 'Retry-After': '5' });
+    const lines = parseRecordingText(await c.req.text());
+    return c.json(replays.start(lines, request), 201);
+  });
+
+  app.post('/replays/:id/step', async (c) => c.json(await replays.step(checkId(c.req.param('id'), 'the replay id'))));
+
+  app.delete('/replays/:id', (c) => c.json(replays.stop(checkId(c.req.param('id'), 'the replay id'))));
+
+  app.get('/sessions/:id/recording', (c) => {
+    const id = checkId(c.req.param('id'), 'the session id');
+    if (options.recordSessions !== true) throw new ServeHttpError(404, 'not_recorded', 'Failed to read the recording: this server does not record sessions. Please start serve with --record-sessions (recordSessions: true).');
+    const recording = sessions.find(id)?.recording;
+    if (recording === undefined) throw new ServeHttpError(404, 'not_found', `Failed to read the recording of session ${id}: there is no such session (serve keeps the last ${KEPT_ENDED_SESSIONS} ended ones for ${KEPT_ENDED_MS / 60_000} minutes). Please use the sessionId of POST /session or POST /call.`);
+    if (recording.empty) throw new ServeHttpError(409, 'session_not_live', `Failed to read the recording of session ${id}: nothing is recorded until the call is attached. Please attach it first (POST /sessions/${id}/attach).`);
+    return c.body(recording.text(), 200, {
+      'Content-Type': 'application/x-ndjson; charset=utf-8',
+      'Content-Disposition': `attachment; filename="${id}.jsonl"`,
+      'Cache-Control': 'no-store',
+      ...(recording.dropped > 0 ? { 'X-Recording-Truncated': String(recording.dropped) } : {}),
+    });
+  });
+
+  app.post('/sessions/:id/tools', async (c) => {
+    const id = checkId(c.req.param('id'), 'the session id');
+    const { allowedTools } = parseAllowedTools(await readJson(c));
+    // The page narrows or widens within what serve allows, never past it.
+    const refused = configuredAllowed === undefined ? undefined : allowedTools.find((key) => !configuredAllowed.has(key));
+    if (refused !== undefined) throw new ServeHttpError(400, 'invalid_request', `Failed to change the tools: ${JSON.stringify(refused.slice(0, 160))} is not among the tools this server allows. Please pick from GET /tools (or POST /tools for your own servers).`);
+    const session = sessions.get(id);
+    if (session === undefined || session.kind === 'replay') throw new ServeHttpError(404, 'not_found', `Failed to change the tools of session ${id}: there is no live session by that id. Please use the sessionId of POST /session or POST /call.`);
+    const tools = session.setAllowedTools(allowedTools);
+    log('info', `session ${session.id} tools changed (${tools.length} offered)`);
+    return c.json({ sessionId: session.id, tools });
+  });
+
   app.get('/events', (c) => {
     const id = checkId(c.req.query('session'), 'the session query parameter');
-    const session = sessions.get(id);
+    // Recently ended sessions too: their events stay readable for a while (a fast replay may end before the page follows it).
+    const session = sessions.find(id);
     if (session === undefined) throw new ServeHttpError(404, 'not_found', `Failed to follow session ${id}: there is no such session (it may have ended). Please use the sessionId of POST /session or POST /call.`);
     return streamSessionEvents(c, session.events, {
       ...(options.events?.heartbeatMs ? { heartbeatMs: options.events.heartbeatMs } : {}),
@@ -346,11 +471,12 @@ export function createServeApp(options: ServeOptions): ServeApp {
     },
     async close(closeOptions = {}) {
       draining = true;
+      replays.stopAll();
       await Promise.all(
         sessions.all().map(async (session) => {
           const callId = session.callId;
           await session.close('server_shutdown');
-          if (closeOptions.hangup && callId !== undefined) await hangup(callId);
+          if (closeOptions.hangup && callId !== undefined) await hangup(callId, sessionKeys.get(session), session.redactor);
         }),
       );
       serverCatalog.close();

@@ -5,12 +5,14 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
+import { isLoopback } from '../isLoopback.js';
 import { errorResponse } from './httpErrors.js';
 
 /** Headers a browser may read from an answer (the call id and the session id of POST /call, a rate limit's wait). */
-const EXPOSED_HEADERS = 'Location, X-Session-Id, Retry-After';
-const ALLOWED_METHODS = 'GET, POST, OPTIONS';
-const ALLOWED_HEADERS = 'Authorization, Content-Type, Last-Event-ID';
+const EXPOSED_HEADERS = 'Location, X-Session-Id, Retry-After, X-Recording-Truncated';
+const ALLOWED_METHODS = 'GET, POST, DELETE, OPTIONS';
+/** X-OpenAI-Key: the page's key, with openAiKeyFromBrowser. */
+const ALLOWED_HEADERS = 'Authorization, Content-Type, Last-Event-ID, X-OpenAI-Key';
 
 /** A fresh access token: 32 random bytes, base64url. */
 export function generateAccessToken(): string {
@@ -36,7 +38,7 @@ export function normalizeOrigin(text: string): string {
  * in the list passes and its answers carry the CORS headers; any other Origin is refused with 403
  * before anything runs, preflights included.
  */
-export function originPolicy(allowedOrigins: readonly string[]): MiddlewareHandler {
+export function originPolicy(allowedOrigins: readonly string[], options: { sameOriginOnLoopback?: boolean } = {}): MiddlewareHandler {
   const allowed = new Set(allowedOrigins.map(normalizeOrigin));
   return async (c, next) => {
     const origin = c.req.header('origin');
@@ -45,7 +47,7 @@ export function originPolicy(allowedOrigins: readonly string[]): MiddlewareHandl
       return;
     }
     c.header('Vary', 'Origin');
-    if (!allowed.has(origin)) {
+    if (!allowed.has(origin) && !(options.sameOriginOnLoopback === true && isSameLoopbackOrigin(origin, c.req.header('host')))) {
       return errorResponse(c, 403, 'forbidden_origin', 'Failed to serve the request: its Origin is not allowed. Please add the page\'s origin to the allowed origins (--allow-origin, or "serve.allowedOrigins" in the config file).');
     }
     c.header('Access-Control-Allow-Origin', origin);
@@ -58,6 +60,19 @@ export function originPolicy(allowedOrigins: readonly string[]): MiddlewareHandl
     }
     await next();
   };
+}
+
+/**
+ * The page serve itself serves (`--demo`): its Origin is serve's own, `http://<Host>`. Only for a
+ * loopback Host: a name rebound to 127.0.0.1 by a hostile DNS (Host: evil.example) is not it.
+ */
+function isSameLoopbackOrigin(origin: string, host: string | undefined): boolean {
+  if (host === undefined || origin !== `http://${host}`) return false;
+  try {
+    return isLoopback(new URL(origin).hostname);
+  } catch {
+    return false;
+  }
 }
 
 /** SHA-256 of both sides, then timingSafeEqual: constant time whatever the lengths. */

@@ -8,6 +8,11 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 export type ServeErrorCode =
   | 'unauthorized'
+  | 'openai_key_missing'
+  | 'invalid_recording'
+  | 'too_many_replays'
+  | 'session_not_live'
+  | 'not_recorded'
   | 'forbidden_origin'
   | 'not_found'
   | 'invalid_request'

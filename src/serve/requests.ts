@@ -14,6 +14,7 @@ export const ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 export const MAX_RUNTIME_SERVERS = 8;
 const MAX_HEADERS = 16;
 const MAX_TOOL_PICKS = 256;
+const TOOL_PICK = /^[a-zA-Z0-9_-]{1,32}\/.{1,128}$/s;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/;
 /** Headers the MCP client sets itself, or that would change the request's framing. */
 const RESERVED_HEADERS = new Set(['host', 'content-length', 'content-type', 'connection', 'transfer-encoding', 'accept', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id', 'upgrade', 'te', 'trailer', 'keep-alive', 'proxy-authorization', 'expect']);
@@ -85,7 +86,7 @@ export function parseSessionRequest(body: unknown, extra: readonly string[] = []
   if (body.tools !== undefined) {
     if (!Array.isArray(body.tools) || body.tools.length === 0 || body.tools.length > MAX_TOOL_PICKS) throw invalid(`tools must be a list of 1 to ${MAX_TOOL_PICKS} "server/tool" names`);
     request.tools = body.tools.map((pick, index) => {
-      if (typeof pick !== 'string' || !/^[a-zA-Z0-9_-]{1,32}\/.{1,128}$/s.test(pick) || /[\u0000-\u001f]/.test(pick)) throw invalid(`tools[${index}] must be "server/tool" (the server's label, "/", the tool's MCP name)`);
+      if (typeof pick !== 'string' || !TOOL_PICK.test(pick) || /[\u0000-\u001f]/.test(pick)) throw invalid(`tools[${index}] must be "server/tool" (the server's label, "/", the tool's MCP name)`);
       return pick;
     });
   }
@@ -125,6 +126,19 @@ export function parseApprovalAnswer(body: unknown): ApprovalAnswerBody {
   if (body.reason !== undefined && (typeof body.reason !== 'string' || body.reason.length > 500)) throw invalid('reason must be a string of at most 500 characters');
   if (body.sticky !== undefined && typeof body.sticky !== 'boolean') throw invalid('sticky must be true or false');
   return { approved: body.approved, ...(typeof body.reason === 'string' ? { reason: body.reason } : {}), ...(body.sticky === true ? { sticky: true } : {}) };
+}
+
+/** `{ allowedTools: ["server/tool", …] }` of `POST /sessions/:id/tools` (an empty list: no tools). */
+export function parseAllowedTools(body: unknown): { allowedTools: string[] } {
+  if (!isJsonObject(body)) throw invalid('the body must be a JSON object { allowedTools: ["server/tool", …] }');
+  knownKeys(body, ['allowedTools'], 'the body');
+  if (!Array.isArray(body.allowedTools) || body.allowedTools.length > MAX_TOOL_PICKS) throw invalid(`allowedTools must be a list of at most ${MAX_TOOL_PICKS} "server/tool" names`);
+  return {
+    allowedTools: body.allowedTools.map((pick, index) => {
+      if (typeof pick !== 'string' || !TOOL_PICK.test(pick) || /[\u0000-\u001f]/.test(pick)) throw invalid(`allowedTools[${index}] must be "server/tool" (the server's label, "/", the tool's MCP name)`);
+      return pick;
+    }),
+  };
 }
 
 /** `{ callId }` of `POST /sessions/:id/attach`. */

@@ -10,6 +10,7 @@ import { resolveToolLimits, type ResolvedToolLimits, type ToolLimits } from '../
 import type { McpServerConfig } from '../mcp/types.js';
 import type { RealtimeMcpProxyOptions } from '../proxy/options.js';
 import { normalizeOrigin } from './auth.js';
+import { isOfflineBaseUrl } from './info.js';
 import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_REQUESTS_PER_MINUTE } from './limits.js';
 import { McpAddressPolicy, type McpUrlPolicy, type ResolveHost } from './mcpUrlPolicy.js';
 import { DEFAULT_OPENAI_BASE_URL, type ServeOpenAi } from './openAi.js';
@@ -23,8 +24,15 @@ export interface ServeLogEntry {
 }
 
 export interface ServeOptions {
-  /** The standard OpenAI key: used for client secrets, calls and the sideband; never sent to a browser. */
-  apiKey: string | (() => string | Promise<string>);
+  /** The standard OpenAI key: used for client secrets, calls and the sideband; never sent to a browser. Leave it out with `openAiKeyFromBrowser`. */
+  apiKey?: string | (() => string | Promise<string>);
+  /**
+   * The page sends the OpenAI key with `POST /session` and `POST /call` (`X-OpenAI-Key`), for a demo
+   * on the user's own machine: serve uses it for that session only (redacted everywhere, never kept).
+   * Only when serve has no key of its own and binds a loopback address; offline (a loopback OpenAI
+   * base URL: the simulator) the key may be left out.
+   */
+  openAiKeyFromBrowser?: boolean;
   /** The Realtime REST functions and the sideband transport (default: the library's own). */
   openai?: Partial<ServeOpenAi>;
   /** Default https://api.openai.com/v1 (the simulator: `sim.httpUrl + '/v1'`). The sideband's WebSocket base is derived from it. */
@@ -64,6 +72,14 @@ export interface ServeOptions {
     maxSessions?: number;
   };
   events?: { capacity?: number; heartbeatMs?: number; maxQueued?: number };
+  /** Serve the built demo page (a directory with index.html) at `/`, without a token; the API routes keep theirs. */
+  demo?: { dir: string };
+  /**
+   * Keep each session's recording (redacted, ids as placeholders, audio elided; at most 8 MiB each)
+   * in memory for `GET /sessions/:id/recording`, a file `replay` and the demo can load. The last 20
+   * ended sessions' recordings are kept too.
+   */
+  recordSessions?: boolean;
   /** How long a shutdown waits for tool calls in flight. Default 10 000 ms. */
   shutdownTimeoutMs?: number;
   /** Where serve says what it does (redacted). Default: nowhere. */
@@ -76,6 +92,10 @@ export interface ServeOptions {
 
 export interface ResolvedServeOptions {
   readonly baseUrl: string;
+  /** The key comes from the page (`X-OpenAI-Key`), not from serve. */
+  readonly keyFromBrowser: boolean;
+  /** The OpenAI base URL is loopback (the simulator). */
+  readonly offline: boolean;
   readonly model: string;
   readonly servers: McpServerConfig[];
   readonly allowedOrigins: string[];
@@ -100,7 +120,11 @@ function wholeNumber(value: number | undefined, name: string, min: number, max: 
 }
 
 export function resolveServeOptions(options: ServeOptions, openai: ServeOpenAi): ResolvedServeOptions {
-  if (options.apiKey === undefined || options.apiKey === '') fail('there is no OpenAI API key', 'give `apiKey` (a standard key: it stays on the server)');
+  const keyFromBrowser = options.openAiKeyFromBrowser === true;
+  if (options.openAiKeyFromBrowser !== undefined && typeof options.openAiKeyFromBrowser !== 'boolean') fail('openAiKeyFromBrowser is not true or false', 'give a boolean');
+  if (keyFromBrowser && options.apiKey !== undefined) fail('openAiKeyFromBrowser is set and serve has a key of its own', 'choose one: leave out apiKey (the page sends its key), or openAiKeyFromBrowser');
+  if (!keyFromBrowser && (options.apiKey === undefined || options.apiKey === '')) fail('there is no OpenAI API key', 'give `apiKey` (a standard key: it stays on the server), or openAiKeyFromBrowser for a local demo');
+  if (keyFromBrowser && options.webhook !== undefined) fail('phone calls (webhook) need serve\'s own key, and openAiKeyFromBrowser leaves serve without one', 'give apiKey instead of openAiKeyFromBrowser');
   const baseUrl = options.openaiBaseUrl ?? DEFAULT_OPENAI_BASE_URL;
   if (!/^https?:\/\/[^/]/.test(baseUrl)) fail(`the OpenAI base URL is not an http(s) URL`, `give one such as ${DEFAULT_OPENAI_BASE_URL}`);
   if (options.accessToken !== undefined && (options.accessToken.length < 16 || /\s/.test(options.accessToken))) fail('the access token is shorter than 16 characters or has spaces', 'give a long random one (or none, and serve makes one)');
@@ -130,6 +154,8 @@ export function resolveServeOptions(options: ServeOptions, openai: ServeOpenAi):
   }
   return {
     baseUrl,
+    keyFromBrowser,
+    offline: isOfflineBaseUrl(baseUrl),
     model: options.model ?? options.session?.model ?? 'gpt-realtime',
     servers,
     allowedOrigins,

@@ -9,20 +9,36 @@
 import { randomBytes } from 'node:crypto';
 import { ProxyError } from '../errors.js';
 import type { RealtimeMcpProxy } from '../proxy/createRealtimeMcpProxy.js';
-import type { ProxyEvents } from '../proxy/options.js';
+import { isAudioEvent, type ProxyEvents } from '../proxy/options.js';
+import type { DecodedServerEvent } from '../protocol/index.js';
 import type { Redactor } from '../redaction/index.js';
 import { SessionEventLog, type SessionEventLogOptions } from './events.js';
 import { ServeHttpError } from './httpErrors.js';
+import type { SessionRecording } from './sessionRecording.js';
 import type { ApprovalAnswerBody } from './requests.js';
 
 /** How the session began: an ephemeral key (`POST /session`), the unified SDP exchange (`POST /call`), or a phone call (SIP webhook). */
-export type ServeSessionKind = 'client_secret' | 'call' | 'sip';
+export type ServeSessionKind = 'client_secret' | 'call' | 'sip' | 'replay';
 export type ServeSessionState = 'pending' | 'attaching' | 'live' | 'ended';
 
 export const DEFAULT_MAX_SESSIONS = 20;
+/**
+ * Ended sessions kept for their events and recording: the page reads a call's recording after
+ * hanging up, and a fast replay can end before the page subscribes. The newest 20, each for at most
+ * 15 minutes: bounded memory, whoever asks late gets a 404.
+ */
+export const KEPT_ENDED_SESSIONS = 20;
+export const KEPT_ENDED_MS = 15 * 60_000;
 
-/** The proxy events a session's stream carries (every one but the raw Realtime traffic and audio). */
+/**
+ * The proxy events a session's stream carries: everything but audio — the decoded server events
+ * (`realtime.event`; audio deltas go to `realtime.audio`, not forwarded) and the client events the
+ * proxy sent (`realtime.sent`, redacted, appended audio elided by the proxy). The session's end is
+ * told by the session itself (`session.ended`, with serve's reason).
+ */
 const FORWARDED = [
+  'realtime.event',
+  'realtime.sent',
   'session.ready',
   'warning',
   'error',
@@ -49,6 +65,8 @@ export interface ServeSessionOptions {
   readonly onApproval?: (approvalId: string, open: boolean) => void;
   /** Told once, when the session ended (removed from the registry). */
   readonly onEnded?: (session: ServeSession) => void;
+  /** Its recording, with `recordSessions`. */
+  readonly recording?: SessionRecording;
 }
 
 export class ServeSession {
@@ -57,6 +75,8 @@ export class ServeSession {
   readonly createdAt = Date.now();
   readonly events: SessionEventLog;
   readonly redactor: Redactor;
+  /** With `recordSessions`: what the session's recorder wrote. */
+  readonly recording: SessionRecording | undefined;
   readonly #options: ServeSessionOptions;
   #state: ServeSessionState = 'pending';
   #callId: string | undefined;
@@ -71,6 +91,7 @@ export class ServeSession {
     this.id = options.id;
     this.kind = options.kind;
     this.redactor = options.redactor;
+    this.recording = options.recording;
     this.events = new SessionEventLog(options.events);
     this.#options = options;
     this.events.push('session.created', { sessionId: this.id, kind: this.kind });
@@ -143,10 +164,39 @@ export class ServeSession {
     this.#finish({ reason });
   }
 
+  /**
+   * Follows a proxy that serve did not attach (a replay's): its events go to this session's log, its
+   * end ends the session. Refused unless pending.
+   */
+  adopt(proxy: RealtimeMcpProxy, options: { endWithProxy?: boolean } = {}): void {
+    if (this.#state !== 'pending') throw new ServeHttpError(409, 'session_not_pending', `Failed to follow a proxy in session ${this.id}: it is ${this.#state}, not pending. Please create a new session.`);
+    this.#state = 'live';
+    this.#proxy = proxy;
+    this.#follow(proxy);
+    // A replay ends its session itself, once it told the replay's result.
+    if (options.endWithProxy !== false) void proxy.ended.then((end) => this.#finish(end));
+  }
+
+  /**
+   * Replaces the tools the session may call (`"server/tool"` keys) through the proxy: the session is
+   * updated, calls to tools no longer allowed are refused. 409 unless live; 400 with the proxy's
+   * words for keys that name no listed tool.
+   */
+  setAllowedTools(allowed: readonly string[]): string[] {
+    const proxy = this.#proxy;
+    if (proxy === undefined || this.#state !== 'live') {
+      throw new ServeHttpError(409, 'session_not_live', `Failed to change the tools of session ${this.id}: it is ${this.#state}, not live. Please change tools once the call is attached (or pick them in POST /session).`);
+    }
+    const result = proxy.setAllowedTools([...allowed]);
+    if (!result.ok) throw new ServeHttpError(400, 'invalid_request', this.redactor.text(result.error.message));
+    return proxy.snapshot().tools;
+  }
+
   #follow(proxy: RealtimeMcpProxy): void {
     for (const name of FORWARDED) {
       proxy.on(name, (...args: unknown[]) => {
         const payload = args[0];
+        if (name === 'realtime.event' && isAudioEvent(payload as DecodedServerEvent)) return;
         if (name === 'toolCall.started') this.#inFlight.add((payload as { callId: string }).callId);
         if (name === 'toolCall.ended') this.#callEnded((payload as { callId: string }).callId);
         if (name === 'approval.requested') this.#approval((payload as { approvalId: string }).approvalId, true);
@@ -205,6 +255,8 @@ export interface SessionRegistryOptions {
 
 export class SessionRegistry {
   readonly #sessions = new Map<string, ServeSession>();
+  /** Ended sessions, oldest first (see KEPT_ENDED_SESSIONS), with when each ended. */
+  readonly #ended = new Map<string, { session: ServeSession; at: number }>();
   readonly #approvals = new Map<string, ServeSession>();
   readonly #timers = new Map<ServeSession, NodeJS.Timeout>();
   readonly #max: number;
@@ -223,7 +275,7 @@ export class SessionRegistry {
    * A new pending session, or 503 when `maxSessions` are open. `pendingTtlMs`: a session still
    * pending after this long is closed (its ephemeral key expired unused).
    */
-  create(kind: ServeSessionKind, options: { redactor: Redactor; createProxy: (callId: string) => RealtimeMcpProxy; pendingTtlMs?: number; onEnded?: (session: ServeSession) => void }): ServeSession {
+  create(kind: ServeSessionKind, options: { redactor: Redactor; createProxy: (callId: string) => RealtimeMcpProxy; pendingTtlMs?: number; onEnded?: (session: ServeSession) => void; recording?: SessionRecording }): ServeSession {
     if (this.#sessions.size >= this.#max) {
       throw new ServeHttpError(503, 'too_many_sessions', `Failed to start a session: ${this.#max} sessions are open, the most this server runs at once. Please try again when one ends.`, { 'Retry-After': '5' });
     }
@@ -234,6 +286,7 @@ export class SessionRegistry {
       kind,
       redactor: options.redactor,
       createProxy: options.createProxy,
+      ...(options.recording ? { recording: options.recording } : {}),
       ...(this.#events ? { events: this.#events } : {}),
       onApproval: (approvalId, open) => {
         if (open) this.#approvals.set(approvalId, session);
@@ -241,6 +294,7 @@ export class SessionRegistry {
       },
       onEnded: (ended) => {
         this.#sessions.delete(ended.id);
+        this.#keepEnded(ended);
         clearTimeout(this.#timers.get(ended));
         this.#timers.delete(ended);
         options.onEnded?.(ended);
@@ -259,6 +313,24 @@ export class SessionRegistry {
 
   get(id: string): ServeSession | undefined {
     return this.#sessions.get(id);
+  }
+
+  /** A session open or recently ended (for its events and recording). */
+  find(id: string): ServeSession | undefined {
+    const open = this.#sessions.get(id);
+    if (open !== undefined) return open;
+    const ended = this.#ended.get(id);
+    if (ended === undefined) return undefined;
+    if (Date.now() - ended.at > KEPT_ENDED_MS) {
+      this.#ended.delete(id);
+      return undefined;
+    }
+    return ended.session;
+  }
+
+  #keepEnded(session: ServeSession): void {
+    this.#ended.set(session.id, { session, at: Date.now() });
+    while (this.#ended.size > KEPT_ENDED_SESSIONS) this.#ended.delete(this.#ended.keys().next().value!);
   }
 
   /** The session that asked this approval and has not had it answered. */

@@ -37,6 +37,10 @@ export async function startServe(options: StartServeOptions): Promise<RunningSer
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? DEFAULT_SERVE_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ProxyError('invalid_options', `Failed to configure serve: the port ${String(port)} is not 0–65535. Please give a port number.`);
+  if (options.openAiKeyFromBrowser === true && !isLoopback(host)) {
+    // A page's key crosses the wire to serve in clear: only on this machine.
+    throw new ProxyError('invalid_options', `Failed to configure serve: openAiKeyFromBrowser takes the page's OpenAI key over plain http, and serve binds ${host}, which other machines reach. Please bind 127.0.0.1 (or give serve its own key).`);
+  }
   const app = createServeApp(options);
   if (!isLoopback(host)) {
     options.log?.({
