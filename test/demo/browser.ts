@@ -107,3 +107,29 @@ export async function buildDemoOnce(): Promise<void> {
   }
   throw new Error('Failed to build the demo: another test held demo/dist.building for 2 minutes. Please remove it if no build runs.');
 }
+
+/**
+ * A silent 16-bit WAV for probes that do not speak: without a file Chromium's fake microphone
+ * beeps, which a voice activity detector takes for speech.
+ */
+export async function silentWav(): Promise<{ path: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'rmp-silence-'));
+  const rate = 16_000;
+  const data = rate * 2; // one second of 16-bit mono zeros
+  const wav = Buffer.alloc(44 + data);
+  wav.write('RIFF', 0);
+  wav.writeUInt32LE(36 + data, 4);
+  wav.write('WAVEfmt ', 8);
+  wav.writeUInt32LE(16, 16);
+  wav.writeUInt16LE(1, 20); // PCM
+  wav.writeUInt16LE(1, 22); // mono
+  wav.writeUInt32LE(rate, 24);
+  wav.writeUInt32LE(rate * 2, 28);
+  wav.writeUInt16LE(2, 32);
+  wav.writeUInt16LE(16, 34);
+  wav.write('data', 36);
+  wav.writeUInt32LE(data, 40);
+  const path = join(dir, 'silence.wav');
+  writeFileSync(path, wav);
+  return { path, remove: () => rm(dir, { recursive: true, force: true }) };
+}

@@ -13,7 +13,7 @@ import { startMockMcpServer, type MockTool } from '../../harness/mock-mcp/index.
 import { startRealtimeSimulator } from '../../harness/simulator/index.js';
 import { REPO_ROOT, startDemoStack, type DemoStack } from '../../scripts/demoStack.js';
 import { freePort } from '../support/mcpServers.js';
-import { launchChromium } from './browser.js';
+import { launchChromium, silentWav } from './browser.js';
 import { openDemoPage, secretsSeen, type WatchedPage } from './demoPage.js';
 
 const SCREENSHOTS = resolve(REPO_ROOT, 'test-results/screenshots');
@@ -38,7 +38,8 @@ const keyedSimulator = await startRealtimeSimulator({ apiKey: RIGHT_KEY });
 const offline = await startDemoStack({ offline: true, builtDir: dist });
 // "Online" against a simulator that wants its own key: the page's wrong key is refused.
 const online = await startDemoStack({ offline: false, builtDir: dist, serve: { openaiBaseUrl: `${keyedSimulator.httpUrl}/v1` } });
-const browser = await launchChromium();
+const silence = await silentWav();
+const browser = await launchChromium({ fakeAudioWav: silence.path });
 const secrets = [offline.serve.accessToken, online.serve.accessToken, MCP_TOKEN, WRONG_KEY, RIGHT_KEY];
 const scenarios: Record<string, unknown> = {};
 result.scenarios = scenarios;
@@ -50,6 +51,7 @@ const run = async (name: string, stack: DemoStack, body: (watched: WatchedPage) 
     await watched.page.screenshot({ path: resolve(SCREENSHOTS, `problem-${name}.png`), fullPage: true });
     scenarios[name] = { outcome, pageErrors: watched.errors, secretsSeen: await secretsSeen(watched, secrets) };
   } catch (error) {
+    await watched?.page.screenshot({ path: resolve(SCREENSHOTS, `failure-${name}.png`), fullPage: true }).catch(() => undefined);
     scenarios[name] = { error: (error as Error).message.split('\n')[0], pageErrors: watched?.errors };
   } finally {
     await watched?.page.close().catch(() => undefined);
@@ -87,7 +89,7 @@ try {
   });
 } finally {
   await browser.close();
-  await Promise.allSettled([offline.close(), online.close(), authServer.close(), bigServer.close(), keyedSimulator.close()]);
+  await Promise.allSettled([offline.close(), online.close(), authServer.close(), bigServer.close(), keyedSimulator.close(), silence.remove()]);
 }
 console.log(JSON.stringify(result));
 process.exit(0);

@@ -59,6 +59,24 @@ try {
   await page.getByTestId('connect').click();
   await page.getByTestId('session-state').filter({ hasText: 'live' }).waitFor();
   step('live');
+  // From now on, an analyser on the <audio>'s stream keeps the loudest sample the model played.
+  await page.getByTestId('remote-audio').evaluate((element) => {
+    const watch = window as unknown as { remotePeak: number };
+    watch.remotePeak = 0;
+    const timer = setInterval(() => {
+      const stream = (element as HTMLAudioElement).srcObject;
+      if (!(stream instanceof MediaStream)) return;
+      clearInterval(timer);
+      const context = new AudioContext();
+      const analyser = context.createAnalyser();
+      context.createMediaStreamSource(stream).connect(analyser);
+      const samples = new Float32Array(analyser.fftSize);
+      setInterval(() => {
+        analyser.getFloatTimeDomainData(samples);
+        for (const sample of samples) watch.remotePeak = Math.max(watch.remotePeak, Math.abs(sample));
+      }, 20);
+    }, 20);
+  });
 
   // The WAV speaks; the simulator calls echo, then replies.
   const card = page.getByTestId('tool-card').first();
@@ -72,23 +90,9 @@ try {
   result.assistantTranscript = await page.getByTestId('transcript-assistant').last().innerText();
   step('transcript');
 
-  // The model's audio really plays: an analyser on the <audio>'s stream reads non-silence.
-  result.remoteAudioPeak = await page.getByTestId('remote-audio').evaluate(async (element) => {
-    const stream = (element as HTMLAudioElement).srcObject;
-    if (!(stream instanceof MediaStream)) return -1;
-    const context = new AudioContext();
-    const analyser = context.createAnalyser();
-    context.createMediaStreamSource(stream).connect(analyser);
-    const samples = new Float32Array(analyser.fftSize);
-    let peak = 0;
-    for (let i = 0; i < 150 && peak <= 0.01; i++) {
-      await new Promise((done) => setTimeout(done, 20));
-      analyser.getFloatTimeDomainData(samples);
-      for (const sample of samples) peak = Math.max(peak, Math.abs(sample));
-    }
-    await context.close();
-    return peak;
-  });
+  // The model's audio really played: the analyser heard non-silence.
+  await page.waitForFunction(() => (window as unknown as { remotePeak: number }).remotePeak > 0.01).catch(() => undefined);
+  result.remoteAudioPeak = await page.evaluate(() => (window as unknown as { remotePeak: number }).remotePeak);
   result.remoteAudioTime = await page.getByTestId('remote-audio').evaluate((element) => (element as HTMLAudioElement).currentTime);
   step('audio');
 

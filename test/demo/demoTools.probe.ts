@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { REPO_ROOT, startDemoStack } from '../../scripts/demoStack.js';
 import { serverScripts, startSupergateway } from '../support/mcpServers.js';
-import { launchChromium } from './browser.js';
+import { launchChromium, silentWav } from './browser.js';
 import { openDemoPage, say, secretsSeen, type WatchedPage } from './demoPage.js';
 
 const SCREENSHOTS = resolve(REPO_ROOT, 'test-results/screenshots');
@@ -28,7 +28,9 @@ const memory = await startSupergateway(`${process.execPath} ${serverScripts.memo
   env: { MEMORY_FILE_PATH: join(memoryDir, 'memory.jsonl') },
 });
 const stack = await startDemoStack({ offline: true, builtDir: resolve(REPO_ROOT, 'demo/dist') });
-const browser = await launchChromium();
+// A silent microphone: the turns here are typed (Chromium's default fake microphone beeps).
+const silence = await silentWav();
+const browser = await launchChromium({ fakeAudioWav: silence.path });
 
 /** Lists server-memory's tools, picks them all (or only `only`), connects; the picked function names. */
 async function connectWithMemory(page: Page, only?: RegExp): Promise<string[]> {
@@ -62,6 +64,7 @@ async function rehearsal(watched: WatchedPage): Promise<unknown> {
   for (const [index, name] of names.entries()) {
     await say(page, `Please use ${name} now.`);
     const found = await card(page, index);
+    await found.filter({ hasText: name }).waitFor();
     let status = await statusOf(found, [...SETTLED, 'waiting-approval']);
     if (status === 'waiting-approval') {
       await found.getByTestId('approve').click();
@@ -73,10 +76,12 @@ async function rehearsal(watched: WatchedPage): Promise<unknown> {
       status,
       output: (await output.innerText()).slice(0, 200),
       // An error is shown in red: its computed colour's red channel dominates.
-      redOutput: await output.evaluate((node) => {
-        const [r = 0, g = 0, b = 0] = (getComputedStyle(node).color.match(/\d+/g) ?? []).map(Number);
-        return r > 150 && r > g * 1.5 && r > b * 1.5;
-      }),
+      redOutput: await output.evaluate((node) =>
+        [node, ...node.querySelectorAll('*')].some((element) => {
+          const [r = 0, g = 0, b = 0] = (getComputedStyle(element).color.match(/\d+/g) ?? []).map(Number);
+          return r > 150 && r > g * 1.5 && r > b * 1.5;
+        }),
+      ),
     });
   }
   await page.screenshot({ path: resolve(SCREENSHOTS, 'rehearsal-memory.png'), fullPage: true });
@@ -95,8 +100,11 @@ async function approval(watched: WatchedPage): Promise<unknown> {
   await first.getByTestId('deny-reason').fill(DENY_REASON);
   await first.getByTestId('deny').click();
   const denied = await statusOf(first, SETTLED);
-  const toldModel = page.locator('[data-testid="console-row"][data-direction="client"]').filter({ hasText: DENY_REASON });
-  await toldModel.first().waitFor().catch(() => undefined);
+  // The console shows each client row's JSON when opened: open the conversation.item.create ones.
+  const sentItems = page.locator('[data-testid="console-row"][data-direction="client"][data-type="conversation.item.create"]');
+  await sentItems.first().waitFor();
+  for (const row of await sentItems.all()) await row.locator('button').first().click();
+  const toldModel = sentItems.filter({ hasText: DENY_REASON });
   // Approve: it runs.
   await say(page, `Please use ${name} again.`);
   const second = await card(page, 1);
@@ -142,6 +150,7 @@ try {
   await browser.close();
   await Promise.allSettled([stack.close(), memory.stop()]);
   await rm(memoryDir, { recursive: true, force: true });
+  await silence.remove();
 }
 console.log(JSON.stringify(result));
 process.exit(0);
