@@ -39,22 +39,31 @@ export interface ArgumentValidator {
 const RETRY = 'Please call the tool again with corrected arguments.';
 
 export function createArgumentValidator(options: ArgumentValidatorOptions = {}): ArgumentValidator {
-  const validator = options.validator ?? createJsonSchemaValidator(options);
-  return {
-    check(tool, argumentsText) {
-      try {
-        return check(validator, tool, argumentsText);
-      } catch (error) {
-        // Only a hostile input (a throwing getter, say) gets here; the model still needs an answer.
-        const why = error instanceof Error ? error.message : String(error);
-        const problem = `the arguments could not be checked (${why})`;
-        return invalid(nameOf(tool), [{ path: '', message: problem }], problem);
-      }
-    },
-    get compiledCount() {
-      return validator.compiledCount;
-    },
-  };
+  return new ArgumentChecker(options.validator ?? createJsonSchemaValidator(options));
+}
+
+/** A class, not a literal with a getter: its instances (one a session) share one hidden class and their methods. */
+class ArgumentChecker implements ArgumentValidator {
+  readonly #validator: JsonSchemaValidator;
+
+  constructor(validator: JsonSchemaValidator) {
+    this.#validator = validator;
+  }
+
+  get compiledCount(): number {
+    return this.#validator.compiledCount;
+  }
+
+  check(tool: ArgumentsTool, argumentsText: string): ArgumentsCheck {
+    try {
+      return check(this.#validator, tool, argumentsText);
+    } catch (error) {
+      // Only a hostile input (a throwing getter, say) gets here; the model still needs an answer.
+      const why = error instanceof Error ? error.message : String(error);
+      const problem = `the arguments could not be checked (${why})`;
+      return invalid(nameOf(tool), [{ path: '', message: problem }], problem);
+    }
+  }
 }
 
 function check(validator: JsonSchemaValidator, tool: ArgumentsTool, argumentsText: unknown): ArgumentsCheck {

@@ -104,59 +104,74 @@ export class CompiledSchemaCache {
 export const sharedSchemaCache = new CompiledSchemaCache();
 
 export function createJsonSchemaValidator(options: JsonSchemaValidatorOptions = {}): JsonSchemaValidator {
-  const formats = options.formats ?? true;
-  const maxCached = Math.max(1, options.maxCached ?? DEFAULT_MAX_CACHED);
-  const cache = options.cache ?? sharedSchemaCache;
+  return new SchemaValidator(options);
+}
+
+/**
+ * A class, not an object literal with closures and a `get compiledCount()`: every session holds
+ * one, and a literal with a getter gets a hidden class of its own per instance (with its closures,
+ * ~1 KB a session), where instances of a class share theirs and their prototype's methods.
+ */
+class SchemaValidator implements JsonSchemaValidator {
+  readonly #formats: boolean;
+  readonly #maxCached: number;
+  readonly #cache: CompiledSchemaCache;
   // This checker's own references (a session's tools): a hit costs no content check, and they go
   // with the checker.
-  const byKey = new Map<string, Compiled>();
+  readonly #byKey = new Map<string, Compiled>();
   // Output schemas come without a version; the catalog keeps one object per version, so identity is one.
-  const byObject = new WeakMap<object, Compiled>();
-  let compiledCount = 0;
+  readonly #byObject = new WeakMap<object, Compiled>();
+  #compiledCount = 0;
 
-  function lookup(schema: JsonSchema, key: string | undefined): Compiled {
+  constructor(options: JsonSchemaValidatorOptions) {
+    this.#formats = options.formats ?? true;
+    this.#maxCached = Math.max(1, options.maxCached ?? DEFAULT_MAX_CACHED);
+    this.#cache = options.cache ?? sharedSchemaCache;
+  }
+
+  get compiledCount(): number {
+    return this.#compiledCount;
+  }
+
+  validate(schema: JsonSchema, data: unknown, key?: string): SchemaValidation {
+    const compiled = this.#lookup(schema, key);
+    if ('skipped' in compiled) return { ok: true, skipped: compiled.skipped };
+    try {
+      if (compiled.validate(data)) return { ok: true };
+    } catch (error) {
+      // Deeply nested data can overflow the stack of a recursive schema's validator.
+      return { ok: true, skipped: `the validator threw (${clip(errorText(error), 200)})` };
+    }
+    return { ok: false, problems: toProblems(compiled.validate.errors ?? []) };
+  }
+
+  #lookup(schema: JsonSchema, key: string | undefined): Compiled {
     const isObject = typeof schema === 'object' && schema !== null && !Array.isArray(schema);
     if (key === undefined) {
-      const cached = isObject ? byObject.get(schema) : undefined;
+      const cached = isObject ? this.#byObject.get(schema) : undefined;
       if (cached !== undefined) return cached;
-      compiledCount++;
-      const compiled = compileSchema(schema, formats);
-      if (isObject) byObject.set(schema, compiled);
+      this.#compiledCount++;
+      const compiled = compileSchema(schema, this.#formats);
+      if (isObject) this.#byObject.set(schema, compiled);
       return compiled;
     }
+    const byKey = this.#byKey;
     const cached = byKey.get(key);
     if (cached !== undefined) {
       // Least recently used first out; bumping costs a delete and a set on every call (replays check
       // 100k lines), so it starts only when the map nears its size, when the order matters.
-      if (byKey.size >= maxCached - 1) {
+      if (byKey.size >= this.#maxCached - 1) {
         byKey.delete(key);
         byKey.set(key, cached);
       }
       return cached;
     }
-    compiledCount++;
-    const compiled = isObject ? cache.get(key, schema, formats) : compileSchema(schema, formats);
+    this.#compiledCount++;
+    const compiled = isObject ? this.#cache.get(key, schema, this.#formats) : compileSchema(schema, this.#formats);
     byKey.set(key, compiled);
-    if (byKey.size > maxCached) byKey.delete(byKey.keys().next().value as string);
+    if (byKey.size > this.#maxCached) byKey.delete(byKey.keys().next().value as string);
     return compiled;
   }
-
-  return {
-    validate(schema, data, key) {
-      const compiled = lookup(schema, key);
-      if ('skipped' in compiled) return { ok: true, skipped: compiled.skipped };
-      try {
-        if (compiled.validate(data)) return { ok: true };
-      } catch (error) {
-        // Deeply nested data can overflow the stack of a recursive schema's validator.
-        return { ok: true, skipped: `the validator threw (${clip(errorText(error), 200)})` };
-      }
-      return { ok: false, problems: toProblems(compiled.validate.errors ?? []) };
-    },
-    get compiledCount() {
-      return compiledCount;
-    },
-  };
 }
 
 function sameContent(a: object, b: object): boolean {

@@ -22,7 +22,7 @@ import { TEARDOWN_DENY_REASON, toolCallMachine } from '../machines/toolCall.js';
 import { sessionMachine, type SessionEmitted, type SessionEndReason } from '../machines/session.js';
 import type { ApprovalRequest, ExecuteToolCallInput, SessionApprovalPolicy } from '../machines/types.js';
 import { parseApprovalAnswer } from './approvalAnswer.js';
-import { createHostActions, type RealtimeMcpProxyEmbedding } from './hostActions.js';
+import { HostActions, type RealtimeMcpProxyEmbedding } from './hostActions.js';
 import { createHostChannel } from './hostChannel.js';
 import { createHostToolCaller } from './hostToolCaller.js';
 import { resolveHostTools } from './hostTools.js';
@@ -248,7 +248,7 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
     offerTools();
     return { ok: true };
   };
-  const embedding = createHostActions({ transport, send: transmit, stage, end: () => end, tell, allowTools });
+  const embedding = new HostActions({ transport, send: transmit, stage, end: () => end, tell, allowTools });
 
   const send = (event: ClientEvent) => {
     const result = transmit(event);
@@ -385,7 +385,14 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
 
 
   return {
-    ...embedding.api,
+    // Arrows, not the prototype's methods: a host may pass them around unbound (an onClick).
+    sendAudio: (audio) => embedding.sendAudio(audio),
+    commitAudio: (options) => embedding.commitAudio(options),
+    clearAudio: () => embedding.clearAudio(),
+    sendText: (text, options) => embedding.sendText(text, options),
+    interrupt: (options) => embedding.interrupt(options),
+    updateSession: (patch) => embedding.updateSession(patch),
+    setAllowedTools: (allowed) => embedding.setAllowedTools(allowed),
     catalog,
     ended,
     async start() {

@@ -49,6 +49,14 @@ describe('the embedding API on a configured session', () => {
     await proxy.close();
   });
 
+  it('every method works unbound (passed as a callback), as the proxy’s other methods do', async () => {
+    const { proxy, types } = await session();
+    const { sendAudio, commitAudio, clearAudio, sendText, interrupt, updateSession, setAllowedTools } = proxy;
+    expect([sendAudio('AAECAw=='), commitAudio(), clearAudio(), sendText('hi', { respond: false }), interrupt(), updateSession({}), setAllowedTools(() => true)].map(code)).toEqual(Array(7).fill('ok'));
+    expect(types().slice(1)).toEqual(['input_audio_buffer.append', 'input_audio_buffer.commit', 'input_audio_buffer.clear', 'conversation.item.create', 'session.update']);
+    await proxy.close();
+  });
+
   it('sendText sends the user item, then one response.create; a second text while a response runs waits for its done', async () => {
     const { proxy, sent, types, transport } = await session();
     expect(code(proxy.sendText('What is the weather?'))).toBe('ok');

@@ -101,74 +101,79 @@ const field = (value: unknown, ...path: string[]): unknown => path.reduce<unknow
 const ok: SendResult = { ok: true };
 const refused = (code: 'not_open' | 'not_supported' | 'invalid_input', message: string): SendResult => ({ ok: false, error: new ProxyError(code, message) });
 
-export function createHostActions(deps: HostActionsDeps): { api: RealtimeMcpProxyEmbedding; observe(event: DecodedServerEvent): void } {
-  const { transport } = deps;
-  let inputIsG711 = false;
-  let outputIsG711 = false;
-  let playing: PlayingItem | undefined;
+/**
+ * The embedding API of one session, and what the edge learns for it from the server's events.
+ * A class: its methods are built once for the process, not as closures for every session (an idle
+ * session held ~1.4 KB of them). Each public method catches what its arguments throw, so none
+ * throws; the proxy hands them to the host as its own methods (see createRealtimeMcpProxy).
+ */
+export class HostActions implements RealtimeMcpProxyEmbedding {
+  readonly #deps: HostActionsDeps;
+  #inputIsG711 = false;
+  #outputIsG711 = false;
+  #playing: PlayingItem | undefined = undefined;
 
-  /** Refused unless the session's first update is out and it has not ended. */
-  const notOpen = (what: string, alsoWhileConnecting = false): SendResult | undefined => {
-    const stage = deps.stage();
-    if (stage === 'configuring' || stage === 'ready' || (alsoWhileConnecting && stage === 'connecting')) return undefined;
-    if (stage === 'connecting') return refused('not_open', `Failed to ${what}: the session is not open yet (start() has not resolved). Please await proxy.start() first.`);
-    const end = deps.end();
-    return refused('not_open', `Failed to ${what}: the session has ended${end ? ` (${end.reason})` : ''}. Please start a new session.`);
-  };
+  constructor(deps: HostActionsDeps) {
+    this.#deps = deps;
+  }
 
-  // Never throws: a transport that throws is a failed send, returned like any other.
-  const send = deps.send;
-
-  const respondOption = (options: unknown, fallback: boolean, what: string): boolean | SendResult => {
-    if (options === undefined) return fallback;
-    if (typeof options !== 'object' || options === null) return refused('invalid_input', `Failed to ${what}: the options are ${options === null ? 'null' : `a ${typeof options}`}. Please pass { respond: true } or { respond: false }, or nothing.`);
-    const respond = (options as { respond?: unknown }).respond;
-    if (respond === undefined) return fallback;
-    if (typeof respond !== 'boolean') return refused('invalid_input', `Failed to ${what}: respond is ${JSON.stringify(respond) ?? typeof respond}, not true or false. Please pass a boolean.`);
-    return respond;
-  };
-
-  const api: RealtimeMcpProxyEmbedding = {
-    sendAudio(audio) {
-      const closed = notOpen('send audio');
+  sendAudio(audio: AudioInput): SendResult {
+    try {
+      const closed = this.#notOpen('send audio');
       if (closed) return closed;
-      if (transport.audio === 'media') {
+      if (this.#deps.transport.audio === 'media') {
         return refused('not_supported', "Failed to send audio: this session's audio travels on a media track or a phone leg (the transport's audio is 'media'), not in events. Please feed the microphone track instead.");
       }
-      const payload = audioPayload(audio, !inputIsG711);
+      const payload = audioPayload(audio, !this.#inputIsG711);
       if (!payload.ok) return refused('invalid_input', `Failed to send audio: ${payload.why}. Please ${payload.fix}.`);
-      return send({ type: 'input_audio_buffer.append', audio: payload.base64 });
-    },
+      return this.#deps.send({ type: 'input_audio_buffer.append', audio: payload.base64 });
+    } catch (cause) {
+      return argumentsThrew('send audio', cause);
+    }
+  }
 
-    commitAudio(options) {
+  commitAudio(options?: { respond?: boolean }): SendResult {
+    try {
       const respond = respondOption(options, false, 'commit the audio');
       if (typeof respond !== 'boolean') return respond;
-      const closed = notOpen('commit the audio');
+      const closed = this.#notOpen('commit the audio');
       if (closed) return closed;
-      const result = send({ type: 'input_audio_buffer.commit' });
-      if (result.ok && respond) deps.tell({ type: 'host.responseRequested' });
+      const result = this.#deps.send({ type: 'input_audio_buffer.commit' });
+      if (result.ok && respond) this.#deps.tell({ type: 'host.responseRequested' });
       return result;
-    },
+    } catch (cause) {
+      return argumentsThrew('commit the audio', cause);
+    }
+  }
 
-    clearAudio() {
-      return notOpen('clear the audio') ?? send({ type: 'input_audio_buffer.clear' });
-    },
+  clearAudio(): SendResult {
+    try {
+      return this.#notOpen('clear the audio') ?? this.#deps.send({ type: 'input_audio_buffer.clear' });
+    } catch (cause) {
+      return argumentsThrew('clear the audio', cause);
+    }
+  }
 
-    sendText(text, options) {
+  sendText(text: string, options?: { respond?: boolean }): SendResult {
+    try {
       const respond = respondOption(options, true, 'send the text');
       if (typeof respond !== 'boolean') return respond;
       if (typeof text !== 'string') return refused('invalid_input', `Failed to send the text: it is ${text === null ? 'null' : `a ${typeof text}`}, not a string. Please pass the user's message as a string.`);
       if (text.trim().length === 0) return refused('invalid_input', 'Failed to send the text: it is empty. Please send a message with words in it.');
       if (text.length > MAX_TEXT_CHARS) return refused('invalid_input', `Failed to send the text: it is ${text.length} characters, over ${MAX_TEXT_CHARS} (more than the model's context holds). Please send a shorter message.`);
-      const closed = notOpen('send the text');
+      const closed = this.#notOpen('send the text');
       if (closed) return closed;
-      const result = send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text }] } });
+      const result = this.#deps.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text }] } });
       // After the item: the response machine's create (now, or once the active response is done) follows it on the wire.
-      if (result.ok && respond) deps.tell({ type: 'host.responseRequested' });
+      if (result.ok && respond) this.#deps.tell({ type: 'host.responseRequested' });
       return result;
-    },
+    } catch (cause) {
+      return argumentsThrew('send the text', cause);
+    }
+  }
 
-    interrupt(options) {
+  interrupt(options?: { audioEndMs?: number }): SendResult {
+    try {
       let audioEndMs: number | undefined;
       if (options !== undefined) {
         if (typeof options !== 'object' || options === null) return refused('invalid_input', `Failed to interrupt: the options are ${options === null ? 'null' : `a ${typeof options}`}. Please pass { audioEndMs } or nothing.`);
@@ -178,84 +183,90 @@ export function createHostActions(deps: HostActionsDeps): { api: RealtimeMcpProx
         }
         audioEndMs = given;
       }
-      const closed = notOpen('interrupt');
+      const closed = this.#notOpen('interrupt');
       if (closed) return closed;
       // The cancel first (the machine sends it now, if a response is active), then what was not heard.
-      deps.tell({ type: 'host.interrupt' });
-      if (transport.audio === 'media') return send({ type: 'output_audio_buffer.clear' });
-      if (audioEndMs === undefined || playing === undefined) return ok;
-      const item = playing;
-      playing = undefined;
-      const receivedMs = Math.floor(item.bytes / (outputIsG711 ? 8 : 48));
+      this.#deps.tell({ type: 'host.interrupt' });
+      if (this.#deps.transport.audio === 'media') return this.#deps.send({ type: 'output_audio_buffer.clear' });
+      const item = this.#playing;
+      if (audioEndMs === undefined || item === undefined) return ok;
+      this.#playing = undefined;
+      const receivedMs = Math.floor(item.bytes / (this.#outputIsG711 ? 8 : 48));
       // Heard to the end: nothing to drop (a truncate past the audio's length would be refused).
       if (item.done && audioEndMs >= receivedMs) return ok;
-      return send({ type: 'conversation.item.truncate', item_id: item.itemId, content_index: item.contentIndex, audio_end_ms: Math.min(Math.floor(audioEndMs), receivedMs) });
-    },
+      return this.#deps.send({ type: 'conversation.item.truncate', item_id: item.itemId, content_index: item.contentIndex, audio_end_ms: Math.min(Math.floor(audioEndMs), receivedMs) });
+    } catch (cause) {
+      return argumentsThrew('interrupt', cause);
+    }
+  }
 
-    updateSession(patch) {
-      const closed = notOpen('update the session', true);
+  updateSession(patch: SessionPatch): SendResult {
+    try {
+      const closed = this.#notOpen('update the session', true);
       if (closed) return closed;
       const checked = checkSessionPatch(patch);
       if (!checked.ok) return checked;
-      if (checked.patch) deps.tell({ type: 'host.sessionUpdate', patch: checked.patch });
+      if (checked.patch) this.#deps.tell({ type: 'host.sessionUpdate', patch: checked.patch });
       return ok;
-    },
+    } catch (cause) {
+      return argumentsThrew('update the session', cause);
+    }
+  }
 
-    setAllowedTools(allowed) {
-      const closed = notOpen('change the allowed tools', true);
+  setAllowedTools(allowed: ToolAllowlist): SendResult {
+    try {
+      const closed = this.#notOpen('change the allowed tools', true);
       if (closed) return closed;
       const checked = checkAllowlistShape(allowed);
       if (!checked.ok) return refused('invalid_input', `Failed to change the allowed tools: ${checked.why}. Please ${checked.please}.`);
-      return deps.allowTools(checked.allowlist);
-    },
-  };
+      return this.#deps.allowTools(checked.allowlist);
+    } catch (cause) {
+      return argumentsThrew('change the allowed tools', cause);
+    }
+  }
 
   /** What the edge learns from the server's events: the audio formats, and the assistant audio playing. */
-  const observe = (event: DecodedServerEvent) => {
+  observe(event: DecodedServerEvent): void {
     const type = event.type;
     if (isAudioEvent(event)) {
       const itemId = field(event, 'item_id');
       const contentIndex = field(event, 'content_index');
       const delta = field(event, 'delta');
       if (typeof itemId !== 'string' || typeof contentIndex !== 'number' || typeof delta !== 'string') return;
-      if (playing?.itemId !== itemId || playing.contentIndex !== contentIndex) playing = { itemId, contentIndex, bytes: 0, done: false };
+      let playing = this.#playing;
+      if (playing?.itemId !== itemId || playing.contentIndex !== contentIndex) this.#playing = playing = { itemId, contentIndex, bytes: 0, done: false };
       playing.bytes += base64ByteLength(delta);
     } else if (type === 'response.output_audio.done') {
       // Decoded events carry GA names whatever came over the wire (beta `response.audio.done` included).
-      if (playing !== undefined && field(event, 'item_id') === playing.itemId) playing.done = true;
+      if (this.#playing !== undefined && field(event, 'item_id') === this.#playing.itemId) this.#playing.done = true;
     } else if (type === 'session.created' || type === 'session.updated') {
       const input = field(event, 'session', 'audio', 'input', 'format', 'type');
       const output = field(event, 'session', 'audio', 'output', 'format', 'type');
-      if (typeof input === 'string') inputIsG711 = G711.has(input);
-      if (typeof output === 'string') outputIsG711 = G711.has(output);
+      if (typeof input === 'string') this.#inputIsG711 = G711.has(input);
+      if (typeof output === 'string') this.#outputIsG711 = G711.has(output);
     }
-  };
+  }
 
-  return { api: guarded(api), observe };
+  /** Refused unless the session's first update is out and it has not ended. */
+  #notOpen(what: string, alsoWhileConnecting = false): SendResult | undefined {
+    const stage = this.#deps.stage();
+    if (stage === 'configuring' || stage === 'ready' || (alsoWhileConnecting && stage === 'connecting')) return undefined;
+    if (stage === 'connecting') return refused('not_open', `Failed to ${what}: the session is not open yet (start() has not resolved). Please await proxy.start() first.`);
+    const end = this.#deps.end();
+    return refused('not_open', `Failed to ${what}: the session has ended${end ? ` (${end.reason})` : ''}. Please start a new session.`);
+  }
 }
 
-const ACTIONS = new Map<keyof RealtimeMcpProxyEmbedding, string>([
-  ['sendAudio', 'send audio'],
-  ['commitAudio', 'commit the audio'],
-  ['clearAudio', 'clear the audio'],
-  ['sendText', 'send the text'],
-  ['interrupt', 'interrupt'],
-  ['updateSession', 'update the session'],
-  ['setAllowedTools', 'change the allowed tools'],
-]);
+function respondOption(options: unknown, fallback: boolean, what: string): boolean | SendResult {
+  if (options === undefined) return fallback;
+  if (typeof options !== 'object' || options === null) return refused('invalid_input', `Failed to ${what}: the options are ${options === null ? 'null' : `a ${typeof options}`}. Please pass { respond: true } or { respond: false }, or nothing.`);
+  const respond = (options as { respond?: unknown }).respond;
+  if (respond === undefined) return fallback;
+  if (typeof respond !== 'boolean') return refused('invalid_input', `Failed to ${what}: respond is ${JSON.stringify(respond) ?? typeof respond}, not true or false. Please pass a boolean.`);
+  return respond;
+}
 
-/** Each method, never throwing: an argument whose getter (or Proxy trap) throws is refused like any bad argument. */
-function guarded(api: RealtimeMcpProxyEmbedding): RealtimeMcpProxyEmbedding {
-  const safe = {} as Record<string, unknown>;
-  for (const [name, what] of ACTIONS) {
-    const method = api[name] as (...args: unknown[]) => SendResult;
-    safe[name] = (...args: unknown[]): SendResult => {
-      try {
-        return method(...args);
-      } catch (cause) {
-        return { ok: false, error: new ProxyError('invalid_input', `Failed to ${what}: reading its arguments threw (${cause instanceof Error ? cause.message : String(cause)}). Please pass plain values.`, { cause }) };
-      }
-    };
-  }
-  return safe as unknown as RealtimeMcpProxyEmbedding;
+/** An argument whose getter (or Proxy trap) threw is refused like any bad argument. */
+function argumentsThrew(what: string, cause: unknown): SendResult {
+  return { ok: false, error: new ProxyError('invalid_input', `Failed to ${what}: reading its arguments threw (${cause instanceof Error ? cause.message : String(cause)}). Please pass plain values.`, { cause }) };
 }

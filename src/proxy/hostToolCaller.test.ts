@@ -162,4 +162,19 @@ describe('createHostToolCaller', () => {
     expect((await callerFor({ execute: async () => undefined }).call()).output).toBe('{"ok":true}');
     expect((await callerFor({ execute: () => 'Done.' }).call()).output).toBe('Done.');
   });
+
+  it('without host tools: one caller shared by every session, which has none and refuses a call by name', async () => {
+    const options = { redactor: new Redactor() };
+    const caller = createHostToolCaller(resolveHostTools(undefined, { limits: resolveToolLimits(undefined) }), options);
+    expect(createHostToolCaller([], { redactor: new Redactor(['sk-test-key']) })).toBe(caller);
+    expect(caller.tools).toEqual([]);
+    expect([...caller.names]).toEqual([]);
+    expect(caller.has('get_weather')).toBe(false);
+    await expect(caller.call('get_weather', '{}', { signal: new AbortController().signal, callId: 'call_1' })).rejects.toThrow('Failed to run host tool "get_weather": there is none by that name. Please check has() first.');
+  });
+
+  it('with host tools: refuses a call to a name it does not have, as the shared empty caller does', async () => {
+    const { caller } = callerFor({ execute: () => 'x' });
+    await expect(caller.call('other', '{}', { signal: new AbortController().signal, callId: 'call_1' })).rejects.toThrow('Failed to run host tool "other": there is none by that name. Please check has() first.');
+  });
 });

@@ -37,7 +37,23 @@ export interface HostToolCaller {
 
 type Checked = { ok: true; args: unknown } | { ok: false; message: string };
 
+function noSuchTool(functionName: string): Error {
+  return new Error(`Failed to run host tool "${functionName}": there is none by that name. Please check has() first.`);
+}
+
+/**
+ * The caller of a session without host tools (most of them): one for the process, so an idle
+ * session holds no validator, maps or closures for tools it does not have.
+ */
+const noHostTools: HostToolCaller = Object.freeze({
+  tools: Object.freeze([]),
+  names: new Set<string>(),
+  has: () => false,
+  call: (functionName: string) => Promise.reject(noSuchTool(functionName)),
+});
+
 export function createHostToolCaller(tools: readonly ResolvedHostTool[], options: HostToolCallerOptions): HostToolCaller {
+  if (tools.length === 0) return noHostTools;
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
   const { redactor } = options;
   const logger = options.logger ?? silentLogger;
@@ -141,7 +157,7 @@ export function createHostToolCaller(tools: readonly ResolvedHostTool[], options
     has: (functionName) => byName.has(functionName),
     call(functionName, argumentsText, { signal, callId }) {
       const tool = byName.get(functionName);
-      if (tool === undefined) return Promise.reject(new Error(`Failed to run host tool "${functionName}": there is none by that name. Please check has() first.`));
+      if (tool === undefined) return Promise.reject(noSuchTool(functionName));
       return run(tool, argumentsText, signal, callId);
     },
   };
