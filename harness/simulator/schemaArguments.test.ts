@@ -46,6 +46,24 @@ describe('schemaArguments', () => {
     for (const seed of [1, 5, 9]) expect(Object.keys(schemaArguments(schema, seed).value).sort()).toEqual(['a', 'b']);
   });
 
+  it('samples a hostile schema in bounded work (huge minItems, minLength, repetition in a pattern): the simulator never hangs on it', () => {
+    // The schema comes from whatever MCP server the demo user added: json-schema-faker would build every item it asks for.
+    const schema: unknown = JSON.parse(`{
+      "type": "object",
+      "properties": {
+        "list": { "type": "array", "minItems": 100000000, "items": { "type": "string", "minLength": 100000000 } },
+        "text": { "type": "string", "minLength": 100000000, "maxLength": 200000000 },
+        "code": { "type": "string", "pattern": "^a{100000000}$" },
+        "__proto__": { "type": "string" }
+      },
+      "required": ["list", "text", "code", "__proto__"]
+    }`);
+    const { value, problem } = schemaArguments(schema, 1);
+    expect(problem ?? '').not.toMatch(/hang/);
+    expect(JSON.stringify(value).length).toBeLessThanOrEqual(16_384);
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+  });
+
   it('falls back to {} and says why for schemas it cannot sample or that are not objects', () => {
     expect(schemaArguments({ type: 'string' }, 1)).toEqual({ value: {}, problem: 'the schema gave string, not an object' });
     const remote = schemaArguments({ type: 'object', properties: { x: { $ref: 'https://example.com/schema.json' } }, required: ['x'] }, 1);

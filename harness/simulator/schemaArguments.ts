@@ -14,6 +14,26 @@ export interface SchemaArguments {
 
 /** Arguments larger than this are replaced by `{}`: a rehearsal call, not a load test. */
 const MAX_ARGUMENTS_LENGTH = 16_384;
+/**
+ * json-schema-faker builds every item, character and property a schema asks for (its own
+ * minItems/maxLength options do not override the schema's), synchronously: the schema's sizes are
+ * capped before it sees them, so a hostile `minItems: 1e8` cannot hang the simulator (a schema
+ * that truly needs more gets too few, and the proxy reports the invalid arguments).
+ */
+const SIZE_CAPS: ReadonlyMap<string, number> = new Map([
+  ['minItems', 8],
+  ['maxItems', 8],
+  ['minContains', 8],
+  ['maxContains', 8],
+  ['minLength', 256],
+  ['maxLength', 256],
+  ['minProperties', 16],
+  ['maxProperties', 16],
+]);
+/** A pattern repeating something a thousand times or more (`a{100000}`) is dropped: the sampler would spell it out. */
+const HUGE_REPETITION = /\{\s*\d{4,}/;
+/** Deeper than any real tool's input: below this a schema is sampled as `{}` (anything). */
+const MAX_SCHEMA_DEPTH = 32;
 
 /** Samples a tool's input schema (below). */
 export type SchemaSampler = (parameters: unknown, seed: number) => SchemaArguments;
@@ -41,7 +61,7 @@ export async function loadSchemaSampler(): Promise<SchemaSampler> {
  * arguments, as it would for a real model's mistake.
  */
 function schemaArguments(generateSync: typeof GenerateSync, parameters: unknown, seed: number): SchemaArguments {
-  const schema: JsonSchema = isObject(parameters) ? (parameters as JsonSchema) : { type: 'object' };
+  const schema: JsonSchema = isObject(parameters) ? (boundedSchema(parameters, 0) as JsonSchema) : { type: 'object' };
   let value: unknown;
   try {
     value = generateSync(schema, {
@@ -63,6 +83,21 @@ function schemaArguments(generateSync: typeof GenerateSync, parameters: unknown,
   if (!isObject(value)) return { value: {}, problem: `the schema gave ${Array.isArray(value) ? 'an array' : typeof value}, not an object` };
   if (JSON.stringify(value).length > MAX_ARGUMENTS_LENGTH) return { value: {}, problem: `the sample was over ${MAX_ARGUMENTS_LENGTH} characters` };
   return { value };
+}
+
+/** A copy of a schema with its sizes capped (SIZE_CAPS), huge repetitions left out and its depth bounded; own keys only (`__proto__` stays a key). */
+function boundedSchema(value: unknown, depth: number): unknown {
+  if (Array.isArray(value)) return depth >= MAX_SCHEMA_DEPTH ? [] : value.map((item) => boundedSchema(item, depth + 1));
+  if (!isObject(value)) return value;
+  if (depth >= MAX_SCHEMA_DEPTH) return {};
+  const entries: Array<[string, unknown]> = [];
+  for (const [key, item] of Object.entries(value)) {
+    const cap = SIZE_CAPS.get(key);
+    if (cap !== undefined && typeof item === 'number') entries.push([key, Math.min(item, cap)]);
+    else if (key === 'pattern' && typeof item === 'string' && HUGE_REPETITION.test(item)) continue;
+    else entries.push([key, boundedSchema(item, depth + 1)]);
+  }
+  return Object.fromEntries(entries);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

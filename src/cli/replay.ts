@@ -246,6 +246,7 @@ function describeRecord(record: RecordingRecord): { seq: number; peer: string; d
   else if (record.kind === 'sse.event' || record.kind === 'jsonrpc.message') type = rpcMethod(record.data) ?? (isJsonObject(record.data) && 'id' in record.data ? `answer to ${String(record.data.id)}` : '');
   else if (record.kind === 'ws.close') type = `${record.code}${record.reason ? ` ${record.reason}` : ''}`;
   else if (record.kind === 'approval.answer') type = `${record.approvalId} ${record.approved ? 'approved' : 'denied'}`;
+  else if (record.kind === 'allowedTools.set') type = `${record.allowedTools.length} tools allowed`;
   return { seq: record.seq, peer: record.peer, dir: record.dir, kind: record.kind, type };
 }
 

@@ -186,6 +186,11 @@ export async function replayRecording(source: string | AsyncIterable<RecordingLi
         else proxy.deny(record.approvalId, record.reason, record.sticky ? { sticky: true } : {});
         continue;
       }
+      if (record.peer === 'host' && record.kind === 'allowedTools.set') {
+        const changed = proxy.setAllowedTools(record.allowedTools);
+        if (!changed.ok) fail({ seq: record.seq, message: `Failed to replay record ${record.seq}: the recorded allowlist was refused (${changed.error.message}). Please record the session again.` });
+        continue;
+      }
       if (record.peer !== 'openai') continue;
       if (record.kind === 'ws.open') {
         if (transport.state !== 'open' && !(await until(() => transport.state === 'open', 'the Realtime connection', record.seq))) break;

@@ -236,13 +236,17 @@ export function createRealtimeMcpProxy(options: RealtimeMcpProxyOptions): Realti
   };
   const offerTools = () => tell({ type: 'catalog.changed', tools: sessionTools(), toolInfo: toolInfo() });
   const allowTools = (allowed: ToolAllowlist): SendResult => {
+    // Recorded, so a replay changes the tools at the same point (a function cannot be written down).
+    const record = () => Array.isArray(allowed) && recorder?.allowedTools(allowed);
     // Before the first listing, it replaces the option: start() checks it as it checks allowedTools.
     if (!settingsResolved) {
+      record();
       toolSettings.setAllowedTools(allowed);
       return { ok: true };
     }
     const refusal = toolSettings.allowlistRefusal(catalog, allowed);
     if (refusal) return { ok: false, error: refusal };
+    record();
     toolSettings.setAllowedTools(allowed);
     reresolveTools();
     offerTools();

@@ -34,6 +34,7 @@ const records: Record<RecordingRecord['kind'], RecordingRecord> = {
   'sse.event': { ...base, peer: 'mcp:everything', kind: 'sse.event', rid: 'r1', event: 'message', id: '7', data: { jsonrpc: '2.0', id: 1, result: {} } },
   'jsonrpc.message': { ...base, peer: 'mcp:files', kind: 'jsonrpc.message', data: { jsonrpc: '2.0', method: 'notifications/tools/list_changed' } },
   'approval.answer': { ...base, peer: 'host', kind: 'approval.answer', approvalId: 'appr_1', approved: false, reason: 'not now', sticky: true },
+  'allowedTools.set': { ...base, peer: 'host', kind: 'allowedTools.set', allowedTools: ['everything/echo'] },
 };
 
 function expectLine(result: ParsedLine): RecordingLine {

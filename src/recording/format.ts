@@ -78,6 +78,8 @@ export type RecordingRecord = RecordBase &
     | { kind: 'jsonrpc.message'; data: Record<string, unknown> }
     /** The host's answer to an approval request (peer `host`). */
     | { kind: 'approval.answer'; approvalId: string; approved: boolean; reason?: string; sticky?: boolean }
+    /** The host replaced the allowlist mid-session (`setAllowedTools`, peer `host`): "server/tool" keys. */
+    | { kind: 'allowedTools.set'; allowedTools: string[] }
   );
 
 export type RecordingLine = RecordingHeader | RecordingRecord;

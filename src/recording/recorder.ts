@@ -218,6 +218,11 @@ export class Recorder {
     this.record({ peer: 'host', dir: 'in', kind: 'approval.answer', ...answer });
   }
 
+  /** The host's new allowlist (`setAllowedTools`): a replay sets it again at this point. */
+  allowedTools(keys: readonly string[]): void {
+    this.record({ peer: 'host', dir: 'in', kind: 'allowedTools.set', allowedTools: [...keys] });
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

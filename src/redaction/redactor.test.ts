@@ -1,4 +1,6 @@
 import fc from 'fast-check';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { Redactor } from './redactor.js';
 import { redactUrl } from './redactUrl.js';
@@ -136,6 +138,28 @@ describe('Redactor: known secrets', () => {
     session.add('later-secret');
     expect([session.text('later-secret'), recorder.text('later-secret')]).toEqual(['<redacted>', '<redacted>']);
     expect(session.size).toBe(2);
+  });
+
+  it('does not keep a linked redactor alive: a request\'s redactor (and the page key it knows) goes with its request, not with serve', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const server = new Redactor(['server-secret']);
+    const collected: string[] = [];
+    const finalized = new FinalizationRegistry<string>((name) => collected.push(name));
+    (() => {
+      const request = new Redactor(['sk-page-key-77']);
+      server.link(request);
+      finalized.register(request, 'request');
+    })();
+    for (let i = 0; i < 20 && collected.length === 0; i++) {
+      gc();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(collected).toEqual(['request']);
+    // A linked redactor still alive keeps learning.
+    const kept = new Redactor();
+    server.link(kept).add('later-secret');
+    expect(kept.text('later-secret')).toBe('<redacted>');
   });
 
   it('registers the credentials of a URL and the values of headers (whole and past the scheme word)', () => {

@@ -34,7 +34,14 @@ export class Redactor {
   readonly #known = new Set<string>();
   /** The known values and their encoded forms, longest first (a secret containing another goes whole). */
   #values: string[] = [];
-  readonly #linked = new Set<Redactor>();
+  /**
+   * Redactors that learn what this one learns, held weakly: serve links every request's redactor
+   * to its own, and must not keep them (nor the page keys they know) for its lifetime.
+   */
+  readonly #linked = new Set<WeakRef<Redactor>>();
+  readonly #linkedTo = new WeakSet<Redactor>();
+  /** Gone ones are swept from #linked when it reaches this size. */
+  #sweepAt = 64;
 
   constructor(secrets: Iterable<string | undefined | null> = []) {
     this.add(...secrets);
@@ -57,7 +64,11 @@ export class Redactor {
     const forms = new Set(this.#values);
     for (const secret of added) for (const form of encodedForms(secret)) forms.add(form);
     this.#values = [...forms].sort((a, b) => b.length - a.length);
-    for (const other of this.#linked) other.add(...added);
+    for (const ref of this.#linked) {
+      const other = ref.deref();
+      if (other === undefined) this.#linked.delete(ref);
+      else other.add(...added);
+    }
     return this;
   }
 
@@ -75,8 +86,13 @@ export class Redactor {
 
   /** Everything known here, and everything registered later, is also registered in `other`. */
   link(other: Redactor): this {
-    if (other === this || this.#linked.has(other)) return this;
-    this.#linked.add(other);
+    if (other === this || this.#linkedTo.has(other)) return this;
+    this.#linkedTo.add(other);
+    this.#linked.add(new WeakRef(other));
+    if (this.#linked.size >= this.#sweepAt) {
+      for (const ref of this.#linked) if (ref.deref() === undefined) this.#linked.delete(ref);
+      this.#sweepAt = Math.max(64, this.#linked.size * 2);
+    }
     other.add(...this.#known);
     return this;
   }

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { followEvents, payload, startServeHarness, type ServeHarness, type ServeHarnessOptions } from '../../test/support/serveHarness.js';
-import { parseRecordingText, parseReplayQuery } from './replays.js';
+import { KEPT_ENDED_REPLAYS, parseRecordingText, parseReplayQuery } from './replays.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SINGLE_CALL = readFileSync(join(root, 'recordings', 'single-call.jsonl'), 'utf8');
@@ -69,6 +69,20 @@ describe('POST /replays', () => {
     const fast = (await h.request('/replays?mode=fast', ndjson(SINGLE_CALL))).json();
     const step = await h.request(`/replays/${fast.sessionId}/step`, { method: 'POST' });
     expect([step.status, step.json().error.code]).toEqual([409, 'invalid_request']);
+  });
+
+  it('keeps the control of the newest ended replays only: an old one is dropped at once, not after minutes', async () => {
+    // An ended replay holds its session and its event log: kept for minutes, a client replaying fast could pile up hundreds.
+    const h = await harness({ serve: { limits: { requestsPerMinute: 10_000 } } });
+    const ids: string[] = [];
+    for (let i = 0; i < KEPT_ENDED_REPLAYS + 2; i++) {
+      const { sessionId } = (await h.request('/replays?mode=fast', ndjson(SINGLE_CALL))).json();
+      await followEvents(h.serve.url, sessionId, (event) => event.event === 'session.ended');
+      ids.push(sessionId);
+    }
+    const first = await h.request(`/replays/${ids[0]}`, { method: 'DELETE' });
+    expect([first.status, first.json().error?.code]).toEqual([404, 'not_found']);
+    expect((await h.request(`/replays/${ids[2]}`, { method: 'DELETE' })).json()).toEqual({ sessionId: ids[2], stopped: false });
   });
 
   it('refuses bad recordings with the line, wrong types, bad queries, too many replays, no token; takes up to 4 MiB', async () => {

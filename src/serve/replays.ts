@@ -4,7 +4,8 @@
  * event log exactly as a live session's are, so `GET /events?session=` shows a replay the way it
  * shows a call. `fast`, `realtime` (× speed) or `step` (each `POST /replays/:id/step` plays one
  * record); `DELETE /replays/:id` stops it at the next record. At most 4 run at once; an ended replay's
- * control is dropped after a few minutes (its events stay with the ended session).
+ * control is dropped after a few minutes, or sooner once 20 newer ones ended (its events stay with
+ * the ended session).
  */
 import { replayRecording, type ReplayMode, type ReplayOptions, type ReplayResult } from '../node/replay.js';
 import type { RealtimeMcpProxy } from '../proxy/createRealtimeMcpProxy.js';
@@ -17,6 +18,8 @@ export const MAX_REPLAY_BODY_BYTES = 4 * 1024 * 1024;
 export const MAX_CONCURRENT_REPLAYS = 4;
 /** How long an ended replay still answers `/step` (with `done: true`) and `DELETE`. */
 const ENDED_REPLAY_MS = 5 * 60_000;
+/** Ended replays kept for that (the newest): each holds its session and event log, and fast replays end quickly. */
+export const KEPT_ENDED_REPLAYS = 20;
 /** A step waits at most this long for its record to be played (the replay's own wait per event is 10 s). */
 const STEP_WAIT_MS = 15_000;
 /** A step replay nobody steps for this long is stopped: it would hold one of the 4 places forever. */
@@ -70,6 +73,8 @@ interface Replay {
 
 export class ReplayRegistry {
   readonly #replays = new Map<string, Replay>();
+  /** Ended replays' ids, oldest first. */
+  readonly #ended = new Set<string>();
   readonly #sessions: SessionRegistry;
   readonly #redactor: Redactor;
   readonly #log: (message: string) => void;
@@ -203,8 +208,20 @@ export class ReplayRegistry {
         : { ok: false, records: replay.played, failure: { seq: 0, message: failure } };
       await this.#end(replay, shown, shown.ok ? 'replay_finished' : 'replay_failed');
     }
-    const timer = setTimeout(() => this.#replays.delete(session.id), ENDED_REPLAY_MS);
+    this.#keepEnded(session.id);
+  }
+
+  /** An ended replay answers for ENDED_REPLAY_MS, and only while it is among the newest KEPT_ENDED_REPLAYS. */
+  #keepEnded(id: string): void {
+    this.#ended.add(id);
+    const timer = setTimeout(() => this.#drop(id), ENDED_REPLAY_MS);
     timer.unref();
+    while (this.#ended.size > KEPT_ENDED_REPLAYS) this.#drop(this.#ended.values().next().value!);
+  }
+
+  #drop(id: string): void {
+    this.#ended.delete(id);
+    this.#replays.delete(id);
   }
 
   /** Tells the result, then ends the session (once). */

@@ -59,6 +59,22 @@ describe('GET /sessions/:id/recording', () => {
     expect(result.matched).toBeGreaterThan(2);
   });
 
+  it('records a change of tools mid-session (POST /sessions/:id/tools), so the recording still replays ok', async () => {
+    const h = await harness({ script: [{ user: 'Hi' }], serve: { recordSessions: true } });
+    const offer = h.offer();
+    const { sessionId, callId } = (await h.request('/call', json({ sdp: offer }))).json();
+    const updates = () => h.callSession(callId).clientEvents.filter((event) => event.type === 'session.update') as unknown as Array<{ session: { tools?: Array<{ name: string }> } }>;
+    await expect.poll(() => updates().length).toBe(1);
+    expect((await h.request(`/sessions/${sessionId}/tools`, json({ allowedTools: ['tools/get_forecast'] }))).status).toBe(200);
+    await expect.poll(() => updates().at(-1)?.session.tools?.map((tool) => tool.name)).toEqual(['get_forecast']);
+    await followEvents(h.serve.url, sessionId, (event) => event.event === 'realtime.event' && JSON.parse(event.data).data.type === 'session.updated' && updates().length === 2);
+    await h.serve.app.sessions.get(sessionId)!.close();
+    const lines = parseLines((await h.request(`/sessions/${sessionId}/recording`)).text);
+    const result = await replayRecording(each(lines));
+    expect(result.failure).toBeUndefined();
+    expect(result).toMatchObject({ ok: true });
+  });
+
   it('is 404 without --record-sessions and for unknown sessions, 409 before the attach, 400 for a bad id; needs the token', async () => {
     const off = await harness();
     const { sessionId: notRecorded } = (await off.request('/session', json({}))).json();
