@@ -88,6 +88,23 @@ async function rehearsal(watched: WatchedPage): Promise<unknown> {
   return { names, cards, cardCount: await page.getByTestId('tool-card').count() };
 }
 
+/**
+ * How many conversation.item.create rows the proxy sent carry `text`. The card settles before the
+ * proxy's function_call_output reaches the console over SSE, so rows are opened (a row shows its
+ * JSON when opened) as they arrive until one carries the text, or 15 s pass.
+ */
+async function sentItemsCarrying(page: WatchedPage['page'], text: string): Promise<number> {
+  const rows = page.locator('[data-testid="console-row"][data-direction="client"][data-type="conversation.item.create"]');
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    for (const closed of await rows.locator('.console-row__summary[aria-expanded="false"]').all()) await closed.click();
+    const carrying = await rows.filter({ hasText: text }).count();
+    if (carrying > 0) return carrying;
+    await page.waitForTimeout(100);
+  }
+  return 0;
+}
+
 async function approval(watched: WatchedPage): Promise<unknown> {
   const { page } = watched;
   const [name] = await connectWithMemory(page, /create_entities$/);
@@ -100,11 +117,7 @@ async function approval(watched: WatchedPage): Promise<unknown> {
   await first.getByTestId('deny-reason').fill(DENY_REASON);
   await first.getByTestId('deny').click();
   const denied = await statusOf(first, SETTLED);
-  // The console shows each client row's JSON when opened: open the conversation.item.create ones.
-  const sentItems = page.locator('[data-testid="console-row"][data-direction="client"][data-type="conversation.item.create"]');
-  await sentItems.first().waitFor();
-  for (const row of await sentItems.all()) await row.locator('button').first().click();
-  const toldModel = sentItems.filter({ hasText: DENY_REASON });
+  const toldModel = await sentItemsCarrying(page, DENY_REASON);
   // Approve: it runs.
   await say(page, `Please use ${name} again.`);
   const second = await card(page, 1);
@@ -127,7 +140,7 @@ async function approval(watched: WatchedPage): Promise<unknown> {
     if (SETTLED.includes(status)) break;
     await page.waitForTimeout(50);
   }
-  return { denied, toldModel: await toldModel.count(), approved, allowed, afterAlwaysAllow: [...seen] };
+  return { denied, toldModel, approved, allowed, afterAlwaysAllow: [...seen] };
 }
 
 try {
