@@ -24,18 +24,10 @@ export interface DemoStackOptions {
   /** Where serve and the stack say what they do (redacted by serve). Default: nowhere. */
   log?: (line: string) => void;
   /** serve options to add or override (tests: a simulator with a key as `openaiBaseUrl`, tool limits…). */
-  serve?: Partial<DemoServeOptions>;
+  serve?: Partial<StartServeOptions>;
   /** Simulator options to add (tests: `rehearsal` seed). */
-  simulator?: Partial<StartRealtimeSimulatorOptions> & Record<string, unknown>;
+  simulator?: Partial<StartRealtimeSimulatorOptions>;
 }
-
-/** serve's options for the demo (the browser's key, recordings, the built page). */
-export type DemoServeOptions = Omit<StartServeOptions, 'apiKey'> & {
-  apiKey?: StartServeOptions['apiKey'];
-  openAiKeyFromBrowser?: boolean;
-  recordSessions?: boolean;
-  demo?: { dir: string };
-};
 
 export interface DemoStack {
   /** `http://127.0.0.1:<port>/#token=<token>[&mcp=<url>]`: the page, its access token in the fragment. */
@@ -64,14 +56,14 @@ export async function startDemoStack(options: DemoStackOptions): Promise<DemoSta
     let simulator: RealtimeSimulator | undefined;
     let everything: RunningServer | undefined;
     if (options.offline) {
-      simulator = await startRealtimeSimulator({ rehearsal: true, deltaDelayMs: 20, ...options.simulator } as StartRealtimeSimulatorOptions);
+      simulator = await startRealtimeSimulator({ rehearsal: true, deltaDelayMs: 20, ...options.simulator });
       stops.push(() => simulator!.close());
       everything = await startEverything('streamableHttp');
       stops.push(() => everything!.stop());
       log(`simulator (rehearsal) ${simulator.httpUrl}; MCP server-everything ${everything.url}`);
     }
     const vitePort = options.builtDir ? undefined : (options.port ?? (await freePort()));
-    const serveOptions: DemoServeOptions = {
+    const serveOptions: StartServeOptions = {
       port: 0,
       openAiKeyFromBrowser: true,
       recordSessions: true,
@@ -85,8 +77,8 @@ export async function startDemoStack(options: DemoStackOptions): Promise<DemoSta
       log: (entry: ServeLogEntry) => log(`serve ${entry.level} ${entry.message}`),
       ...options.serve,
     };
-    // The demo options (openAiKeyFromBrowser, recordSessions, demo) are serve's; apiKey is left out on purpose.
-    const serve = await startServe(serveOptions as StartServeOptions);
+    // No apiKey: the page sends its own (openAiKeyFromBrowser), or the simulator takes any.
+    const serve = await startServe(serveOptions);
     stops.push(() => serve.close({ deadlineMs: 2_000 }));
     let origin = serve.url;
     if (vitePort !== undefined) {

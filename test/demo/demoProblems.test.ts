@@ -22,7 +22,7 @@ describe('the demo in Chromium: bad input and replay', () => {
     if (!appMissing && !chromiumProblem()) await buildDemoOnce();
   }, 120_000);
 
-  it('explains every bad input with no page error and no secret shown, and replays a recording', { timeout: 120_000 }, async (ctx) => {
+  it('explains every bad input with no page error and no secret shown, and replays a recording (at once and step by step)', { timeout: 120_000 }, async (ctx) => {
     const missing = appMissing ?? chromiumProblem();
     if (missing) {
       console.warn(`SKIPPED the demo problems in Chromium: ${missing}.`);
@@ -35,13 +35,27 @@ describe('the demo in Chromium: bad input and replay', () => {
       expect(scenario.pageErrors, name).toEqual([]);
       expect(scenario.secretsSeen, name).toEqual([]);
     }
-    const said = (name: string) => (scenarios[name]!.outcome as string[]).join('\n');
-    expect(said('unreachable')).toMatch(/Failed to|connect|reach|refused/i);
-    expect(said('needs-auth')).toMatch(/auth|401|token/i);
-    expect(said('over-tool-limit')).toMatch(/128|limit|too many/i);
-    expect(said('wrong-key')).toMatch(/key|401|auth/i);
-    const replay = scenarios.replay!.outcome as { consoleRows: number; cardStatus: string; toolCallStates: string[] };
+    type Shown = { kinds: string[]; texts: string[] };
+    const shown = (name: string) => scenarios[name]!.outcome as Shown;
+    expect(shown('unreachable').kinds).toEqual(['transport']);
+    expect(shown('unreachable').texts.join('\n')).toMatch(/Failed to connect to MCP server "mcp1" at http:\/\/127\.0\.0\.1:\d+\/mcp/);
+    const auth = scenarios['needs-auth']!.outcome as { none: Shown; wrong: Shown; right: { problems: number } };
+    expect(auth.none.kinds).toEqual(['auth']);
+    expect(auth.none.texts.join('\n')).toMatch(/asks for credentials \(HTTP 401\)/);
+    expect(auth.wrong.kinds).toEqual(['auth']);
+    expect(auth.wrong.texts.join('\n')).toMatch(/refused our credentials \(HTTP 401\)[\s\S]*What to do: The server refused the credentials/);
+    expect(auth.right.problems).toBe(0);
+    expect(shown('over-tool-limit').kinds).toContain('tool-limit');
+    expect(shown('over-tool-limit').texts.join('\n')).toMatch(/\d+ tools left out by the tool limits \(at most \d+ tools/);
+    expect(shown('wrong-key').texts.join('\n')).toMatch(/Failed to create the client secret: OpenAI answered 401 \(invalid_api_key\)/);
+    const replay = scenarios.replay!.outcome as { phoneOverflow: number; consoleRows: number; cardStatus: string; toolCallStates: string[] };
     expect(replay.consoleRows).toBeGreaterThan(5);
     expect(replay.cardStatus).toBe('done');
+    expect(replay.phoneOverflow, 'page wider than a 390 px screen').toBeLessThanOrEqual(0);
+    // Step by step: one record per click, and the console fills as they play.
+    const stepped = scenarios['replay-step']!.outcome as { played: string[]; rows: number[] };
+    expect(stepped.played).toEqual(['1', '2', '3', '4', '5', '6']);
+    expect(stepped.rows.at(-1)).toBeGreaterThan(stepped.rows[0]!);
+    expect(stepped.rows).toEqual([...stepped.rows].sort((a, b) => a - b));
   });
 });

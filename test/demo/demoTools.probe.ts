@@ -89,20 +89,17 @@ async function rehearsal(watched: WatchedPage): Promise<unknown> {
 }
 
 /**
- * How many conversation.item.create rows the proxy sent carry `text`. The card settles before the
- * proxy's function_call_output reaches the console over SSE, so rows are opened (a row shows its
- * JSON when opened) as they arrive until one carries the text, or 15 s pass.
+ * How many conversation.item.create rows the proxy sent carry `text`, found with the console's text
+ * filter (it searches each event's JSON). The card settles before the proxy's function_call_output
+ * reaches the console over SSE, so the row is waited for (15 s at most).
  */
 async function sentItemsCarrying(page: WatchedPage['page'], text: string): Promise<number> {
+  const filter = page.getByTestId('console-filter');
+  await filter.fill(text);
   const rows = page.locator('[data-testid="console-row"][data-direction="client"][data-type="conversation.item.create"]');
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    for (const closed of await rows.locator('.console-row__summary[aria-expanded="false"]').all()) await closed.click();
-    const carrying = await rows.filter({ hasText: text }).count();
-    if (carrying > 0) return carrying;
-    await page.waitForTimeout(100);
-  }
-  return 0;
+  const found = await rows.first().waitFor({ timeout: 15_000 }).then(() => rows.count(), () => 0);
+  await filter.fill('');
+  return found;
 }
 
 async function approval(watched: WatchedPage): Promise<unknown> {

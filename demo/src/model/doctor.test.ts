@@ -6,6 +6,7 @@ describe('diagnoseFailure', () => {
   it.each([
     [{ status: 502, code: 'session_failed', message: 'Failed to connect to MCP server "notes" at http://127.0.0.1:1/mcp: the server asks for credentials (HTTP 401), and none are configured for it. Please give them.' }, 'auth', 'notes', /Authorization/],
     [{ status: 502, code: 'session_failed', message: 'Failed to connect to MCP server "gh" at https://x/mcp: the server refused our credentials (HTTP 403). Please check.' }, 'auth', 'gh', /scopes/],
+    [{ status: 502, code: 'session_failed', message: 'Failed to connect to MCP server "gh" at https://x/mcp: the server refused our credentials (HTTP 401). Please check.' }, 'auth', 'gh', /scopes/],
     [{ status: 502, code: 'session_failed', message: 'Failed to list the tools of MCP server "broken": connect ECONNREFUSED. Please check the server.' }, 'transport', 'broken', /running/],
     [{ status: 502, code: 'session_failed', message: 'Failed to connect to MCP server "old": unsupported protocol version 2023-01-01. Please update.' }, 'protocol', 'old', /protocol version/],
     [{ status: 403, code: 'runtime_mcp_disabled', message: 'Failed to use the MCP servers of the request.' }, 'refused', undefined, /--allow-runtime-mcp/],

@@ -33,11 +33,12 @@ export function diagnoseFailure(failure: ListingFailure): DoctorProblem {
   if (failure.code === 'runtime_mcp_disabled') return { kind: 'refused', what, fix: 'Start serve with --allow-runtime-mcp, or configure the MCP servers in serve itself.' };
   if (failure.code === 'mcp_url_refused') return { kind: 'refused', ...at, what, fix: "Use a public http(s) URL, or allow this address in serve's MCP URL policy (local servers need serve's loopback allowance)." };
   if (failure.code === 'unauthorized') return { kind: 'auth', what, fix: 'Open the page with the address serve printed (it carries #token=…).' };
-  if (/\b401\b|asks for credentials|unauthori[sz]ed/i.test(failure.message)) {
-    return { kind: 'auth', ...at, what, fix: 'Add a header to this server: name Authorization, value Bearer <your token> (or the header its documentation names).' };
-  }
+  // Refused credentials first: a server that refuses a token answers 401 too, and needs another token, not a header.
   if (/\b403\b|forbidden|refused our credentials/i.test(failure.message)) {
     return { kind: 'auth', ...at, what, fix: 'The server refused the credentials: check the token, its scopes, and that it belongs to this server.' };
+  }
+  if (/\b401\b|asks for credentials|unauthori[sz]ed/i.test(failure.message)) {
+    return { kind: 'auth', ...at, what, fix: 'Add a header to this server: name Authorization, value Bearer <your token> (or the header its documentation names).' };
   }
   if (/protocol version|protocolVersion/i.test(failure.message)) {
     return { kind: 'protocol', ...at, what, fix: 'The server speaks an MCP protocol version the proxy does not: update the server, or check that the URL is its MCP endpoint.' };
