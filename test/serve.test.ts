@@ -5,18 +5,10 @@
  * call over the sideband, then the call is hung up and the server closes), and one whose deadline
  * passes.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { followEvents, payload, startServeHarness, type ServeHarness, type ServeHarnessOptions } from './support/serveHarness.js';
+import { describe, expect, it } from 'vitest';
+import { serveHarnessPerTest, followEvents, payload, type ServeHarness, type ServeHarnessOptions } from './support/serveHarness.js';
 
-const opened: ServeHarness[] = [];
-afterEach(async () => {
-  for (const harness of opened.splice(0)) await harness.close();
-});
-async function harness(options: ServeHarnessOptions): Promise<ServeHarness> {
-  const started = await startServeHarness(options);
-  opened.push(started);
-  return started;
-}
+const { harness } = serveHarnessPerTest();
 
 /** A browser's call through serve (POST /call, JSON); the caller speaks once it is up. */
 async function call(h: ServeHarness) {

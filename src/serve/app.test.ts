@@ -3,23 +3,14 @@
  * library's REST client and sideband transport) against the Realtime simulator (client secrets,
  * calls, SIP webhooks, the sideband; fake media peers, no WebRTC), and a real MCP server.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { FAKE_ANSWER_SDP } from '../../harness/simulator/fakePeer.js';
 import type { SimulatorConnection } from '../../harness/simulator/index.js';
-import { followEvents, payload, startKeyEchoingOpenAi, startServeHarness, TEST_KEY, TEST_TOKEN, type ServeHarness, type ServeHarnessOptions } from '../../test/support/serveHarness.js';
+import { ONE_CALL, postJson, serveHarnessPerTest, followEvents, payload, startKeyEchoingOpenAi, TEST_KEY, TEST_TOKEN, type ServeHarness, type ServeHarnessOptions } from '../../test/support/serveHarness.js';
 
-const opened: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  for (const harness of opened.splice(0)) await harness.close();
-});
-async function harness(options: ServeHarnessOptions = {}): Promise<ServeHarness> {
-  const started = await startServeHarness(options);
-  opened.push(started);
-  return started;
-}
+const { harness, closeAfterTest } = serveHarnessPerTest();
 
-const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-const ONE_CALL = [{ user: 'Weather in Paris?' }, { callTool: { name: 'get_forecast', arguments: { city: 'Paris' } } }];
+const json = postJson;
 
 describe('GET /healthz', () => {
   it('answers without a token, and says nothing else', async () => {
@@ -196,7 +187,7 @@ describe('POST /session and POST /sessions/:id/attach', () => {
     expect(wrongKey.serve.app.sessions.size).toBe(0);
     // An OpenAI that quotes the key back in its refusal: serve relays the message without it.
     const echoing = await startKeyEchoingOpenAi();
-    opened.push(echoing);
+    closeAfterTest(echoing);
     const h = await harness({ serve: { openaiBaseUrl: echoing.baseUrl } });
     const quoted = await h.request('/session', json({}));
     expect([quoted.status, quoted.json().error.code]).toEqual([502, 'realtime_api_error']);

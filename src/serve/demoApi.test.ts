@@ -5,23 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
-import { followEvents, startKeyEchoingOpenAi, startServeHarness, TEST_TOKEN, type ServeHarness, type ServeHarnessOptions } from '../../test/support/serveHarness.js';
+import { describe, expect, it } from 'vitest';
+import { ONE_CALL, postJson, serveHarnessPerTest, followEvents, startKeyEchoingOpenAi, TEST_TOKEN, type ServeHarness, type ServeHarnessOptions } from '../../test/support/serveHarness.js';
 import { ProxyError } from '../errors.js';
 import { startServe } from './startServe.js';
 
-const opened: Array<{ close(): Promise<unknown> }> = [];
-afterEach(async () => {
-  for (const started of opened.splice(0)) await started.close();
-});
-async function harness(options: ServeHarnessOptions = {}): Promise<ServeHarness> {
-  const started = await startServeHarness(options);
-  opened.push(started);
-  return started;
-}
+const { harness, closeAfterTest } = serveHarnessPerTest();
 
-const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-const ONE_CALL = [{ user: 'Weather in Paris?' }, { callTool: { name: 'get_forecast', arguments: { city: 'Paris' } } }];
+const json = postJson;
 /** The page's key: short, so it matches no key shape and only the exact-value redaction can hide it. */
 const PAGE_KEY = 'sk-page-key-77';
 
@@ -38,7 +29,7 @@ describe('GET /info', () => {
 
   it('says openAiKey "browser" and offline false for a serve that takes the page key and talks to a remote OpenAI', async () => {
     const serve = await startServe({ port: 0, accessToken: TEST_TOKEN, openAiKeyFromBrowser: true, openaiBaseUrl: 'https://openai.invalid/v1', runtimeMcp: { enabled: true } });
-    opened.push(serve);
+    closeAfterTest(serve);
     const info = await fetch(`${serve.url}/info`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
     expect(await info.json()).toMatchObject({ offline: false, openAiKey: 'browser', runtimeMcp: true, approvalMode: 'never' });
   });
@@ -79,7 +70,7 @@ describe('openAiKeyFromBrowser', () => {
     const created = await offline.request('/session', json({}));
     expect(created.status).toBe(201);
     const remote = await startServe({ port: 0, accessToken: TEST_TOKEN, openAiKeyFromBrowser: true, openaiBaseUrl: 'https://openai.invalid/v1', servers: [{ label: 'tools', url: offline.mcp.url }] });
-    opened.push(remote);
+    closeAfterTest(remote);
     const missing = await fetch(`${remote.url}/session`, json({}, { authorization: `Bearer ${TEST_TOKEN}` }));
     expect(missing.status).toBe(401);
     expect(await missing.json()).toEqual({ error: { code: 'openai_key_missing', message: 'Failed to start a session: no OpenAI API key. Please enter your key.' } });
@@ -90,7 +81,7 @@ describe('openAiKeyFromBrowser', () => {
 
   it('an OpenAI that quotes the page key back: serve relays the refusal without it', async () => {
     const echoing = await startKeyEchoingOpenAi();
-    opened.push(echoing);
+    closeAfterTest(echoing);
     const h = await harness({ serve: { apiKey: undefined, openAiKeyFromBrowser: true, openaiBaseUrl: echoing.baseUrl } });
     const quoted = await h.request('/session', json({}, { 'x-openai-key': PAGE_KEY }));
     expect([quoted.status, quoted.json().error.code]).toEqual([502, 'realtime_api_error']);

@@ -5,23 +5,15 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
-import { followEvents, payload, startServeHarness, type ServeHarness, type ServeHarnessOptions } from '../../test/support/serveHarness.js';
+import { describe, expect, it } from 'vitest';
+import { serveHarnessPerTest, followEvents, payload, type ServeHarness, type ServeHarnessOptions } from '../../test/support/serveHarness.js';
 import { KEPT_ENDED_REPLAYS, parseRecordingText, parseReplayQuery } from './replays.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SINGLE_CALL = readFileSync(join(root, 'recordings', 'single-call.jsonl'), 'utf8');
 const RECORDS = SINGLE_CALL.split('\n').filter((line) => line.trim() !== '').length - 1;
 
-const opened: Array<{ close(): Promise<unknown> }> = [];
-afterEach(async () => {
-  for (const started of opened.splice(0)) await started.close();
-});
-async function harness(options: ServeHarnessOptions = {}): Promise<ServeHarness> {
-  const started = await startServeHarness(options);
-  opened.push(started);
-  return started;
-}
+const { harness } = serveHarnessPerTest();
 const ndjson = (body: string): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body });
 
 describe('POST /replays', () => {

@@ -2,24 +2,15 @@
  * `--record-sessions`: a session recorded against the simulator, fetched over HTTP and replayed by
  * the library's `replayRecording`; the bound and its marker.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { followEvents, startServeHarness, TEST_KEY, TEST_TOKEN, type ServeHarness, type ServeHarnessOptions } from '../../test/support/serveHarness.js';
+import { describe, expect, it } from 'vitest';
+import { ONE_CALL, postJson, serveHarnessPerTest, followEvents, TEST_KEY, TEST_TOKEN, type ServeHarness, type ServeHarnessOptions } from '../../test/support/serveHarness.js';
 import { replayRecording } from '../node/replay.js';
 import { parseRecordingLine, type RecordingLine } from '../recording/format.js';
 import { Recorder } from '../recording/recorder.js';
 import { audioHash, SessionRecording } from './sessionRecording.js';
 
-const opened: Array<{ close(): Promise<unknown> }> = [];
-afterEach(async () => {
-  for (const started of opened.splice(0)) await started.close();
-});
-async function harness(options: ServeHarnessOptions = {}): Promise<ServeHarness> {
-  const started = await startServeHarness(options);
-  opened.push(started);
-  return started;
-}
-const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-const ONE_CALL = [{ user: 'Weather in Paris?' }, { callTool: { name: 'get_forecast', arguments: { city: 'Paris' } } }];
+const { harness } = serveHarnessPerTest();
+const json = postJson;
 
 function parseLines(text: string): RecordingLine[] {
   return text

@@ -8,6 +8,7 @@
  * relayed, and an OpenAI that quotes the key back in its refusals.
  */
 import { createParser } from 'eventsource-parser';
+import { afterEach } from 'vitest';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startMockMcpServer, type MockMcpServer, type MockTool } from '../../harness/mock-mcp/index.js';
@@ -147,6 +148,31 @@ export async function startServeHarness(options: ServeHarnessOptions = {}): Prom
 }
 
 /** An SDP offer with an audio section and the data channel; `n` in its origin line tells it apart. */
+/**
+ * For a test file's top level: `harness(options)` starts a harness, `closeAfterTest(x)` takes
+ * anything else with a `close()`; each is closed after the test that started it.
+ */
+export function serveHarnessPerTest(): {
+  harness: (options?: ServeHarnessOptions) => Promise<ServeHarness>;
+  closeAfterTest: <T extends { close(): Promise<unknown> }>(started: T) => T;
+} {
+  const opened: Array<{ close(): Promise<unknown> }> = [];
+  afterEach(async () => {
+    for (const started of opened.splice(0)) await started.close();
+  });
+  const closeAfterTest = <T extends { close(): Promise<unknown> }>(started: T): T => {
+    opened.push(started);
+    return started;
+  };
+  return { harness: async (options = {}) => closeAfterTest(await startServeHarness(options)), closeAfterTest };
+}
+
+/** A POST with a JSON body. */
+export const postJson = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+
+/** The simulator's script of one question and one tool call (get_forecast of the echo tools). */
+export const ONE_CALL: SimulatorStep[] = [{ user: 'Weather in Paris?' }, { callTool: { name: 'get_forecast', arguments: { city: 'Paris' } } }];
+
 export function offerSdp(n: number): string {
   return `v=0\r\no=- ${4000 + n} 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=rtpmap:111 opus/48000/2\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=mid:1\r\n`;
 }
