@@ -6,7 +6,7 @@
  * passes.
  */
 import { describe, expect, it } from 'vitest';
-import { serveHarnessPerTest, followEvents, payload, type ServeHarness, type ServeHarnessOptions } from './support/serveHarness.js';
+import { serveHarnessPerTest, followEvents, payload, type ServeHarness } from './support/serveHarness.js';
 
 const { harness } = serveHarnessPerTest();
 

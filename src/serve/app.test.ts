@@ -6,11 +6,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { FAKE_ANSWER_SDP } from '../../harness/simulator/fakePeer.js';
 import type { SimulatorConnection } from '../../harness/simulator/index.js';
-import { ONE_CALL, postJson, serveHarnessPerTest, followEvents, payload, startKeyEchoingOpenAi, TEST_KEY, TEST_TOKEN, type ServeHarness, type ServeHarnessOptions } from '../../test/support/serveHarness.js';
+import { ONE_CALL, postJson as json, serveHarnessPerTest, followEvents, payload, startKeyEchoingOpenAi, TEST_KEY, TEST_TOKEN } from '../../test/support/serveHarness.js';
 
 const { harness, closeAfterTest } = serveHarnessPerTest();
 
-const json = postJson;
 
 describe('GET /healthz', () => {
   it('answers without a token, and says nothing else', async () => {

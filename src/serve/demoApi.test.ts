@@ -6,13 +6,12 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ONE_CALL, postJson, serveHarnessPerTest, followEvents, startKeyEchoingOpenAi, TEST_TOKEN, type ServeHarness, type ServeHarnessOptions } from '../../test/support/serveHarness.js';
+import { ONE_CALL, postJson as json, serveHarnessPerTest, followEvents, startKeyEchoingOpenAi, TEST_TOKEN } from '../../test/support/serveHarness.js';
 import { ProxyError } from '../errors.js';
 import { startServe } from './startServe.js';
 
 const { harness, closeAfterTest } = serveHarnessPerTest();
 
-const json = postJson;
 /** The page's key: short, so it matches no key shape and only the exact-value redaction can hide it. */
 const PAGE_KEY = 'sk-page-key-77';
 

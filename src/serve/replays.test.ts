@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { serveHarnessPerTest, followEvents, payload, type ServeHarness, type ServeHarnessOptions } from '../../test/support/serveHarness.js';
+import { serveHarnessPerTest, followEvents, payload } from '../../test/support/serveHarness.js';
 import { KEPT_ENDED_REPLAYS, parseRecordingText, parseReplayQuery } from './replays.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -3,14 +3,13 @@
  * the library's `replayRecording`; the bound and its marker.
  */
 import { describe, expect, it } from 'vitest';
-import { ONE_CALL, postJson, serveHarnessPerTest, followEvents, TEST_KEY, TEST_TOKEN, type ServeHarness, type ServeHarnessOptions } from '../../test/support/serveHarness.js';
+import { ONE_CALL, postJson as json, serveHarnessPerTest, followEvents, TEST_KEY, TEST_TOKEN } from '../../test/support/serveHarness.js';
 import { replayRecording } from '../node/replay.js';
 import { parseRecordingLine, type RecordingLine } from '../recording/format.js';
 import { Recorder } from '../recording/recorder.js';
 import { audioHash, SessionRecording } from './sessionRecording.js';
 
 const { harness } = serveHarnessPerTest();
-const json = postJson;
 
 function parseLines(text: string): RecordingLine[] {
   return text

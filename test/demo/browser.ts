@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
+import { wavBytes } from '../../harness/simulator/wav.js';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
@@ -114,22 +115,7 @@ export async function buildDemoOnce(): Promise<void> {
  */
 export async function silentWav(): Promise<{ path: string; remove(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'rmp-silence-'));
-  const rate = 16_000;
-  const data = rate * 2; // one second of 16-bit mono zeros
-  const wav = Buffer.alloc(44 + data);
-  wav.write('RIFF', 0);
-  wav.writeUInt32LE(36 + data, 4);
-  wav.write('WAVEfmt ', 8);
-  wav.writeUInt32LE(16, 16);
-  wav.writeUInt16LE(1, 20); // PCM
-  wav.writeUInt16LE(1, 22); // mono
-  wav.writeUInt32LE(rate, 24);
-  wav.writeUInt32LE(rate * 2, 28);
-  wav.writeUInt16LE(2, 32);
-  wav.writeUInt16LE(16, 34);
-  wav.write('data', 36);
-  wav.writeUInt32LE(data, 40);
   const path = join(dir, 'silence.wav');
-  writeFileSync(path, wav);
+  writeFileSync(path, wavBytes(new Int16Array(16_000), 16_000)); // one second of 16 kHz zeros
   return { path, remove: () => rm(dir, { recursive: true, force: true }) };
 }
