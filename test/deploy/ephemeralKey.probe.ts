@@ -52,8 +52,12 @@ async function main(): Promise<void> {
   });
   cleanups.push(() => transport.close());
   const view = watchBrowser(transport, speaker, STEP_MS);
+  // connect() resolves when the browser's data channel opens; the simulator sends session.created
+  // when its end opens, which may come a little later: read the call's tools once it arrived.
+  const sessionCreated = view.next('session.created', (event) => event.type === 'session.created');
   const connectStart = performance.now();
   await transport.connect();
+  await sessionCreated;
   timings.connectMs = since(connectStart);
   const callId = transport.callId;
   if (callId === undefined) throw new Error('the WebRTC transport read no call id from the Location header');
