@@ -8,6 +8,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import configSchema from '../../schemas/config.schema.json' with { type: 'json' };
 import realtimeSchema from '../protocol/generated/realtime.schema.json' with { type: 'json' };
 import { didYouMean } from '../didYouMean.js';
+import { unescapePointerToken } from '../jsonPointer.js';
 
 export { configSchema };
 
@@ -95,7 +96,7 @@ function readablePath(pointer: string): string {
   return pointer
     .split('/')
     .slice(1)
-    .map((token) => `/${readableToken(token.replace(/~1/g, '/').replace(/~0/g, '~'))}`)
+    .map((token) => `/${readableToken(unescapePointerToken(token))}`)
     .join('');
 }
 

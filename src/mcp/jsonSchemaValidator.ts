@@ -6,6 +6,7 @@ import AjvDraft07 from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import { escapePointerToken } from '../jsonPointer.js';
 import type { JsonSchema } from './types.js';
 
 /** One way a value fails its schema. */
@@ -299,7 +300,7 @@ function toProblem({ keyword, instancePath, params, message }: ErrorObject): Sch
   const at = instancePath === '' ? '' : ` at ${instancePath}`;
   const property = params.missingProperty ?? params.additionalProperty ?? params.unevaluatedProperty;
   if (typeof property === 'string') {
-    const path = `${instancePath}/${escapePointer(property)}`;
+    const path = `${instancePath}/${escapePointerToken(property)}`;
     const phrase = keyword === 'required' || keyword === 'dependencies' || keyword === 'dependentRequired' ? 'missing required' : 'unexpected';
     return { path, message: `${phrase} property ${clip(JSON.stringify(property), 80)}${clip(at, 120)}` };
   }
@@ -328,9 +329,6 @@ function interop<T>(value: T): T {
   return (value as { default?: T }).default ?? value;
 }
 
-function escapePointer(token: string): string {
-  return token.replace(/~/g, '~0').replace(/\//g, '~1');
-}
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -5,6 +5,7 @@
  * says what it changed, and refuses the rest with a reason for the host. Arguments are still
  * checked against the original `inputSchema`, so an adaptation never loosens validation.
  */
+import { escapePointerToken, unescapePointerToken } from '../jsonPointer.js';
 import type { JsonSchema, RealtimeFunctionTool } from './types.js';
 
 export type ParametersResult = { ok: true; parameters: JsonSchema; changes: string[] } | { ok: false; reason: string };
@@ -136,7 +137,7 @@ class RefInliner {
     let changed = false;
     const out: JsonSchema = {};
     for (const [keyword, value] of Object.entries(schema)) {
-      const next = this.#expandKeyword(keyword, value, `${at}/${escapePointer(keyword)}`);
+      const next = this.#expandKeyword(keyword, value, `${at}/${escapePointerToken(keyword)}`);
       changed ||= next !== value;
       out[keyword] = next;
     }
@@ -158,7 +159,7 @@ class RefInliner {
   #expandKeyword(keyword: string, value: unknown, at: string): unknown {
     if (SCHEMA_MAPS.has(keyword) && isPlainObject(value)) {
       // draft-07 "dependencies" mixes schemas with arrays of names; expand() passes arrays through.
-      return mapValues(value, (child, key) => this.expand(child, `${at}/${escapePointer(key)}`));
+      return mapValues(value, (child, key) => this.expand(child, `${at}/${escapePointerToken(key)}`));
     }
     if (SCHEMA_LISTS.has(keyword) && Array.isArray(value)) {
       return mapValues(value, (child, index) => this.expand(child, `${at}/${index}`));
@@ -219,7 +220,7 @@ class RefInliner {
 
   #resolve(ref: string, pointer: string, at: string): unknown {
     let node: unknown = this.#root;
-    for (const segment of pointer.split('/').slice(1).map(unescapePointer)) {
+    for (const segment of pointer.split('/').slice(1).map(unescapePointerToken)) {
       if (Array.isArray(node) && /^(0|[1-9]\d*)$/.test(segment)) node = node[Number(segment)];
       else if (isPlainObject(node) && Object.hasOwn(node, segment)) node = node[segment];
       else node = undefined;
@@ -255,13 +256,6 @@ function isWithin(at: string, pointer: string): boolean {
   return at === pointer || at.startsWith(`${pointer}/`);
 }
 
-function escapePointer(segment: string): string {
-  return segment.replaceAll('~', '~0').replaceAll('/', '~1');
-}
-
-function unescapePointer(segment: string): string {
-  return segment.replaceAll('~1', '/').replaceAll('~0', '~');
-}
 
 function describePointer(pointer: string): string {
   return pointer === '' ? 'the root' : pointer;

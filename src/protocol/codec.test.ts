@@ -290,6 +290,22 @@ describe('encode errors', () => {
     });
   });
 
+  it('refuses values JSON would write differently from what was validated (a Date, a Map, toJSON), pointing at them', () => {
+    // { response: Date } passes the schema (an object with no fields) but leaves as a string.
+    const dated = expectError(encodeClientEvent({ type: 'response.create', response: new Date(0) } as never));
+    expect(dated).toMatchObject({ code: 'not_serializable', path: '/response', eventType: 'response.create' });
+    expect(dated.message).toMatch(/^Failed to encode the client event "response\.create": \/response is not plain data \(Date with toJSON\).*Please pass plain JSON data/);
+    // A Map passes as an empty object and would leave as {}: its entries lost.
+    const mapped = expectError(encodeClientEvent({ type: 'response.create', response: { metadata: new Map([['topic', 'weather']]) } } as never));
+    expect(mapped).toMatchObject({ code: 'not_serializable', path: '/response/metadata' });
+    // A toJSON the strict schema cannot see (not enumerable) would send another item than the one checked.
+    const item = Object.defineProperty({ type: 'function_call_output', call_id: 'call_1', output: 'ok' }, 'toJSON', { value: () => ({ type: 'message' }) });
+    expect(expectError(encodeClientEvent({ type: 'conversation.item.create', item } as never))).toMatchObject({ code: 'not_serializable', path: '/item' });
+    // Plain data without a prototype is plain.
+    const bare = Object.assign(Object.create(null) as object, { type: 'response.cancel' });
+    expect(expectText(encodeClientEvent(bare as never))).toBe('{"type":"response.cancel"}');
+  });
+
   it('rejects a BigInt where the schema wants a string, as a schema violation', () => {
     expect(expectError(encodeClientEvent({ type: 'input_audio_buffer.append', audio: 1n } as never))).toMatchObject({ code: 'invalid_event', path: '/audio' });
   });

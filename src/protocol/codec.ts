@@ -4,8 +4,10 @@
  * compiled ahead of time (scripts/codegen.ts), so one event is checked against one schema only.
  */
 import type { ProxyErrorCode } from '../errors.js';
+import { unescapePointerToken } from '../jsonPointer.js';
 import { toGaClientEvent, toGaServerEvent, type Dialect } from './dialects.js';
 import type { ClientEvent, ServerEvent } from './generated/types.js';
+import { findNotPlainJson } from './notPlainJson.js';
 import {
   clientEventValidators,
   serverEventValidators,
@@ -103,11 +105,18 @@ export function encodeClientEvent(event: ClientEvent): EncodeResult {
   }
   const checked = checkClientEvent(event, type, 'encode the client event');
   if (!checked.ok) return checked;
+  let text: string;
   try {
-    return { ok: true, text: JSON.stringify(event) };
+    text = JSON.stringify(event);
   } catch (cause) {
     return failure('not_serializable', '', `Failed to encode the client event "${type}": ${(cause as Error).message}. Please pass plain JSON data (no cycles, no BigInt).`, type);
   }
+  // Validation read the object; the text is what leaves. Only plain data is sure to say the same.
+  const notPlain = findNotPlainJson(event);
+  if (notPlain !== undefined) {
+    return failure('not_serializable', notPlain.path, `Failed to encode the client event "${type}": ${notPlain.path || 'the event'} is not plain data (${notPlain.what}): JSON would write it differently from what was validated. Please pass plain JSON data (objects, arrays, strings, numbers, booleans, null).`, type);
+  }
+  return { ok: true, text };
 }
 
 function checkClientEvent(value: object, type: string, action: string): { ok: true; event: ClientEvent } | { ok: false; error: CodecError } {
@@ -198,7 +207,7 @@ function valueAt(root: unknown, pointer: string): unknown {
   let node = root;
   for (const token of pointer.split('/').slice(1)) {
     if (typeof node !== 'object' || node === null) return undefined;
-    node = (node as Record<string, unknown>)[token.replace(/~1/g, '/').replace(/~0/g, '~')];
+    node = (node as Record<string, unknown>)[unescapePointerToken(token)];
   }
   return node;
 }

@@ -9,6 +9,7 @@
  * helpers say so in their results; the callers decide what it costs.
  */
 import { isJsonObject } from '../isJsonObject.js';
+import { escapePointerToken } from '../jsonPointer.js';
 import type { SchemaProblem } from '../mcp/jsonSchemaValidator.js';
 
 /** The result of `~standard.validate`: the (possibly transformed) value, or the issues. */
@@ -101,7 +102,7 @@ function toProblem(issue: unknown): SchemaProblem {
   const message = typeof (issue as { message?: unknown } | null)?.message === 'string' ? clip((issue as { message: string }).message, 200) : 'is invalid';
   const path = (issue as { path?: unknown } | null)?.path;
   if (!Array.isArray(path) || path.length === 0) return { path: '', message };
-  const pointer = path.map((segment: unknown) => `/${escapePointer(keyText(typeof segment === 'object' && segment !== null ? (segment as { key?: unknown }).key : segment))}`).join('');
+  const pointer = path.map((segment: unknown) => `/${escapePointerToken(keyText(typeof segment === 'object' && segment !== null ? (segment as { key?: unknown }).key : segment))}`).join('');
   return { path: clip(pointer, 120), message };
 }
 
@@ -110,10 +111,6 @@ function keyText(key: unknown): string {
   if (typeof key === 'number') return String(key);
   if (typeof key === 'symbol') return key.description ?? 'symbol';
   return '?';
-}
-
-function escapePointer(token: string): string {
-  return token.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 /** What a host function threw, in words, never throwing itself (a thrown value may have a throwing toString). */

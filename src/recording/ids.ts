@@ -3,6 +3,7 @@
  * stable placeholders `<id:kind:n>` in a recording, so that two recordings of the same scenario
  * diff cleanly. A replay compares ids through a one-to-one mapping instead (matchIds).
  */
+import { escapePointerToken } from '../jsonPointer.js';
 
 /** Keys whose string values are ids, whatever they look like. */
 const ID_KEYS = new Set(['event_id', 'response_id', 'item_id', 'call_id', 'previous_item_id', 'approval_request_id', 'conversation_id', 'approvalId', 'callId']);
@@ -97,7 +98,7 @@ export function matchIds(expected: unknown, actual: unknown, bindings: Map<strin
     if (typeof actual !== 'object' || actual === null || Array.isArray(actual)) return { ok: false, path, expected, actual };
     const keys = new Set([...Object.keys(expected), ...Object.keys(actual)]);
     for (const key of keys) {
-      const inner = matchIds(ownField(expected, key), ownField(actual, key), bindings, `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+      const inner = matchIds(ownField(expected, key), ownField(actual, key), bindings, `${path}/${escapePointerToken(key)}`);
       if (!inner.ok) return inner;
     }
     return { ok: true };
