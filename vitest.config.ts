@@ -7,6 +7,8 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'scripts/**/*.test.ts', 'harness/**/*.test.ts', 'demo/src/**/*.test.ts'],
     environment: 'node',
+    // fast-check replays one seed in `npm test` (FUZZ_SEED / FUZZ_EXPLORE=1 change it).
+    setupFiles: ['test/support/fastCheckSeed.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
   },
