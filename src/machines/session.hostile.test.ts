@@ -112,6 +112,23 @@ describe('sessionMachine with hostile input', () => {
     expect(session.of('batch.finished')).toEqual([{ type: 'batch.finished', responseId: 'r1', callIds: ['call_1'], responseRequested: false }]);
   });
 
+  it('keeps a call its response closed unrun closed when a late output_item.done says completed (found by the fuzzer)', async () => {
+    const session = start();
+    ready(session);
+    session.server(created('r1'));
+    session.server(added('r1', 'call_1'));
+    session.server(done('r1', 'completed', []));
+    session.server(itemDone('r1', 'call_1'));
+    session.server(done('r1', 'completed', [call('call_1', 'completed')]));
+    await flush();
+    expect(session.executed).toEqual([]);
+    expect(session.outputs()).toEqual([]);
+    const anomalies = session.of('session.anomaly').map((e) => e.anomaly);
+    expect(anomalies.map((anomaly) => anomaly.code)).toEqual(['call_never_finished', 'duplicate_call']);
+    // The call was never answered: the report must not say its output was sent.
+    expect(anomalies[1]!.message).toBe('The server finished the call "call_1" again after the proxy had settled it (answered, or closed unrun); the repeat was ignored.');
+  });
+
   it('runs a call that arrives after its response was done, without asking the model to speak again', async () => {
     const session = start();
     ready(session);

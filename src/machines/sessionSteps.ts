@@ -109,7 +109,7 @@ export function startCall(context: SessionContext, event: SessionEvent): Step {
   const callId = event.item.call_id;
   if (context.outOfBand.has(event.response_id) || context.calls.has(callId)) return { context, effects };
   if (context.settledCalls.has(callId)) {
-    anomaly(effects, { code: 'duplicate_call', callId, responseId: event.response_id, message: `The server started the call "${callId}" again after its output was sent; it was not run twice.` });
+    anomaly(effects, { code: 'duplicate_call', callId, responseId: event.response_id, message: `The server started the call "${callId}" again after the proxy had settled it (answered, or closed unrun); the repeat was ignored.` });
     return { context, effects };
   }
   return { context: spawnCall(context, event.item, event.response_id, effects), effects };
@@ -127,7 +127,7 @@ function finishItem(context: SessionContext, item: FunctionCallItem & { call_id:
   let entry = context.calls.get(callId);
   if (entry === undefined) {
     if (context.settledCalls.has(callId)) {
-      if (completed && repeatIsNews) anomaly(effects, { code: 'duplicate_call', callId, responseId, message: `The server finished the call "${callId}" again after its output was sent; it was not run twice.` });
+      if (completed && repeatIsNews) anomaly(effects, { code: 'duplicate_call', callId, responseId, message: `The server finished the call "${callId}" again after the proxy had settled it (answered, or closed unrun); the repeat was ignored.` });
       return context;
     }
     // Never started: a completed call still runs (its `added` was lost); an unfinished one has

@@ -78,7 +78,7 @@ export const checks: Record<InvariantName, Check> = {
 
   noIncompleteExecution: (run) =>
     executionsWith(run, (execution, facts) =>
-      facts?.firstDone === undefined ? 'which the live session never saw completed' : facts.firstDone === 'incomplete' && !facts.ambiguous ? 'whose first output_item.done was incomplete' : undefined,
+      facts?.firstDone === undefined ? 'which the live session never saw completed' : facts.firstDone === 'incomplete' && !facts.ambiguous ? 'whose first output_item.done was incomplete (or whose response ended without it)' : undefined,
     ),
 
   noOutOfBandExecution: (run) => executionsWith(run, (execution, facts) => (facts?.outOfBand && !facts.ambiguous ? 'of an out-of-band response' : undefined)),

@@ -11,8 +11,15 @@ export interface CallFacts {
   callId: string;
   /** Every function name the call was announced with (`added`, then `done`). */
   names: Set<string>;
-  /** The status of the first `response.output_item.done` while live (or, failing one, its place in `response.done`): it decides the call's fate. */
+  /**
+   * The status of the first `response.output_item.done` while live (or, failing one, its place in
+   * `response.done`): it decides the call's fate. A `response.done` of the call's first response
+   * that neither lists nor came after a finish of it decides `incomplete`: the response ended
+   * without it, so it is closed unrun and a later finish is stale.
+   */
   firstDone?: 'completed' | 'incomplete';
+  /** The response the call was first announced in (the one whose `response.done` closes it). */
+  responseId: string;
   /** Its response reported `conversation_id: null` when the call was announced. */
   outOfBand: boolean;
   /** Announced in a response whose out-of-band flag changed in between: only "at most once" is checked. */
@@ -44,7 +51,7 @@ export function createSessionFacts(): SessionFacts {
   const announce = (callId: string, name: string, responseId: string): CallFacts => {
     const outOfBand = outOfBandResponses.get(responseId) ?? false;
     let facts = calls.get(callId);
-    if (facts === undefined) calls.set(callId, (facts = { callId, names: new Set(), outOfBand, ambiguous: false }));
+    if (facts === undefined) calls.set(callId, (facts = { callId, names: new Set(), outOfBand, ambiguous: false, responseId }));
     else if (facts.outOfBand !== outOfBand) facts.ambiguous = true;
     facts.names.add(name);
     return facts;
@@ -87,6 +94,7 @@ export function createSessionFacts(): SessionFacts {
           const facts = announce(item.call_id, item.name, event.response.id);
           facts.firstDone ??= item.status === 'completed' ? 'completed' : 'incomplete';
         }
+        for (const facts of calls.values()) if (facts.responseId === event.response.id) facts.firstDone ??= 'incomplete';
       } else if (event.type === 'conversation.item.done' && event.item.type === 'mcp_approval_request') {
         nativeRequests.add(event.item.id);
       }
