@@ -13,9 +13,9 @@ export interface CallFacts {
   names: Set<string>;
   /**
    * The status of the first `response.output_item.done` while live (or, failing one, its place in
-   * `response.done`): it decides the call's fate. A `response.done` of the call's first response
-   * that neither lists nor came after a finish of it decides `incomplete`: the response ended
-   * without it, so it is closed unrun and a later finish is stale.
+   * `response.done`): it decides the call's fate. When the `response.done` of the call's first
+   * response comes before any finish and does not list it, it decides `incomplete`: the response
+   * ended without the call, so the call is closed unrun and a later finish is stale.
    */
   firstDone?: 'completed' | 'incomplete';
   /** The response the call was first announced in (the one whose `response.done` closes it). */
