@@ -329,7 +329,6 @@ function interop<T>(value: T): T {
   return (value as { default?: T }).default ?? value;
 }
 
-
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

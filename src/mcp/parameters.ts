@@ -256,7 +256,6 @@ function isWithin(at: string, pointer: string): boolean {
   return at === pointer || at.startsWith(`${pointer}/`);
 }
 
-
 function describePointer(pointer: string): string {
   return pointer === '' ? 'the root' : pointer;
 }

@@ -13,10 +13,11 @@ import { allKnobs, fuzzCase, type FuzzKnobs } from './arbitraries.js';
 import { checks, describeViolation, invariants, type InvariantName } from './invariants.js';
 import { refusalStorm, refusalStormSteps, stormProxyPlan } from './refusalStorm.js';
 import { runFuzzCase, runPeerSteps } from './runFuzzCase.js';
+import { configuredSeed } from '../support/fastCheckSeed.js';
 
-const EXPLORE = process.env.FUZZ_EXPLORE === '1';
-// npm test replays the same cases every time; a strict run explores new ones unless given a seed.
-const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : EXPLORE ? Math.floor(Math.random() * 2 ** 31) : 1010;
+// npm test replays the same cases every time; a FUZZ_EXPLORE run explores new ones unless given a seed.
+// The seed is drawn here, not left to fast-check, so that the describe name can show it.
+const SEED = configuredSeed(1010) ?? Math.floor(Math.random() * 2 ** 31);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
 const PATH = process.env.FUZZ_PATH;
 /** vitest's per-test limit, scaled with the case count (a case takes tens of ms; shrinking reruns some). */
